@@ -1,0 +1,169 @@
+import { checkName, checkTtl, decode, encode, newToken } from './codec';
+import { ClaimRecord, ClaimResult, Json, QueueEntry, QueuePage, ScheduledItem, Store } from './types';
+
+interface Claim { text: string; token: string; expiresAt: number }
+interface Scheduled { text: string; dueAt: number; lease?: string }
+
+/**
+ * Per-process store for tests and throw-away flows. Values are kept as JSON text so a caller that
+ * mutates an object after storing it does not change what was stored (the same as the durable backends).
+ */
+export class MemoryStore implements Store {
+  readonly backend = 'memory' as const;
+  private claims = new Map<string, Claim>();
+  private scheduled = new Map<string, Map<string, Scheduled>>();
+  private queues = new Map<string, Map<string, string>>();
+  private queueSeq = 0;
+  private counters = new Map<string, number>();
+  private closed = false;
+  private claimsSinceSweep = 0;
+
+  async claim(ns: string, key: string, value: Json, ttlMs: number): Promise<ClaimResult> {
+    checkName(this.backend, 'key', key);
+    checkTtl(this.backend, ttlMs);
+    const text = encode(this.backend, value);
+    const existing = this.liveClaim(ns, key);
+    if (existing) return { claimed: false, existing };
+    const token = newToken();
+    this.claims.set(claimKey(ns, key), { text, token, expiresAt: Date.now() + ttlMs });
+    if (++this.claimsSinceSweep >= 1000) this.sweepExpired();
+    return { claimed: true, token };
+  }
+
+  async get(ns: string, key: string): Promise<ClaimRecord | undefined> {
+    return this.liveClaim(ns, key);
+  }
+
+  async update(ns: string, key: string, token: string, value: Json, ttlMs: number): Promise<boolean> {
+    checkTtl(this.backend, ttlMs);
+    const text = encode(this.backend, value);
+    const current = this.liveClaim(ns, key);
+    if (!current || current.token !== token) return false;
+    this.claims.set(claimKey(ns, key), { text, token, expiresAt: Date.now() + ttlMs });
+    return true;
+  }
+
+  async release(ns: string, key: string, token: string): Promise<boolean> {
+    const current = this.liveClaim(ns, key);
+    if (!current || current.token !== token) return false;
+    return this.claims.delete(claimKey(ns, key));
+  }
+
+  async schedule(ns: string, id: string, item: Json, dueAt: number): Promise<void> {
+    checkName(this.backend, 'id', id);
+    const text = encode(this.backend, item);
+    this.bucket(this.scheduled, ns).set(id, { text, dueAt });
+  }
+
+  async takeDue(ns: string, now: number, limit: number, leaseMs: number): Promise<ScheduledItem[]> {
+    checkTtl(this.backend, leaseMs);
+    const due = [...this.bucket(this.scheduled, ns).entries()]
+      .filter(([, s]) => s.dueAt <= now)
+      .sort((a, b) => a[1].dueAt - b[1].dueAt)
+      .slice(0, limit);
+    return due.map(([id, s]) => {
+      // A lease is the item pushed into the future: if nobody acks it, it becomes due again.
+      s.dueAt = now + leaseMs;
+      s.lease = newToken();
+      return { id, item: decode(s.text), lease: s.lease };
+    });
+  }
+
+  async ack(ns: string, id: string, lease: string): Promise<boolean> {
+    const items = this.bucket(this.scheduled, ns);
+    const s = items.get(id);
+    if (!s || s.lease !== lease) return false;
+    return items.delete(id);
+  }
+
+  async unschedule(ns: string, id: string): Promise<boolean> {
+    return this.bucket(this.scheduled, ns).delete(id);
+  }
+
+  async scheduledCount(ns: string): Promise<number> {
+    return this.bucket(this.scheduled, ns).size;
+  }
+
+  async enqueue(ns: string, item: Json): Promise<string> {
+    const text = encode(this.backend, item);
+    const id = String(++this.queueSeq);
+    this.bucket(this.queues, ns).set(id, text);
+    return id;
+  }
+
+  async queueGet(ns: string, id: string): Promise<QueueEntry | undefined> {
+    const text = this.bucket(this.queues, ns).get(id);
+    return text === undefined ? undefined : { id, item: decode(text) };
+  }
+
+  async queuePage(ns: string, opts: { after?: string; limit: number }): Promise<QueuePage> {
+    const after = opts.after === undefined ? 0 : Number(opts.after);
+    // Map iteration order is insertion order, which is id order.
+    const rest = [...this.bucket(this.queues, ns).entries()].filter(([id]) => Number(id) > after);
+    const entries = rest.slice(0, opts.limit).map(([id, text]) => ({ id, item: decode(text) }));
+    return rest.length > opts.limit ? { entries, next: entries[entries.length - 1].id } : { entries };
+  }
+
+  async queueUpdate(ns: string, id: string, item: Json): Promise<boolean> {
+    const text = encode(this.backend, item);
+    const queue = this.bucket(this.queues, ns);
+    if (!queue.has(id)) return false;
+    queue.set(id, text);
+    return true;
+  }
+
+  async queueRemove(ns: string, id: string): Promise<boolean> {
+    return this.bucket(this.queues, ns).delete(id);
+  }
+
+  async queueCount(ns: string): Promise<number> {
+    return this.bucket(this.queues, ns).size;
+  }
+
+  async incr(ns: string, key: string, by = 1): Promise<number> {
+    const k = claimKey(ns, key);
+    const value = (this.counters.get(k) ?? 0) + by;
+    this.counters.set(k, value);
+    return value;
+  }
+
+  async counter(ns: string, key: string): Promise<number> {
+    return this.counters.get(claimKey(ns, key)) ?? 0;
+  }
+
+  isReady(): boolean {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Expired claims are otherwise only dropped when read; keep a long-running process from growing. */
+  private sweepExpired(): void {
+    this.claimsSinceSweep = 0;
+    const now = Date.now();
+    for (const [k, c] of this.claims) if (c.expiresAt <= now) this.claims.delete(k);
+  }
+
+  private liveClaim(ns: string, key: string): ClaimRecord | undefined {
+    const k = claimKey(ns, key);
+    const c = this.claims.get(k);
+    if (!c) return undefined;
+    if (c.expiresAt <= Date.now()) {
+      this.claims.delete(k);
+      return undefined;
+    }
+    return { value: decode(c.text), token: c.token, expiresAt: c.expiresAt };
+  }
+
+  private bucket<V>(map: Map<string, Map<string, V>>, ns: string): Map<string, V> {
+    let b = map.get(ns);
+    if (!b) map.set(ns, (b = new Map()));
+    return b;
+  }
+}
+
+function claimKey(ns: string, key: string): string {
+  return `${ns}\u0000${key}`;
+}

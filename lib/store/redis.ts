@@ -1,0 +1,276 @@
+import { createHash, randomUUID } from 'crypto';
+import { createClient } from 'redis';
+import { checkName, checkTtl, decode, encode, newToken } from './codec';
+import { ClaimRecord, ClaimResult, Json, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
+
+export interface RedisStoreOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  tls?: boolean;
+  /** prepended to every key, so several deployments (or test runs) can share one Redis */
+  prefix?: string;
+  connectTimeoutMs?: number;
+}
+
+// Each namespace's keys share one hash tag `{ns}`, so these multi-key scripts also run on Redis Cluster.
+const SCRIPTS = {
+  claim: `if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, redis.call('HGET', KEYS[1], 't'), redis.call('HGET', KEYS[1], 'v'), redis.call('PTTL', KEYS[1])}
+end
+redis.call('HSET', KEYS[1], 't', ARGV[1], 'v', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {1}`,
+  update: `if redis.call('HGET', KEYS[1], 't') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`,
+  release: `if redis.call('HGET', KEYS[1], 't') ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])`,
+  schedule: `redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1`,
+  // A lease is the item pushed into the future: if nobody acks it, it becomes due again.
+  takeDue: `local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for i, id in ipairs(ids) do
+  local item = redis.call('HGET', KEYS[2], id)
+  if item then
+    local lease = ARGV[4] .. ':' .. i
+    redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), id)
+    redis.call('HSET', KEYS[3], id, lease)
+    out[#out + 1] = id
+    out[#out + 1] = item
+    out[#out + 1] = lease
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out`,
+  ack: `if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return 1`,
+  unschedule: `redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return redis.call('ZREM', KEYS[1], ARGV[1])`,
+  enqueue: `local seq = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], seq, ARGV[1])
+redis.call('ZADD', KEYS[1], seq, seq)
+return seq`,
+  queueUpdate: `if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1`,
+  queueRemove: `redis.call('HDEL', KEYS[2], ARGV[1])
+return redis.call('ZREM', KEYS[1], ARGV[1])`,
+};
+type ScriptName = keyof typeof SCRIPTS;
+const SHAS = Object.fromEntries(Object.entries(SCRIPTS).map(([k, s]) => [k, createHash('sha1').update(s).digest('hex')])) as Record<ScriptName, string>;
+
+// The generic client type varies with the options given; the store only uses plain commands.
+type Client = any;
+
+/** The shared backend: several Node-RED instances on one Redis share claims, schedules, queues and counters. */
+export class RedisStore implements Store {
+  readonly backend = 'redis' as const;
+  private ready = false;
+  private closed = false;
+
+  private constructor(private client: Client, private prefix: string, private where: string) {}
+
+  /** Connects, or fails within the connect timeout with a message naming the server and the cause. */
+  static async connect(options: RedisStoreOptions): Promise<RedisStore> {
+    const where = redactUrl(options.url);
+    let everConnected = false;
+    const client = createClient({
+      url: options.url,
+      username: options.username || undefined,
+      password: options.password || undefined,
+      // Fail fast instead of queueing commands while disconnected: a gate must fail closed, not hang.
+      disableOfflineQueue: true,
+      socket: {
+        tls: options.tls || undefined,
+        connectTimeout: options.connectTimeoutMs ?? 5000,
+        // Before the first connection, give up at once with the cause; afterwards reconnect with a capped backoff.
+        reconnectStrategy: (retries: number, cause: Error) => (everConnected ? Math.min(100 * 2 ** retries, 5000) : cause),
+      } as any,
+    });
+    const store = new RedisStore(client, options.prefix ?? 'fg:', where);
+    // Without an 'error' listener a dropped connection would crash the whole Node-RED process.
+    client.on('error', () => undefined);
+    client.on('ready', () => { everConnected = true; store.ready = true; });
+    client.on('end', () => { store.ready = false; });
+    client.on('reconnecting', () => { store.ready = false; });
+    try {
+      await client.connect();
+    } catch (err) {
+      client.destroy?.();
+      throw new StoreError('redis', 'CONNECT_FAILED', `cannot connect to ${where}: ${describe(err)}`, { cause: err });
+    }
+    return store;
+  }
+
+  async claim(ns: string, key: string, value: Json, ttlMs: number): Promise<ClaimResult> {
+    checkName(this.backend, 'key', key);
+    checkTtl(this.backend, ttlMs);
+    const token = newToken();
+    const reply = (await this.run('claim', [this.claimKey(ns, key)], [token, encode(this.backend, value), String(Math.ceil(ttlMs))])) as any[];
+    if (Number(reply[0]) === 1) return { claimed: true, token };
+    return { claimed: false, existing: { token: String(reply[1]), value: decode(String(reply[2])), expiresAt: Date.now() + Number(reply[3]) } };
+  }
+
+  async get(ns: string, key: string): Promise<ClaimRecord | undefined> {
+    const k = this.claimKey(ns, key);
+    const [fields, pttl] = await this.call(() => Promise.all([this.client.hGetAll(k), this.client.pTTL(k)]));
+    if (!fields || fields.t === undefined || Number(pttl) < 0) return undefined;
+    return { token: fields.t, value: decode(fields.v), expiresAt: Date.now() + Number(pttl) };
+  }
+
+  async update(ns: string, key: string, token: string, value: Json, ttlMs: number): Promise<boolean> {
+    checkTtl(this.backend, ttlMs);
+    return Number(await this.run('update', [this.claimKey(ns, key)], [token, encode(this.backend, value), String(Math.ceil(ttlMs))])) === 1;
+  }
+
+  async release(ns: string, key: string, token: string): Promise<boolean> {
+    return Number(await this.run('release', [this.claimKey(ns, key)], [token])) === 1;
+  }
+
+  async schedule(ns: string, id: string, item: Json, dueAt: number): Promise<void> {
+    checkName(this.backend, 'id', id);
+    await this.run('schedule', this.scheduleKeys(ns), [id, encode(this.backend, item), String(dueAt)]);
+  }
+
+  async takeDue(ns: string, now: number, limit: number, leaseMs: number): Promise<ScheduledItem[]> {
+    checkTtl(this.backend, leaseMs);
+    const flat = (await this.run('takeDue', this.scheduleKeys(ns), [String(now), String(limit), String(leaseMs), randomUUID()])) as string[];
+    const out: ScheduledItem[] = [];
+    for (let i = 0; i < flat.length; i += 3) out.push({ id: String(flat[i]), item: decode(String(flat[i + 1])), lease: String(flat[i + 2]) });
+    return out;
+  }
+
+  async ack(ns: string, id: string, lease: string): Promise<boolean> {
+    return Number(await this.run('ack', this.scheduleKeys(ns), [id, lease])) === 1;
+  }
+
+  async unschedule(ns: string, id: string): Promise<boolean> {
+    return Number(await this.run('unschedule', this.scheduleKeys(ns), [id])) === 1;
+  }
+
+  async scheduledCount(ns: string): Promise<number> {
+    return Number(await this.call(() => this.client.zCard(this.scheduleKeys(ns)[0])));
+  }
+
+  async enqueue(ns: string, item: Json): Promise<string> {
+    return String(await this.run('enqueue', this.queueKeys(ns), [encode(this.backend, item)]));
+  }
+
+  async queueGet(ns: string, id: string): Promise<QueueEntry | undefined> {
+    const text = await this.call(() => this.client.hGet(this.queueKeys(ns)[1], id));
+    return text == null ? undefined : { id, item: decode(String(text)) };
+  }
+
+  async queuePage(ns: string, opts: { after?: string; limit: number }): Promise<QueuePage> {
+    const [zkey, hkey] = this.queueKeys(ns);
+    const ids = (await this.call(() =>
+      this.client.zRangeByScore(zkey, `(${Number(opts.after ?? 0)}`, '+inf', { LIMIT: { offset: 0, count: opts.limit + 1 } }),
+    )) as string[];
+    const pageIds = ids.slice(0, opts.limit);
+    const texts = pageIds.length ? ((await this.call(() => this.client.hmGet(hkey, pageIds))) as (string | null)[]) : [];
+    const entries = pageIds.flatMap((id, i) => (texts[i] == null ? [] : [{ id: String(id), item: decode(String(texts[i])) }]));
+    return ids.length > opts.limit ? { entries, next: String(pageIds[pageIds.length - 1]) } : { entries };
+  }
+
+  async queueUpdate(ns: string, id: string, item: Json): Promise<boolean> {
+    return Number(await this.run('queueUpdate', this.queueKeys(ns), [id, encode(this.backend, item)])) === 1;
+  }
+
+  async queueRemove(ns: string, id: string): Promise<boolean> {
+    return Number(await this.run('queueRemove', this.queueKeys(ns), [id])) === 1;
+  }
+
+  async queueCount(ns: string): Promise<number> {
+    return Number(await this.call(() => this.client.zCard(this.queueKeys(ns)[0])));
+  }
+
+  async incr(ns: string, key: string, by = 1): Promise<number> {
+    return Number(await this.call(() => this.client.incrBy(this.counterKey(ns, key), by)));
+  }
+
+  async counter(ns: string, key: string): Promise<number> {
+    return Number((await this.call(() => this.client.get(this.counterKey(ns, key)))) ?? 0);
+  }
+
+  isReady(): boolean {
+    return this.ready && !this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.ready = false;
+    try {
+      await this.client.close();
+    } catch {
+      this.client.destroy();
+    }
+  }
+
+  private tag(ns: string): string {
+    return `${this.prefix}{${ns}}`;
+  }
+  private claimKey(ns: string, key: string): string {
+    return `${this.tag(ns)}:claim:${key}`;
+  }
+  private counterKey(ns: string, key: string): string {
+    return `${this.tag(ns)}:count:${key}`;
+  }
+  private scheduleKeys(ns: string): string[] {
+    const t = this.tag(ns);
+    return [`${t}:due`, `${t}:items`, `${t}:leases`];
+  }
+  private queueKeys(ns: string): string[] {
+    const t = this.tag(ns);
+    return [`${t}:queue`, `${t}:entries`, `${t}:seq`];
+  }
+
+  /** EVALSHA, loading the script on the first NOSCRIPT. */
+  private run(name: ScriptName, keys: string[], args: string[]): Promise<unknown> {
+    return this.call(async () => {
+      try {
+        return await this.client.evalSha(SHAS[name], { keys, arguments: args });
+      } catch (err) {
+        if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
+        return await this.client.eval(SCRIPTS[name], { keys, arguments: args });
+      }
+    });
+  }
+
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreError(this.backend, 'CLOSED', `connection to ${this.where} is closed`);
+    try {
+      return await work();
+    } catch (err) {
+      throw new StoreError(this.backend, 'UNAVAILABLE', `${this.where}: ${describe(err)}`, { cause: err });
+    }
+  }
+}
+
+/** redis://user:secret@host:6379/2 → redis://host:6379/2, so a password in the URL never reaches a message. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return 'the configured Redis URL (unparseable)';
+  }
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { errors?: Error[] };
+  if (e?.errors?.length) return e.errors.map((x) => x.message).join('; ');
+  return e?.code && !String(e.message).includes(e.code) ? `${e.code} ${e.message}` : String(e?.message ?? err);
+}

@@ -1,0 +1,187 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkName, checkTtl, decode, encode, newToken } from './codec';
+import { openSqlite, SqlDatabase, SqlStatement } from './sqlite-driver';
+import { ClaimRecord, ClaimResult, Json, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS fg_claim (ns TEXT NOT NULL, key TEXT NOT NULL, token TEXT NOT NULL, value TEXT NOT NULL,
+  expires_at INTEGER NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fg_schedule (ns TEXT NOT NULL, id TEXT NOT NULL, item TEXT NOT NULL, due_at INTEGER NOT NULL,
+  lease TEXT, PRIMARY KEY (ns, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fg_schedule_due ON fg_schedule (ns, due_at);
+CREATE TABLE IF NOT EXISTS fg_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL, item TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS fg_queue_ns ON fg_queue (ns, seq);
+CREATE TABLE IF NOT EXISTS fg_counter (ns TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
+  PRIMARY KEY (ns, key)) WITHOUT ROWID;
+`;
+
+/**
+ * The embedded durable backend: one SQLite file (WAL mode) in the Node-RED user dir.
+ * Every read-modify-write runs in a `BEGIN IMMEDIATE` transaction, so several handles on one file
+ * (two runtimes on one machine, or worker threads) still see exactly one winner per claim.
+ */
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  private db: SqlDatabase;
+  private statements = new Map<string, SqlStatement>();
+  private closed = false;
+
+  constructor(readonly file: string) {
+    try {
+      if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      this.db = openSqlite(file);
+      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      throw new StoreError('sqlite', 'OPEN_FAILED', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async claim(ns: string, key: string, value: Json, ttlMs: number): Promise<ClaimResult> {
+    checkName(this.backend, 'key', key);
+    checkTtl(this.backend, ttlMs);
+    const text = encode(this.backend, value);
+    return this.transaction(() => {
+      const now = Date.now();
+      const existing = this.liveClaim(ns, key, now);
+      if (existing) return { claimed: false, existing };
+      const token = newToken();
+      this.sql('INSERT OR REPLACE INTO fg_claim (ns, key, token, value, expires_at) VALUES (?, ?, ?, ?, ?)').run(ns, key, token, text, now + ttlMs);
+      return { claimed: true, token };
+    });
+  }
+
+  async get(ns: string, key: string): Promise<ClaimRecord | undefined> {
+    return this.liveClaim(ns, key, Date.now());
+  }
+
+  async update(ns: string, key: string, token: string, value: Json, ttlMs: number): Promise<boolean> {
+    checkTtl(this.backend, ttlMs);
+    const text = encode(this.backend, value);
+    const now = Date.now();
+    const r = this.sql('UPDATE fg_claim SET value = ?, expires_at = ? WHERE ns = ? AND key = ? AND token = ? AND expires_at > ?')
+      .run(text, now + ttlMs, ns, key, token, now);
+    return Number(r.changes) === 1;
+  }
+
+  async release(ns: string, key: string, token: string): Promise<boolean> {
+    const r = this.sql('DELETE FROM fg_claim WHERE ns = ? AND key = ? AND token = ? AND expires_at > ?').run(ns, key, token, Date.now());
+    return Number(r.changes) === 1;
+  }
+
+  async schedule(ns: string, id: string, item: Json, dueAt: number): Promise<void> {
+    checkName(this.backend, 'id', id);
+    const text = encode(this.backend, item);
+    this.sql('INSERT OR REPLACE INTO fg_schedule (ns, id, item, due_at, lease) VALUES (?, ?, ?, ?, NULL)').run(ns, id, text, dueAt);
+  }
+
+  async takeDue(ns: string, now: number, limit: number, leaseMs: number): Promise<ScheduledItem[]> {
+    checkTtl(this.backend, leaseMs);
+    return this.transaction(() => {
+      const rows = this.sql('SELECT id, item FROM fg_schedule WHERE ns = ? AND due_at <= ? ORDER BY due_at LIMIT ?')
+        .all(ns, now, limit) as { id: string; item: string }[];
+      const lease = this.sql('UPDATE fg_schedule SET due_at = ?, lease = ? WHERE ns = ? AND id = ?');
+      return rows.map((row) => {
+        const token = newToken();
+        // A lease is the item pushed into the future: if nobody acks it, it becomes due again.
+        lease.run(now + leaseMs, token, ns, row.id);
+        return { id: row.id, item: decode(row.item), lease: token };
+      });
+    });
+  }
+
+  async ack(ns: string, id: string, lease: string): Promise<boolean> {
+    return Number(this.sql('DELETE FROM fg_schedule WHERE ns = ? AND id = ? AND lease = ?').run(ns, id, lease).changes) === 1;
+  }
+
+  async unschedule(ns: string, id: string): Promise<boolean> {
+    return Number(this.sql('DELETE FROM fg_schedule WHERE ns = ? AND id = ?').run(ns, id).changes) === 1;
+  }
+
+  async scheduledCount(ns: string): Promise<number> {
+    return (this.sql('SELECT COUNT(*) AS n FROM fg_schedule WHERE ns = ?').get(ns) as { n: number }).n;
+  }
+
+  async enqueue(ns: string, item: Json): Promise<string> {
+    const text = encode(this.backend, item);
+    return String(this.sql('INSERT INTO fg_queue (ns, item) VALUES (?, ?)').run(ns, text).lastInsertRowid);
+  }
+
+  async queueGet(ns: string, id: string): Promise<QueueEntry | undefined> {
+    const row = this.sql('SELECT item FROM fg_queue WHERE ns = ? AND seq = ?').get(ns, Number(id)) as { item: string } | undefined;
+    return row ? { id, item: decode(row.item) } : undefined;
+  }
+
+  async queuePage(ns: string, opts: { after?: string; limit: number }): Promise<QueuePage> {
+    const rows = this.sql('SELECT seq, item FROM fg_queue WHERE ns = ? AND seq > ? ORDER BY seq LIMIT ?')
+      .all(ns, Number(opts.after ?? 0), opts.limit + 1) as { seq: number | bigint; item: string }[];
+    const entries = rows.slice(0, opts.limit).map((r) => ({ id: String(r.seq), item: decode(r.item) }));
+    return rows.length > opts.limit ? { entries, next: entries[entries.length - 1].id } : { entries };
+  }
+
+  async queueUpdate(ns: string, id: string, item: Json): Promise<boolean> {
+    const text = encode(this.backend, item);
+    return Number(this.sql('UPDATE fg_queue SET item = ? WHERE ns = ? AND seq = ?').run(text, ns, Number(id)).changes) === 1;
+  }
+
+  async queueRemove(ns: string, id: string): Promise<boolean> {
+    return Number(this.sql('DELETE FROM fg_queue WHERE ns = ? AND seq = ?').run(ns, Number(id)).changes) === 1;
+  }
+
+  async queueCount(ns: string): Promise<number> {
+    return (this.sql('SELECT COUNT(*) AS n FROM fg_queue WHERE ns = ?').get(ns) as { n: number }).n;
+  }
+
+  async incr(ns: string, key: string, by = 1): Promise<number> {
+    return this.transaction(() => {
+      this.sql('INSERT INTO fg_counter (ns, key, value) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = value + excluded.value')
+        .run(ns, key, by);
+      return (this.sql('SELECT value FROM fg_counter WHERE ns = ? AND key = ?').get(ns, key) as { value: number }).value;
+    });
+  }
+
+  async counter(ns: string, key: string): Promise<number> {
+    const row = this.sql('SELECT value FROM fg_counter WHERE ns = ? AND key = ?').get(ns, key) as { value: number } | undefined;
+    return row ? Number(row.value) : 0;
+  }
+
+  isReady(): boolean {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private liveClaim(ns: string, key: string, now: number): ClaimRecord | undefined {
+    const row = this.sql('SELECT token, value, expires_at FROM fg_claim WHERE ns = ? AND key = ? AND expires_at > ?').get(ns, key, now) as
+      | { token: string; value: string; expires_at: number }
+      | undefined;
+    return row ? { value: decode(row.value), token: row.token, expiresAt: Number(row.expires_at) } : undefined;
+  }
+
+  private sql(text: string): SqlStatement {
+    if (this.closed) throw new StoreError(this.backend, 'CLOSED', `${this.file} is closed`);
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  private transaction<T>(work: () => T): T {
+    this.sql('BEGIN IMMEDIATE').run();
+    try {
+      const result = work();
+      this.sql('COMMIT').run();
+      return result;
+    } catch (err) {
+      this.sql('ROLLBACK').run();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,273 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { MemoryStore, RedisStore, SqliteStore, Store, StoreError, openStore } from '../../lib/store';
+import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Backend {
+  name: string;
+  before?: (ctx: Mocha.Context) => Promise<void>;
+  open(): Promise<Store>;
+  /** a second, independent handle / connection on the same data */
+  openSecond(): Promise<Store>;
+  durable: boolean;
+  after?: () => Promise<void>;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-store-'));
+const sqliteFile = path.join(tmp, 'contract.sqlite');
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const backends: Backend[] = [
+  { name: 'memory', durable: false, open: async () => new MemoryStore(), openSecond: async () => { throw new Error('n/a'); } },
+  {
+    name: 'sqlite',
+    durable: true,
+    open: async () => new SqliteStore(sqliteFile),
+    openSecond: async () => new SqliteStore(sqliteFile),
+  },
+  {
+    name: 'redis',
+    durable: true,
+    before: requireRedis,
+    open: () => RedisStore.connect({ url: REDIS_URL, prefix: RUN_PREFIX }),
+    openSecond: () => RedisStore.connect({ url: REDIS_URL, prefix: RUN_PREFIX }),
+    after: () => cleanRedis(),
+  },
+];
+
+for (const backend of backends) {
+  describe(`store contract: ${backend.name}`, function () {
+    let store: Store;
+    let nsCounter = 0;
+    let ns: string;
+
+    before(async function () {
+      if (backend.before) await backend.before(this);
+      store = await backend.open();
+    });
+    after(async () => {
+      await store?.close();
+      await backend.after?.();
+    });
+    beforeEach(() => {
+      ns = `ns${++nsCounter}-${Date.now()}`;
+    });
+
+    describe('claims', () => {
+      it('gives the key to the first claim and shows the holder to the next', async () => {
+        const first = await store.claim(ns, 'evt_1', { status: 'in-progress' }, 60_000);
+        assert.ok(first.claimed);
+        const second = await store.claim(ns, 'evt_1', { status: 'other' }, 60_000);
+        assert.strictEqual(second.claimed, false);
+        if (!second.claimed) {
+          assert.deepStrictEqual(second.existing.value, { status: 'in-progress' });
+          assert.strictEqual(second.existing.token, first.claimed && first.token);
+          assert.ok(second.existing.expiresAt > Date.now());
+        }
+      });
+
+      it('updates and releases only with the owner token', async () => {
+        const c = await store.claim(ns, 'k', 1, 60_000);
+        assert.ok(c.claimed);
+        const token = c.claimed ? c.token : '';
+        assert.strictEqual(await store.update(ns, 'k', 'not-the-token', 2, 60_000), false);
+        assert.strictEqual(await store.release(ns, 'k', 'not-the-token'), false);
+        assert.strictEqual(await store.update(ns, 'k', token, { done: true }, 60_000), true);
+        assert.deepStrictEqual((await store.get(ns, 'k'))?.value, { done: true });
+        assert.strictEqual(await store.release(ns, 'k', token), true);
+        assert.strictEqual(await store.get(ns, 'k'), undefined);
+        assert.ok((await store.claim(ns, 'k', 3, 60_000)).claimed, 'a released key can be claimed again');
+      });
+
+      it('expires a claim after its TTL so the key can be claimed again', async () => {
+        const c = await store.claim(ns, 'lease', 'x', 80);
+        assert.ok(c.claimed);
+        await sleep(150);
+        assert.strictEqual(await store.get(ns, 'lease'), undefined);
+        assert.strictEqual(await store.update(ns, 'lease', c.claimed ? c.token : '', 'y', 1000), false, 'an expired owner cannot complete');
+        assert.ok((await store.claim(ns, 'lease', 'z', 60_000)).claimed);
+      });
+
+      it('keeps namespaces apart', async () => {
+        assert.ok((await store.claim(ns, 'same', 1, 60_000)).claimed);
+        assert.ok((await store.claim(`${ns}-other`, 'same', 1, 60_000)).claimed);
+      });
+
+      it('gives exactly one of 1,000 concurrent claims of one key the win', async () => {
+        const stores = backend.name === 'memory' ? [store] : [store, await backend.openSecond()];
+        try {
+          const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => stores[i % stores.length].claim(ns, 'hot', { i }, 60_000)));
+          assert.strictEqual(results.filter((r) => r.claimed).length, 1);
+        } finally {
+          if (stores[1]) await stores[1].close();
+        }
+      });
+    });
+
+    describe('schedule', () => {
+      it('leases due items in due order and only once until acked', async () => {
+        const now = Date.now();
+        await store.schedule(ns, 'b', { n: 'b' }, now - 10);
+        await store.schedule(ns, 'a', { n: 'a' }, now - 20);
+        await store.schedule(ns, 'later', { n: 'later' }, now + 60_000);
+        const taken = await store.takeDue(ns, now, 10, 30_000);
+        assert.deepStrictEqual(taken.map((t) => t.id), ['a', 'b']);
+        assert.deepStrictEqual(taken[0].item, { n: 'a' });
+        assert.deepStrictEqual(await store.takeDue(ns, now, 10, 30_000), [], 'leased items are not due');
+        assert.strictEqual(await store.scheduledCount(ns), 3, 'leased items still count until acked');
+        assert.strictEqual(await store.ack(ns, 'a', taken[0].lease), true);
+        assert.strictEqual(await store.ack(ns, 'a', taken[0].lease), false);
+        assert.strictEqual(await store.scheduledCount(ns), 2);
+      });
+
+      it('makes an item due again when its lease expires (a crash after take loses nothing)', async () => {
+        const now = Date.now();
+        await store.schedule(ns, 'x', 'payload', now);
+        const [first] = await store.takeDue(ns, now, 1, 1000);
+        const [again] = await store.takeDue(ns, now + 1001, 1, 1000);
+        assert.strictEqual(again?.id, 'x');
+        assert.notStrictEqual(again.lease, first.lease);
+        assert.strictEqual(await store.ack(ns, 'x', first.lease), false, 'the stale lease no longer acks');
+        assert.strictEqual(await store.ack(ns, 'x', again.lease), true);
+      });
+
+      it('takes at most `limit` items; unschedule removes an item', async () => {
+        const now = Date.now();
+        for (let i = 0; i < 5; i++) await store.schedule(ns, `i${i}`, i, now - 100 + i);
+        assert.strictEqual((await store.takeDue(ns, now, 3, 10_000)).length, 3);
+        assert.strictEqual(await store.unschedule(ns, 'i4'), true);
+        assert.strictEqual(await store.unschedule(ns, 'i4'), false);
+        assert.strictEqual(await store.scheduledCount(ns), 4);
+      });
+    });
+
+    describe('queue', () => {
+      it('pages in insertion order, gets, updates, removes and counts', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push(await store.enqueue(ns, { i }));
+        assert.strictEqual(await store.queueCount(ns), 5);
+        const seen: unknown[] = [];
+        let after: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.queuePage(ns, { after, limit: 2 });
+          seen.push(...page.entries.map((e) => e.item));
+          after = page.next;
+          pages++;
+        } while (after);
+        assert.deepStrictEqual(seen, [0, 1, 2, 3, 4].map((i) => ({ i })));
+        assert.strictEqual(pages, 3);
+        assert.deepStrictEqual(await store.queueGet(ns, ids[2]), { id: ids[2], item: { i: 2 } });
+        assert.strictEqual(await store.queueUpdate(ns, ids[2], { i: 20 }), true);
+        assert.deepStrictEqual((await store.queueGet(ns, ids[2]))?.item, { i: 20 });
+        assert.strictEqual(await store.queueRemove(ns, ids[2]), true);
+        assert.strictEqual(await store.queueCount(ns), 4);
+      });
+
+      it('answers unknown ids with undefined / false', async () => {
+        assert.strictEqual(await store.queueGet(ns, '999999'), undefined);
+        assert.strictEqual(await store.queueUpdate(ns, '999999', 1), false);
+        assert.strictEqual(await store.queueRemove(ns, '999999'), false);
+      });
+    });
+
+    describe('counters', () => {
+      it('increments atomically', async () => {
+        await Promise.all(Array.from({ length: 50 }, () => store.incr(ns, 'c')));
+        assert.strictEqual(await store.incr(ns, 'c', 5), 55);
+        assert.strictEqual(await store.counter(ns, 'c'), 55);
+        assert.strictEqual(await store.counter(ns, 'never'), 0);
+      });
+    });
+
+    describe('bad input', () => {
+      it('rejects a value that cannot be serialised, naming the backend, and stores nothing', async () => {
+        const circular: any = { a: 1 };
+        circular.self = circular;
+        await assert.rejects(store.enqueue(ns, circular), (err: StoreError) => {
+          assert.ok(err instanceof StoreError);
+          assert.strictEqual(err.code, 'NOT_SERIALISABLE');
+          assert.match(err.message, new RegExp(`^${backend.name} store: value cannot be stored`));
+          return true;
+        });
+        await assert.rejects(store.claim(ns, 'big', { n: BigInt(1) } as any, 1000), /cannot be stored/);
+        assert.strictEqual(await store.queueCount(ns), 0);
+        assert.strictEqual(await store.get(ns, 'big'), undefined);
+      });
+
+      it('rejects an empty key and a non-positive TTL', async () => {
+        await assert.rejects(store.claim(ns, '', 1, 1000), /key must be a non-empty string/);
+        await assert.rejects(store.claim(ns, 'k', 1, 0), /TTL must be a positive number/);
+      });
+    });
+
+    if (backend.durable) {
+      it('keeps claims, schedule, queue and counters across close and reopen', async () => {
+        const c = await store.claim(ns, 'durable', { v: 1 }, 60_000);
+        await store.schedule(ns, 'retry-1', { attempt: 1 }, Date.now());
+        const qid = await store.enqueue(ns, { parked: true });
+        await store.incr(ns, 'n', 7);
+        await store.close();
+        store = await backend.open();
+        const held = await store.get(ns, 'durable');
+        assert.strictEqual(held?.token, c.claimed ? c.token : undefined);
+        assert.deepStrictEqual((await store.takeDue(ns, Date.now(), 10, 1000)).map((t) => t.item), [{ attempt: 1 }]);
+        assert.deepStrictEqual((await store.queueGet(ns, qid))?.item, { parked: true });
+        assert.strictEqual(await store.counter(ns, 'n'), 7);
+      });
+    }
+  });
+}
+
+describe('store: SQLite across threads', () => {
+  it('gives exactly one of 1,000 claims from two threads on one file the win', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fg-store-')), 'threads.sqlite');
+    new SqliteStore(file).close();
+    const worker = path.join(__dirname, 'store-sqlite-worker.js');
+    const run = () =>
+      new Promise<number>((resolve, reject) => {
+        const w = new Worker(worker, { workerData: { file, claims: 500 } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const wins = await Promise.all([run(), run()]);
+    assert.strictEqual(wins[0] + wins[1], 1);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+});
+
+describe('store: opening fails with the backend and the cause', () => {
+  it('sqlite: a path that cannot be created (a file stands where a folder should)', async () => {
+    const blocker = path.join(tmp, 'not-a-folder');
+    fs.writeFileSync(blocker, '');
+    await assert.rejects(openStore({ backend: 'sqlite', file: path.join(blocker, 'x.sqlite') }), (err: Error) => {
+      assert.match(err.message, /^sqlite store: cannot open .*not-a-folder\/x\.sqlite: .*(ENOTDIR|EEXIST)/);
+      return true;
+    });
+  });
+
+  it('redis: connection refused', async () => {
+    await assert.rejects(openStore({ backend: 'redis', url: 'redis://127.0.0.1:1' }), (err: Error) => {
+      assert.match(err.message, /^redis store: cannot connect to redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+      return true;
+    });
+  });
+
+  it('redis: wrong password, without echoing the password', async function () {
+    await requireRedis(this);
+    await assert.rejects(openStore({ backend: 'redis', url: REDIS_URL, username: 'nobody', password: 'wrong-secret-123' }), (err: Error) => {
+      assert.match(err.message, /^redis store: cannot connect to .*(WRONGPASS|AUTH)/);
+      assert.ok(!err.message.includes('wrong-secret-123'));
+      return true;
+    });
+  });
+
+  it('an unknown backend', async () => {
+    await assert.rejects(openStore({ backend: 'mongo' } as any), /unknown store backend "mongo"/);
+  });
+});

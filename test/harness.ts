@@ -8,7 +8,6 @@
 import * as path from 'path';
 import supertest = require('supertest');
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const helper = require('node-red-node-test-helper');
 
 helper.init(process.env.NODE_RED_PATH || require.resolve('node-red'));

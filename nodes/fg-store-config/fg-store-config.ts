@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { openStore, Store, StoreConfig, StoreError } from '../../lib/store';
+import { openStore, StoreConfig, StoreError } from '../../lib/store';
 import { registerSecret } from '../../lib/ops/redact';
 import { createLogger } from '../../lib/ops/log';
 import { StoreConfigNode, StoreState } from '../shared/store-node';

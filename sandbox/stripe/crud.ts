@@ -1,0 +1,118 @@
+// Generic create / retrieve / update / delete / list / search routes for a Stripe resource, with events
+// (`<object>.created|updated|deleted`) and `previous_attributes` on updates.
+
+import { newId, paginate, search, StripeObject } from './account';
+import { invalidRequest } from './errors';
+import { mergeMetadata, Params, rejectUnknown } from './params';
+import type { Route, RouteContext } from './routes';
+
+export interface CrudSpec {
+  path: string;
+  collection: string;
+  object: string;
+  idPrefix: string;
+  createParams: readonly string[];
+  updateParams: readonly string[];
+  /** Object fields from create params (id, object, created, livemode and metadata are added here). */
+  build(ctx: RouteContext): Record<string, unknown>;
+  /** Mutates the object from update params. */
+  update?(object: StripeObject, ctx: RouteContext): void;
+  listParams?: readonly string[];
+  listFilter?(object: StripeObject, params: Params): boolean;
+  deletable?: boolean;
+  /** Refuses deletion (e.g. product with prices) by throwing. */
+  beforeDelete?(object: StripeObject, ctx: RouteContext): void;
+  searchable?: boolean;
+  events?: boolean;
+  /** What the API returns (e.g. secrets only on create). */
+  view?(object: StripeObject): StripeObject;
+}
+
+/** Top-level fields whose value changed, with their old values (Stripe's `previous_attributes`). */
+export function changedFields(before: StripeObject, after: StripeObject): Record<string, unknown> {
+  const previous: Record<string, unknown> = {};
+  for (const key of Object.keys(after)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) previous[key] = before[key] ?? null;
+  }
+  return previous;
+}
+
+/** Applies an update and records `<object>.updated` when something changed. */
+export function updateWithEvent(ctx: RouteContext, object: StripeObject, apply: () => void, eventType: string): StripeObject {
+  const before = structuredClone(object);
+  apply();
+  const previous = changedFields(before, object);
+  if (Object.keys(previous).length) ctx.account.emit(eventType, object, ctx.request, previous);
+  return object;
+}
+
+export function crudRoutes(spec: CrudSpec): Route[] {
+  const view = spec.view ?? ((object: StripeObject) => object);
+  const emit = (type: string, object: StripeObject, ctx: RouteContext, previous?: Record<string, unknown>) => {
+    if (spec.events !== false) ctx.account.emit(`${spec.object}.${type}`, object, ctx.request, previous);
+  };
+  const routes: Route[] = [
+    {
+      method: 'POST', pattern: spec.path,
+      handle(ctx) {
+        rejectUnknown(ctx.params, spec.createParams);
+        const fields = spec.build(ctx);
+        const object = {
+          id: newId(spec.idPrefix), object: spec.object, created: ctx.account.now(), livemode: ctx.account.livemode,
+          metadata: mergeMetadata({}, ctx.params), ...fields,
+        } as StripeObject;
+        ctx.account.insert(spec.collection, object);
+        emit('created', object, ctx);
+        return object;
+      },
+    },
+    { method: 'GET', pattern: `${spec.path}/:id`, handle: (ctx) => view(ctx.account.get(spec.collection, ctx.ids[0], spec.object)) },
+    {
+      method: 'POST', pattern: `${spec.path}/:id`,
+      handle(ctx) {
+        rejectUnknown(ctx.params, spec.updateParams);
+        const object = ctx.account.getLive(spec.collection, ctx.ids[0], spec.object);
+        const apply = () => {
+          spec.update?.(object, ctx);
+          object.metadata = mergeMetadata(object.metadata ?? {}, ctx.params);
+        };
+        if (spec.events === false) apply();
+        else updateWithEvent(ctx, object, apply, `${spec.object}.updated`);
+        return view(object);
+      },
+    },
+    {
+      method: 'GET', pattern: spec.path,
+      handle(ctx) {
+        const filter = spec.listFilter ?? (() => true);
+        const items = ctx.account.newestFirst(spec.collection, (object) => filter(object, ctx.params)).map(view);
+        return paginate(items, ctx.params, spec.path, spec.object, spec.listParams ?? []);
+      },
+    },
+  ];
+  if (spec.deletable) {
+    routes.push({
+      method: 'DELETE', pattern: `${spec.path}/:id`,
+      handle(ctx) {
+        rejectUnknown(ctx.params, []);
+        spec.beforeDelete?.(ctx.account.getLive(spec.collection, ctx.ids[0], spec.object), ctx);
+        const object = ctx.account.remove(spec.collection, ctx.ids[0], spec.object);
+        emit('deleted', object, ctx);
+        return { id: object.id, object: spec.object, deleted: true };
+      },
+    });
+  }
+  if (spec.searchable) {
+    routes.push({
+      method: 'GET', pattern: `${spec.path}/search`,
+      handle: (ctx) => search(ctx.account.newestFirst(spec.collection).map(view), ctx.params, `${spec.path}/search`),
+    });
+  }
+  return routes;
+}
+
+/** Shared check for `currency`: three lowercase letters (Stripe lowercases what it gets). */
+export function currencyOf(value: string | undefined, param = 'currency'): string {
+  if (!value || !/^[a-zA-Z]{3}$/.test(value)) throw invalidRequest(`Invalid currency: ${value ?? ''}`, 'parameter_invalid_string', param);
+  return value.toLowerCase();
+}

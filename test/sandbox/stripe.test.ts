@@ -1,0 +1,412 @@
+// Fidelity test: the unmodified `stripe` SDK against the sandbox, one block per sandbox feature.
+import * as assert from 'assert';
+import Stripe from 'stripe';
+import { SANDBOX_LIVE_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
+import { FaultInjector } from '../../sandbox/stripe/faults';
+import { sandboxClient, startReceiver } from '../../sandbox/stripe/testing';
+
+async function rejection(promise: Promise<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('Stripe sandbox (official SDK)', function () {
+  let sandbox: StripeSandbox;
+  let stripe: Stripe;
+
+  before(async () => {
+    sandbox = await startStripeSandbox({ rateLimitPerSecond: 0, delivery: { retryDelaysMs: [20, 40] } });
+  });
+  after(() => sandbox.close());
+  beforeEach(() => {
+    sandbox.reset();
+    sandbox.rateLimiter.perSecond = 0;
+    sandbox.webhooks.settings.retryDelaysMs = [20, 40];
+    stripe = sandboxClient(sandbox);
+  });
+
+  const control = (path: string, method = 'GET', body?: unknown) =>
+    fetch(`${sandbox.url}/_sandbox${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) }).then((res) => res.json() as Promise<any>);
+
+  describe('customers and form encoding', () => {
+    it('creates, retrieves, updates (metadata merge and removal) and deletes', async () => {
+      const created = await stripe.customers.create({ email: 'a@example.com', name: 'Ann', metadata: { plan: 'gold', tier: '1' }, preferred_locales: ['en', 'fr'], address: { city: 'Oslo', country: 'NO' } });
+      assert.match(created.id, /^cus_/);
+      assert.deepStrictEqual(created.metadata, { plan: 'gold', tier: '1' });
+      assert.deepStrictEqual(created.preferred_locales, ['en', 'fr']);
+      assert.strictEqual(created.address?.city, 'Oslo');
+      assert.strictEqual(created.livemode, false);
+      assert.match(created.lastResponse.requestId, /^req_/);
+      const updated = await stripe.customers.update(created.id, { name: 'Anna', metadata: { tier: '', extra: 'x y&z' } });
+      assert.strictEqual(updated.name, 'Anna');
+      assert.deepStrictEqual(updated.metadata, { plan: 'gold', extra: 'x y&z' });
+      assert.strictEqual((await stripe.customers.retrieve(created.id) as Stripe.Customer).email, 'a@example.com');
+      const deleted = await stripe.customers.del(created.id);
+      assert.deepStrictEqual({ id: deleted.id, deleted: deleted.deleted }, { id: created.id, deleted: true });
+      assert.strictEqual((await stripe.customers.retrieve(created.id)).deleted, true);
+      const events = await stripe.events.list({ type: 'customer.*' });
+      assert.deepStrictEqual(events.data.map((event) => event.type), ['customer.deleted', 'customer.updated', 'customer.created']);
+      const update = events.data[1].data as any;
+      assert.deepStrictEqual(update.previous_attributes.name, 'Ann');
+    });
+
+    it('paginates newest first with has_more, starting_after, ending_before and auto-pagination', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 25; i++) ids.push((await stripe.customers.create({ email: `c${i}@example.com` })).id);
+      const newestFirst = [...ids].reverse();
+      const first = await stripe.customers.list({ limit: 10 });
+      assert.deepStrictEqual(first.data.map((c) => c.id), newestFirst.slice(0, 10));
+      assert.strictEqual(first.has_more, true);
+      const second = await stripe.customers.list({ limit: 10, starting_after: first.data[9].id });
+      assert.deepStrictEqual(second.data.map((c) => c.id), newestFirst.slice(10, 20));
+      const back = await stripe.customers.list({ limit: 5, ending_before: second.data[0].id });
+      assert.deepStrictEqual(back.data.map((c) => c.id), newestFirst.slice(5, 10));
+      assert.strictEqual(back.has_more, true);
+      const all = await stripe.customers.list({ limit: 7 }).autoPagingToArray({ limit: 100 });
+      assert.deepStrictEqual(all.map((c) => c.id), newestFirst);
+      assert.strictEqual(sandbox.calls.snapshot()['GET /v1/customers'], 3 + 4);
+      const byEmail = await stripe.customers.list({ email: 'c3@example.com' });
+      assert.deepStrictEqual(byEmail.data.map((c) => c.id), [ids[3]]);
+      const tooMany = await rejection(stripe.customers.list({ limit: 101 }));
+      assert.strictEqual(tooMany.type, 'StripeInvalidRequestError');
+    });
+
+    it('searches with the query language and follows next_page', async () => {
+      for (let i = 0; i < 5; i++) await stripe.customers.create({ email: `s${i}@example.com`, metadata: { group: i % 2 ? 'odd' : 'even' } });
+      const even = await stripe.customers.search({ query: "metadata['group']:'even'" });
+      assert.strictEqual(even.object, 'search_result');
+      assert.deepStrictEqual(even.data.map((c) => c.email).sort(), ['s0@example.com', 's2@example.com', 's4@example.com']);
+      const paged = await stripe.customers.search({ query: "email~'example.com'", limit: 2 }).autoPagingToArray({ limit: 100 });
+      assert.strictEqual(paged.length, 5);
+      const either = await stripe.customers.search({ query: "email:'s1@example.com' OR email:'s3@example.com'" });
+      assert.strictEqual(either.data.length, 2);
+    });
+  });
+
+  describe('payment intents, charges and refunds', () => {
+    it('create → confirm → succeeded creates a captured charge and the events', async () => {
+      const customer = await stripe.customers.create({ email: 'p@example.com' });
+      const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'USD', customer: customer.id });
+      assert.strictEqual(pi.status, 'requires_payment_method');
+      assert.strictEqual(pi.currency, 'usd');
+      const confirmed = await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
+      assert.strictEqual(confirmed.status, 'succeeded');
+      assert.strictEqual(confirmed.amount_received, 2000);
+      const charge = await stripe.charges.retrieve(confirmed.latest_charge as string);
+      assert.deepStrictEqual([charge.captured, charge.amount_captured, charge.payment_intent], [true, 2000, pi.id]);
+      const charges = await stripe.charges.list({ payment_intent: pi.id });
+      assert.strictEqual(charges.data.length, 1);
+      const types = (await stripe.events.list({ limit: 100 })).data.map((event) => event.type).reverse();
+      assert.deepStrictEqual(types, ['customer.created', 'payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded']);
+      const again = await rejection(stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' }));
+      assert.strictEqual(again.code, 'payment_intent_unexpected_state');
+      assert.strictEqual(again.statusCode, 400);
+    });
+
+    it('manual capture: requires_capture → partial capture; cancel releases; wrong states are refused', async () => {
+      const pi = await stripe.paymentIntents.create({ amount: 5000, currency: 'eur', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+      assert.strictEqual(pi.status, 'requires_capture');
+      assert.strictEqual(pi.amount_capturable, 5000);
+      const tooMuch = await rejection(stripe.paymentIntents.capture(pi.id, { amount_to_capture: 6000 }));
+      assert.strictEqual(tooMuch.type, 'StripeInvalidRequestError');
+      const captured = await stripe.paymentIntents.capture(pi.id, { amount_to_capture: 3000 });
+      assert.deepStrictEqual([captured.status, captured.amount_received], ['succeeded', 3000]);
+      const cancelAfter = await rejection(stripe.paymentIntents.cancel(pi.id));
+      assert.strictEqual(cancelAfter.code, 'payment_intent_unexpected_state');
+
+      const other = await stripe.paymentIntents.create({ amount: 700, currency: 'eur' });
+      const canceled = await stripe.paymentIntents.cancel(other.id, { cancellation_reason: 'abandoned' });
+      assert.deepStrictEqual([canceled.status, canceled.cancellation_reason], ['canceled', 'abandoned']);
+      const captureCanceled = await rejection(stripe.paymentIntents.capture(other.id));
+      assert.strictEqual(captureCanceled.code, 'payment_intent_unexpected_state');
+      const search = await stripe.paymentIntents.search({ query: "status:'canceled'" });
+      assert.deepStrictEqual(search.data.map((p) => p.id), [other.id]);
+    });
+
+    it('a declined card is a 402 StripeCardError and the intent needs a new payment method', async () => {
+      const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
+      const err = await rejection(stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }));
+      assert.strictEqual(err.type, 'StripeCardError');
+      assert.deepStrictEqual([err.statusCode, err.code, err.decline_code], [402, 'card_declined', 'insufficient_funds']);
+      assert.strictEqual(err.payment_intent.id, pi.id);
+      const after = await stripe.paymentIntents.retrieve(pi.id);
+      assert.strictEqual(after.status, 'requires_payment_method');
+      assert.strictEqual(after.last_payment_error?.decline_code, 'insufficient_funds');
+      const retried = await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
+      assert.strictEqual(retried.status, 'succeeded');
+    });
+
+    it('refunds partially then fully; over-refunds and double refunds fail', async () => {
+      const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      const partial = await stripe.refunds.create({ payment_intent: pi.id, amount: 400, reason: 'requested_by_customer' });
+      assert.deepStrictEqual([partial.amount, partial.status, partial.charge], [400, 'succeeded', pi.latest_charge]);
+      const over = await rejection(stripe.refunds.create({ charge: pi.latest_charge as string, amount: 700 }));
+      assert.strictEqual(over.code, 'amount_too_large');
+      const rest = await stripe.refunds.create({ charge: pi.latest_charge as string });
+      assert.strictEqual(rest.amount, 600);
+      const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+      assert.deepStrictEqual([charge.amount_refunded, charge.refunded], [1000, true]);
+      const again = await rejection(stripe.refunds.create({ charge: charge.id }));
+      assert.strictEqual(again.code, 'charge_already_refunded');
+      assert.strictEqual((await stripe.refunds.list({ charge: charge.id })).data.length, 2);
+    });
+
+    it('legacy charges with test tokens', async () => {
+      const charge = await stripe.charges.create({ amount: 999, currency: 'usd', source: 'tok_visa' });
+      assert.strictEqual(charge.status, 'succeeded');
+      const declined = await rejection(stripe.charges.create({ amount: 999, currency: 'usd', source: 'tok_chargeDeclined' }));
+      assert.strictEqual(declined.type, 'StripeCardError');
+    });
+  });
+
+  describe('products and prices', () => {
+    it('creates prices for products, filters lists, refuses deleting a product with prices', async () => {
+      const product = await stripe.products.create({ name: 'Gold plan' });
+      const monthly = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 1500, recurring: { interval: 'month' } });
+      assert.deepStrictEqual([monthly.type, monthly.recurring?.interval, monthly.unit_amount], ['recurring', 'month', 1500]);
+      const inline = await stripe.prices.create({ currency: 'usd', unit_amount: 500, product_data: { name: 'Add-on' } });
+      assert.notStrictEqual(inline.product, product.id);
+      assert.strictEqual((await stripe.prices.list({ product: product.id })).data.length, 1);
+      assert.strictEqual((await stripe.products.list()).data.length, 2);
+      const refused = await rejection(stripe.products.del(product.id));
+      assert.strictEqual(refused.statusCode, 400);
+      const archived = await stripe.prices.update(monthly.id, { active: false });
+      assert.strictEqual(archived.active, false);
+      const unknownProduct = await rejection(stripe.prices.create({ product: 'prod_nope', currency: 'usd', unit_amount: 1 }));
+      assert.deepStrictEqual([unknownProduct.statusCode, unknownProduct.code, unknownProduct.param], [404, 'resource_missing', 'product']);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('replays the first response for the same key and params, with Idempotent-Replayed', async () => {
+      const first = await stripe.customers.create({ email: 'i@example.com' }, { idempotencyKey: 'order-42' });
+      const second = await stripe.customers.create({ email: 'i@example.com' }, { idempotencyKey: 'order-42' });
+      assert.strictEqual(second.id, first.id);
+      assert.strictEqual(second.lastResponse.headers['idempotent-replayed'], 'true');
+      assert.strictEqual(first.lastResponse.headers['idempotent-replayed'], undefined);
+      assert.strictEqual((await stripe.customers.list()).data.length, 1);
+    });
+
+    it('rejects the same key with different params or another endpoint (idempotency_error)', async () => {
+      await stripe.customers.create({ email: 'i@example.com' }, { idempotencyKey: 'k1' });
+      const mismatch = await rejection(stripe.customers.create({ email: 'other@example.com' }, { idempotencyKey: 'k1' }));
+      assert.strictEqual(mismatch.type, 'StripeIdempotencyError');
+      assert.strictEqual(mismatch.statusCode, 400);
+      const otherEndpoint = await rejection(stripe.products.create({ name: 'x' }, { idempotencyKey: 'k1' }));
+      assert.strictEqual(otherEndpoint.type, 'StripeIdempotencyError');
+    });
+
+    it('replays errors that happened during execution (a decline), not validation failures', async () => {
+      const pi = await stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
+      const first = await rejection(stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'c1' }));
+      const replay = await rejection(stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'c1' }));
+      assert.strictEqual(replay.type, 'StripeCardError');
+      assert.strictEqual(replay.headers['idempotent-replayed'], 'true');
+      assert.strictEqual(replay.charge, first.charge);
+      const invalid = await rejection(stripe.paymentIntents.create({ amount: 100 } as any, { idempotencyKey: 'v1' }));
+      assert.strictEqual(invalid.code, 'parameter_missing');
+      const fixed = await stripe.paymentIntents.create({ amount: 100, currency: 'usd' } as any, { idempotencyKey: 'v1' });
+      assert.match(fixed.id, /^pi_/);
+    });
+
+    it('answers 409 while the first request with the key is still running', async () => {
+      sandbox.faults.add({ route: 'POST /v1/customers', kind: 'latency', latencyMs: 1000, times: 1 });
+      const [a, b] = await Promise.allSettled([
+        stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'slow' }),
+        new Promise((resolve) => setTimeout(resolve, 50)).then(() => stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'slow' })),
+      ]);
+      assert.strictEqual(a.status, 'fulfilled');
+      assert.strictEqual(b.status, 'rejected');
+      assert.strictEqual((b as PromiseRejectedResult).reason.statusCode, 409);
+    });
+
+    it('forgets keys after 24 hours', async () => {
+      const first = await stripe.customers.create({ email: 'i@example.com' }, { idempotencyKey: 'day' });
+      sandbox.advanceClock(24 * 3600 + 1);
+      const later = await stripe.customers.create({ email: 'i@example.com' }, { idempotencyKey: 'day' });
+      assert.notStrictEqual(later.id, first.id);
+    });
+
+    it('the SDK keeps its automatic key across network retries, so a retried 500 creates once', async () => {
+      sandbox.faults.add({ route: 'POST /v1/customers', kind: '500', times: 1 });
+      const retrying = sandboxClient(sandbox, undefined, { maxNetworkRetries: 2 });
+      await retrying.customers.create({ email: 'r@example.com' });
+      assert.strictEqual(sandbox.calls.snapshot()['POST /v1/customers'], 2);
+      assert.strictEqual((await stripe.customers.list()).data.length, 1);
+    });
+  });
+
+  describe('errors and authentication', () => {
+    it('wrong or missing API key → 401 StripeAuthenticationError without echoing the key', async () => {
+      const wrong = await rejection(sandboxClient(sandbox, 'sk_test_wrongwrongwrong123').customers.list());
+      assert.strictEqual(wrong.type, 'StripeAuthenticationError');
+      assert.strictEqual(wrong.statusCode, 401);
+      assert.ok(!wrong.message.includes('sk_test_wrongwrongwrong123'));
+      const res = await fetch(`${sandbox.url}/v1/customers`);
+      assert.strictEqual(res.status, 401);
+    });
+
+    it('missing params, unknown params, unknown ids and unknown URLs have Stripe codes', async () => {
+      const missing = await rejection(stripe.paymentIntents.create({ currency: 'usd' } as any));
+      assert.deepStrictEqual([missing.type, missing.code, missing.param, missing.statusCode], ['StripeInvalidRequestError', 'parameter_missing', 'amount', 400]);
+      assert.match(missing.requestId, /^req_/);
+      const unknown = await rejection(stripe.customers.create({ emial: 'x' } as any));
+      assert.deepStrictEqual([unknown.code, unknown.param], ['parameter_unknown', 'emial']);
+      const notFound = await rejection(stripe.customers.retrieve('cus_missing'));
+      assert.deepStrictEqual([notFound.statusCode, notFound.code], [404, 'resource_missing']);
+      const badInt = await rejection(stripe.paymentIntents.create({ amount: 'ten' as any, currency: 'usd' }));
+      assert.strictEqual(badInt.code, 'parameter_invalid_integer');
+      const url = await rejection(stripe.rawRequest('GET', '/v1/nothing_here', {}));
+      assert.strictEqual(url.statusCode, 404);
+    });
+
+    it('a live key gets its own account with livemode true', async () => {
+      const live = sandboxClient(sandbox, SANDBOX_LIVE_KEY);
+      const customer = await live.customers.create({ email: 'l@example.com' });
+      assert.strictEqual(customer.livemode, true);
+      assert.strictEqual((await stripe.customers.list()).data.length, 0);
+    });
+  });
+
+  describe('fault injection, rate limit and call counts', () => {
+    it('429 with Retry-After surfaces as StripeRateLimitError and is not retried by the SDK', async () => {
+      await control('/faults', 'POST', { route: 'GET /v1/customers/:id', kind: '429', retryAfterSeconds: 3, times: 1 });
+      const customer = await stripe.customers.create({ email: 'f@example.com' });
+      const retrying = sandboxClient(sandbox, undefined, { maxNetworkRetries: 2 });
+      const err = await rejection(retrying.customers.retrieve(customer.id));
+      assert.strictEqual(err.type, 'StripeRateLimitError');
+      assert.strictEqual(err.headers['retry-after'], '3');
+      assert.strictEqual((await retrying.customers.retrieve(customer.id)).id, customer.id);
+      const calls = await control('/calls');
+      assert.strictEqual(calls['GET /v1/customers/:id'], 2);
+    });
+
+    it('503 and 500 are StripeAPIError; probabilistic faults and per-route scoping', async () => {
+      sandbox.faults.add({ route: '*', kind: '503', times: 1, retryAfterSeconds: 1 });
+      const err = await rejection(stripe.customers.list());
+      assert.deepStrictEqual([err.type, err.statusCode], ['StripeAPIError', 503]);
+      sandbox.faults.add({ route: 'POST /v1/products', kind: '500', rate: 0 });
+      await stripe.products.create({ name: 'never faulted' });
+    });
+
+    it('fault rates draw from the random source; times caps injections; latency adds up', () => {
+      const draws = [0.1, 0.9, 0.2];
+      const faults = new FaultInjector(() => draws.shift()!);
+      faults.add({ route: 'GET /v1/customers', kind: '500', rate: 0.5, times: 2 });
+      faults.add({ route: '*', kind: 'latency', latencyMs: 30 });
+      faults.add({ route: '*', kind: 'latency', latencyMs: 5 });
+      assert.deepStrictEqual(faults.pick('GET /v1/customers'), { latencyMs: 35, failure: { route: 'GET /v1/customers', kind: '500', rate: 0.5, times: 2 } });
+      assert.strictEqual(faults.pick('GET /v1/customers').failure, undefined, 'draw 0.9 ≥ rate 0.5');
+      assert.strictEqual(faults.pick('POST /v1/customers').failure, undefined, 'other route');
+      assert.strictEqual(faults.pick('GET /v1/customers').failure?.kind, '500', 'draw 0.2 < 0.5');
+      assert.strictEqual(faults.pick('GET /v1/customers').failure, undefined, 'times: 2 reached');
+      assert.strictEqual(draws.length, 0);
+      assert.throws(() => faults.add({ route: '*', kind: 'boom' as any }), /unknown fault kind/);
+    });
+
+    it('timeout: the request hangs until the SDK gives up', async () => {
+      sandbox.faults.add({ route: 'GET /v1/customers', kind: 'timeout', times: 1 });
+      const impatient = sandboxClient(sandbox, undefined, { timeout: 300 });
+      const err = await rejection(impatient.customers.list());
+      assert.strictEqual(err.type, 'StripeConnectionError');
+      assert.strictEqual((await impatient.customers.list()).object, 'list');
+    });
+
+    it('enforces the per-key rate limit with 429 rate_limit', async () => {
+      await control('/rate-limit', 'POST', { perSecond: 5 });
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => stripe.customers.list()));
+      const limited = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+      assert.ok(limited.length >= 5, `expected many of 20 parallel calls limited, got ${limited.length}`);
+      assert.ok(limited.every((err) => err.type === 'StripeRateLimitError' && err.code === 'rate_limit'));
+    });
+
+    it('control API: state dump masks keys, reset clears state', async () => {
+      await stripe.customers.create({ email: 'd@example.com' });
+      const state = await control('/state');
+      const [maskedKey] = Object.keys(state.accounts);
+      assert.ok(!maskedKey.includes('sandbox') && maskedKey.includes('****'));
+      assert.strictEqual(state.accounts[maskedKey].customers.length, 1);
+      await control('/reset', 'POST');
+      assert.deepStrictEqual((await control('/state')).accounts, {});
+      const bad = await fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', body: JSON.stringify({ route: '*', kind: 'boom' }) });
+      assert.strictEqual(bad.status, 400);
+    });
+  });
+
+  describe('webhook delivery', () => {
+    let receivers: { close(): Promise<void> }[] = [];
+    afterEach(async () => {
+      await Promise.all(receivers.map((r) => r.close()));
+      receivers = [];
+    });
+    const receiver = async (answer?: Parameters<typeof startReceiver>[0]) => {
+      const r = await startReceiver(answer);
+      receivers.push(r);
+      return r;
+    };
+
+    it('signs each matching event so the SDK verifies it; other types are not sent', async () => {
+      const r = await receiver();
+      const endpoint = await stripe.webhookEndpoints.create({ url: r.url, enabled_events: ['customer.created', 'payment_intent.succeeded'] });
+      assert.match(endpoint.secret!, /^whsec_/);
+      assert.strictEqual((await stripe.webhookEndpoints.retrieve(endpoint.id)).secret, undefined);
+      const customer = await stripe.customers.create({ email: 'w@example.com' });
+      await stripe.customers.update(customer.id, { name: 'W' });
+      await sandbox.webhooks.idle();
+      assert.deepStrictEqual(r.received.map((x) => x.event.type), ['customer.created']);
+      const [delivery] = r.received;
+      const event = stripe.webhooks.constructEvent(delivery.body, delivery.headers['stripe-signature'] as string, endpoint.secret!);
+      assert.strictEqual((event.data.object as Stripe.Customer).id, customer.id);
+      assert.match(String(delivery.headers['content-type']), /^application\/json/);
+      assert.throws(() => stripe.webhooks.constructEvent(delivery.body, delivery.headers['stripe-signature'] as string, 'whsec_other'));
+      assert.strictEqual((await stripe.events.retrieve(event.id)).pending_webhooks, 0);
+    });
+
+    it('retries non-2xx with backoff, and lists undelivered events with delivery_success=false', async () => {
+      const flaky = await receiver((_r, index) => (index < 2 ? 500 : 200));
+      await stripe.webhookEndpoints.create({ url: flaky.url, enabled_events: ['*'] });
+      const created = await stripe.products.create({ name: 'p' });
+      await sandbox.webhooks.idle();
+      assert.strictEqual(flaky.received.length, 3);
+      assert.ok(flaky.received.every((x) => x.event.data.object.id === created.id));
+      assert.strictEqual((await stripe.events.list({ delivery_success: true })).data.length, 1);
+
+      sandbox.reset();
+      sandbox.webhooks.settings.retryDelaysMs = [10, 10];
+      const down = await receiver(() => 503);
+      await stripe.webhookEndpoints.create({ url: down.url, enabled_events: ['*'] });
+      await stripe.products.create({ name: 'lost' });
+      await sandbox.webhooks.idle();
+      assert.strictEqual(down.received.length, 3);
+      const missed = await stripe.events.list({ delivery_success: false });
+      assert.deepStrictEqual(missed.data.map((e) => e.type), ['product.created']);
+      const attempts = (await control('/webhooks')).attempts;
+      assert.deepStrictEqual(attempts.map((a: any) => a.status), [503, 503, 503]);
+    });
+
+    it('duplicate switch delivers each event twice with the same id', async () => {
+      const r = await receiver();
+      await control('/webhooks', 'POST', { duplicate: true });
+      await stripe.webhookEndpoints.create({ url: r.url, enabled_events: ['customer.created'] });
+      await stripe.customers.create({ email: 'dup@example.com' });
+      await sandbox.webhooks.idle();
+      assert.strictEqual(r.received.length, 2);
+      assert.strictEqual(r.received[0].event.id, r.received[1].event.id);
+    });
+
+    it('out-of-order switch delivers held events newest first', async () => {
+      const r = await receiver();
+      await control('/webhooks', 'POST', { outOfOrder: true, holdMs: 10000 });
+      await stripe.webhookEndpoints.create({ url: r.url, enabled_events: ['customer.created'] });
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await stripe.customers.create({ email: `o${i}@example.com` })).id);
+      await control('/webhooks/flush', 'POST');
+      await sandbox.webhooks.idle();
+      assert.deepStrictEqual(r.received.map((x) => x.event.data.object.id), ids.reverse());
+    });
+  });
+});

@@ -1,0 +1,235 @@
+// The SQL engine behind the sandbox: one in-memory DuckDB instance, one DuckDB connection per Snowflake session
+// (so temporary tables and transactions are per session, as in Snowflake).
+import { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, listValue, DuckDBValue, LIST, VARCHAR } from '@duckdb/node-api';
+import { ResultEncoder } from './encode';
+import { COMPAT_MACROS, significant, tokenize, translate, SessionNames } from './translate';
+import { sqlError } from './errors';
+import { Binding, bindExpression, isSingleTuple, splitTopLevel } from './binds';
+import { classify, STATEMENT_TYPE, StatementResult, synthetic } from './statements';
+
+export type { Binding } from './binds';
+export type { StatementResult } from './statements';
+export { classify, countStatements, STATEMENT_TYPE } from './statements';
+
+export interface SessionContext extends SessionNames {
+  database: string;
+  schema: string;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Snowflake resolves unquoted names upper-case. */
+export function normaliseName(name: string): string {
+  return name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toUpperCase();
+}
+
+export class SqlEngine {
+  private constructor(private readonly instance: DuckDBInstance) {}
+
+  static async create(): Promise<SqlEngine> {
+    return new SqlEngine(await DuckDBInstance.create(':memory:'));
+  }
+
+  async openSession(database: string, schema: string): Promise<EngineSession> {
+    const connection = await this.instance.connect();
+    for (const macro of COMPAT_MACROS) await connection.run(macro.replace('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
+    const session = new EngineSession(connection);
+    if (database) await session.use(database, schema || 'PUBLIC');
+    return session;
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}
+
+export class EngineSession {
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  database = '';
+  schema = '';
+
+  constructor(private readonly connection: DuckDBConnection) {}
+
+  /** Runs work for this session one at a time (a DuckDB connection runs one statement at a time). */
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(sqlError('390111', '08003', 'Session no longer exists.', 'EXECUTION'));
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async use(database: string, schema: string): Promise<void> {
+    const db = normaliseName(database);
+    const sc = normaliseName(schema);
+    await this.connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${quoteIdent(db)}`);
+    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}.${quoteIdent(sc)}`);
+    await this.connection.run(`USE ${quoteIdent(db)}.${quoteIdent(sc)}`);
+    this.database = db;
+    this.schema = sc;
+  }
+
+  interrupt(): void {
+    this.connection.interrupt();
+  }
+
+  /** Closes after the statements already queued have finished (closing under a running statement hangs DuckDB). */
+  close(): Promise<void> {
+    if (this.closed) return this.queue.then(() => undefined);
+    this.closed = true;
+    this.queue = this.queue.then(() => this.connection.closeSync());
+    return this.queue.then(() => undefined);
+  }
+
+  execute(sqlText: string, bindings: Record<string, Binding> | undefined, names: SessionNames): Promise<StatementResult> {
+    return this.serial(() => this.executeNow(sqlText, bindings ?? {}, names));
+  }
+
+  private get where(): { database: string; schema: string } {
+    return { database: this.database, schema: this.schema };
+  }
+
+  private async executeNow(sqlText: string, bindings: Record<string, Binding>, names: SessionNames): Promise<StatementResult> {
+    const { statementTypeId, kind } = classify(sqlText);
+    if (kind === 'USE') return this.executeUse(sqlText, names);
+    const isArrayBind = Object.values(bindings).some((b) => Array.isArray(b.value));
+    let result: DuckDBMaterializedResult;
+    if (isArrayBind) {
+      result = await this.runArrayBind(sqlText, bindings, names, kind);
+    } else {
+      let { sql } = translate(sqlText, names, (p) => bindExpression(bindings[p], `$${p}`));
+      const fromValues = /^([\s\S]*\bFROM)\s+VALUES\s*(\([\s\S]*\))$/.exec(sql);
+      if (fromValues && isSingleTuple(fromValues[2])) {
+        sql = `${fromValues[1]} (SELECT ${splitTopLevel(fromValues[2].slice(1, -1)).map((e, i) => `${e} AS COLUMN${i + 1}`).join(', ')})`;
+      }
+      if (kind === 'MERGE' && !/\bRETURNING\b/i.test(sql)) sql += ' RETURNING MERGE_ACTION';
+      const values = this.bindValues(bindings);
+      result = await this.connection.run(sql, values.length ? values : undefined);
+    }
+    return this.describe(result, statementTypeId, kind);
+  }
+
+  private bindValues(bindings: Record<string, Binding>): DuckDBValue[] {
+    const count = Math.max(0, ...Object.keys(bindings).map(Number));
+    const values: DuckDBValue[] = [];
+    for (let i = 1; i <= count; i++) values.push((bindings[String(i)]?.value as string | null) ?? null);
+    return values;
+  }
+
+  /**
+   * Array binds: `INSERT … VALUES (?, ?)` becomes one INSERT … SELECT over the unnested bind columns, so 100,000 rows
+   * are one DuckDB statement. Other statements run once per bind row.
+   */
+  private async runArrayBind(sqlText: string, bindings: Record<string, Binding>, names: SessionNames, kind: string): Promise<DuckDBMaterializedResult> {
+    const positions = Object.keys(bindings).map(Number).sort((a, b) => a - b);
+    const rowCount = Math.max(...positions.map((p) => (bindings[p].value as unknown[] | null)?.length ?? 0));
+    const column = (p: number): (string | null)[] => (bindings[p].value as (string | null)[] | null) ?? new Array(rowCount).fill(null);
+    const { sql } = translate(sqlText, names, (p) => bindExpression(bindings[p], `"__B"."C${p}"`));
+    const values = /^(INSERT\s[\s\S]*?\bVALUES)\s*(\([\s\S]*\))$/.exec(sql);
+    if (kind === 'INSERT' && values && isSingleTuple(values[2])) {
+      const unnest = `(SELECT ${positions.map((p, i) => `UNNEST($${i + 1}::VARCHAR[]) AS "C${p}"`).join(', ')}) AS "__B"`;
+      const exprs = values[2].slice(1, -1);
+      const prefix = values[1].replace(/\bVALUES$/, '');
+      // `… SELECT COLUMN1, PARSE_JSON(COLUMN2) FROM VALUES (?, ?)` reads the tuple as a row source named COLUMNn.
+      const rewritten = /\bFROM\s*$/.test(prefix)
+        ? `${prefix} (SELECT ${splitTopLevel(exprs).map((e, i) => `${e} AS COLUMN${i + 1}`).join(', ')} FROM ${unnest})`
+        : `${prefix} SELECT ${exprs} FROM ${unnest}`;
+      // Explicit LIST(VARCHAR): a list whose first value is null would otherwise be typed as a list of NULLs.
+      return this.connection.run(rewritten, positions.map((p) => listValue(column(p))), positions.map(() => LIST(VARCHAR)));
+    }
+    // Fallback: run the statement per row inside one transaction and report the summed count.
+    const single = translate(sqlText, names, (p) => bindExpression(bindings[p], `$${p}`)).sql;
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const prepared = await this.connection.prepare(single);
+      let affected = 0n;
+      for (let r = 0; r < rowCount; r++) {
+        prepared.bind(positions.map((p) => column(p)[r]));
+        const part = await prepared.run();
+        if (part.chunkCount) affected += BigInt(String(part.getChunk(0).getColumnValues(0)[0] ?? 0));
+      }
+      await this.connection.run('COMMIT');
+      return this.connection.run(`SELECT ${affected}::BIGINT AS "Count"`);
+    } catch (err) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async executeUse(sqlText: string, names: SessionNames): Promise<StatementResult> {
+    const words = significant(tokenize(sqlText)).slice(1).map((t) => t.text);
+    let target = words[0]?.toUpperCase();
+    if (target === 'SECONDARY') { words.shift(); target = 'ROLES'; }
+    const rest = ['WAREHOUSE', 'ROLE', 'DATABASE', 'SCHEMA', 'ROLES'].includes(target ?? '') ? words.slice(1) : words;
+    const name = rest.join('');
+    if (target === 'WAREHOUSE') names.warehouse = normaliseName(name);
+    else if (target === 'ROLE') names.role = normaliseName(name);
+    else if (target === 'DATABASE') await this.use(name, 'PUBLIC');
+    else if (target !== 'ROLES') {
+      const parts = name.split('.');
+      if (parts.length === 2) await this.use(parts[0], parts[1]);
+      else if (!this.database) throw sqlError('090105', '22000', 'Cannot perform operation. This session does not have a current database.');
+      else await this.use(this.database, parts[0]);
+    }
+    return synthetic(STATEMENT_TYPE.SESSION, 'USE', [['status', 'text']], ['Statement executed successfully.'], this.where);
+  }
+
+  private describe(result: DuckDBMaterializedResult, statementTypeId: number, kind: string): StatementResult {
+    const where = this.where;
+    const firstValues = (): DuckDBValue[] => (result.chunkCount ? result.getChunk(0).getColumnValues(0) : []);
+    const count = (): number => Number(firstValues()[0] ?? 0);
+    switch (kind) {
+      case 'INSERT': {
+        const n = count();
+        return synthetic(statementTypeId, kind, [['number of rows inserted', 'fixed']], [String(n)], where, n);
+      }
+      case 'UPDATE': {
+        const n = count();
+        return synthetic(statementTypeId, kind, [['number of rows updated', 'fixed'], ['number of multi-joined rows updated', 'fixed']], [String(n), '0'], where, n);
+      }
+      case 'DELETE': {
+        const n = count();
+        return synthetic(statementTypeId, kind, [['number of rows deleted', 'fixed']], [String(n)], where, n);
+      }
+      case 'MERGE': {
+        const actions: Record<string, number> = { INSERT: 0, UPDATE: 0, DELETE: 0 };
+        for (let i = 0; i < result.chunkCount; i++) {
+          for (const action of result.getChunk(i).getColumnValues(0)) actions[String(action)] = (actions[String(action)] ?? 0) + 1;
+        }
+        const columns: [string, string][] = [['number of rows inserted', 'fixed'], ['number of rows updated', 'fixed']];
+        const row = [String(actions.INSERT), String(actions.UPDATE)];
+        if (actions.DELETE) { columns.push(['number of rows deleted', 'fixed']); row.push(String(actions.DELETE)); }
+        return synthetic(statementTypeId, kind, columns, row, where, actions.INSERT + actions.UPDATE + actions.DELETE);
+      }
+      case 'SELECT':
+        return this.selectResult(result, statementTypeId, kind);
+      default:
+        return synthetic(statementTypeId, kind, [['status', 'text']], ['Statement executed successfully.'], where);
+    }
+  }
+
+  private selectResult(result: DuckDBMaterializedResult, statementTypeId: number, kind: string): StatementResult {
+    const encoder = new ResultEncoder(result.columnNames(), result.columnTypes(), this.where);
+    // Row offsets of each DuckDB chunk, so any row range can be read without converting the whole result.
+    const starts: number[] = [];
+    let total = 0;
+    for (let i = 0; i < result.chunkCount; i++) {
+      starts.push(total);
+      total += result.getChunk(i).rowCount;
+    }
+    const readRows = (from: number, to: number): (string | null)[][] => {
+      const rows: (string | null)[][] = [];
+      for (let i = 0; i < starts.length; i++) {
+        const start = starts[i];
+        const chunk = result.getChunk(i);
+        const end = start + chunk.rowCount;
+        if (end <= from || start >= to) continue;
+        rows.push(...encoder.encodeChunk(chunk, Math.max(from, start) - start, Math.min(to, end) - start));
+      }
+      return rows;
+    };
+    return { statementTypeId, kind, rowType: encoder.rowType, total, readRows };
+  }
+}

@@ -5,12 +5,30 @@
  * - passes credentials keyed by node id;
  * - captures the RED object so routes on RED.httpNode can be called with supertest (the helper's request() only reaches httpAdmin).
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import supertest = require('supertest');
 
 const helper = require('node-red-node-test-helper');
 
-helper.init(process.env.NODE_RED_PATH || require.resolve('node-red'));
+const NODE_RED_PATH = process.env.NODE_RED_PATH || require.resolve('node-red');
+helper.init(NODE_RED_PATH);
+
+/** Core node files of the runtime under test (Node-RED 4 or 5), by node type. */
+const CORE_NODES: Record<string, string> = {
+  inject: 'common/20-inject.js',
+  debug: 'common/21-debug.js',
+  function: 'function/10-function.js',
+  switch: 'function/10-switch.js',
+  change: 'function/15-change.js',
+  delay: 'function/89-delay.js',
+  split: 'sequence/17-split.js',
+  join: 'sequence/17-split.js',
+  'http in': 'network/21-httpin.js',
+  'http response': 'network/21-httpin.js',
+};
+// catch, status and complete are preloaded by the helper whenever a flow uses them; loading them again would clash.
+const PRELOADED = new Set(['catch', 'status', 'complete', 'tab', 'comment', 'helper', 'link in', 'link out']);
 
 export { helper };
 export type FlowNode = Record<string, any> & { id: string; type: string };
@@ -22,10 +40,22 @@ export function nodeModule(name: string): string {
   return path.join(__dirname, '..', 'nodes', name, name);
 }
 
-/** Loads the named node sets (config node sets too) with a flow; resolves once every node is started. */
+/** Path of a core node file of the runtime under test, e.g. coreModule('change'). */
+export function coreModule(type: string): string {
+  const file = CORE_NODES[type];
+  if (!file) throw new Error(`the harness does not know the core node "${type}"; add it to CORE_NODES in test/harness.ts`);
+  const nodesPackage = require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(NODE_RED_PATH)] });
+  return path.join(path.dirname(nodesPackage), 'core', file);
+}
+
+/**
+ * Loads node sets with a flow; resolves once every node is started. Entries are FlowGuard node sets by folder name
+ * (`'fg-retry'`, config node sets too) or core node types (`'change'`), loaded from the runtime under test.
+ */
 export async function load(nodeSets: string[], flow: FlowNode[], credentials: Record<string, Record<string, string>> = {}): Promise<any> {
-  const modules = nodeSets.map((name) => {
-    const mod = require(nodeModule(name));
+  const files = [...new Set(nodeSets.map((name) => (name.startsWith('fg-') ? nodeModule(name) : coreModule(name))))];
+  const modules = files.map((file) => {
+    const mod = require(file);
     const init = mod.default ?? mod;
     return (red: any) => {
       RED = red;
@@ -33,6 +63,48 @@ export async function load(nodeSets: string[], flow: FlowNode[], credentials: Re
     };
   });
   await helper.load(modules, flow, credentials);
+  return RED;
+}
+
+/** The repo's examples/ folder (tests run from dist/test or from a .build-* folder). */
+export function examplesDir(): string {
+  const candidates = [path.join(__dirname, '..', '..', 'examples'), path.join(__dirname, '..', '..', '..', 'examples')];
+  const dir = candidates.find((d) => fs.existsSync(d));
+  if (!dir) throw new Error(`no examples folder near ${__dirname}`);
+  return dir;
+}
+
+/**
+ * Loads a shipped example as a user would import it: Comment nodes dropped, Debug nodes replaced by helper nodes
+ * (same id, so tests receive() on them), every node passed through `configure` (point config nodes at a sandbox).
+ * The node sets it needs are worked out from the node types.
+ */
+export async function loadExample(
+  file: string,
+  options: {
+    configure?: (node: FlowNode) => FlowNode;
+    /** credentials for a node of the example (config nodes), or undefined */
+    credentials?: (node: FlowNode) => Record<string, string> | undefined;
+  } = {},
+): Promise<FlowNode[]> {
+  const exported: FlowNode[] = JSON.parse(fs.readFileSync(path.join(examplesDir(), file), 'utf8'));
+  const flow = exported
+    .filter((node) => node.type !== 'comment')
+    .map((node) => (node.type === 'debug' ? { id: node.id, type: 'helper', z: node.z } : node))
+    .map((node) => (options.configure ? options.configure(node) : node));
+  const tabs = [...new Set(flow.map((n) => n.z).filter(Boolean))].filter((z) => !flow.some((n) => n.id === z && n.type === 'tab'));
+  const types = [...new Set(flow.map((n) => n.type))].filter((t) => !PRELOADED.has(t));
+  const credentials: Record<string, Record<string, string>> = {};
+  for (const node of flow) {
+    const c = options.credentials?.(node);
+    if (c) credentials[node.id] = c;
+  }
+  await load(types, [...tabs.map((z) => ({ id: z as string, type: 'tab', label: file })), ...flow], credentials);
+  return flow;
+}
+
+/** The RED object the loaded nodes were given. */
+export function red(): any {
   return RED;
 }
 

@@ -1,27 +1,13 @@
 // The shipped Snowflake example flows run against the sandbox (debug nodes swapped for helper nodes).
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { startSnowflakeSandbox, SnowflakeSandbox } from '../../sandbox/snowflake';
-import { eventually, FlowNode, getNode, helper, nodeModule, receive, unload } from '../harness';
+import { eventually, getNode, helper, loadExample, receive, unload } from '../harness';
 
-// Examples live in the source tree; this file runs from the build folder two levels below the repo root.
-const EXAMPLES = [path.join(__dirname, '..', '..', '..', 'examples', 'Snowflake'), path.join(__dirname, '..', '..', 'examples', 'Snowflake')].find((dir) => fs.existsSync(dir))!;
-const core = (file: string) => require(require.resolve(`@node-red/nodes/core/${file}`));
-
-async function loadExample(name: string, sandbox: SnowflakeSandbox): Promise<void> {
-  const flow: FlowNode[] = JSON.parse(fs.readFileSync(path.join(EXAMPLES, `${name}.json`), 'utf8'))
-    .filter((node: FlowNode) => node.type !== 'comment')
-    .map((node: FlowNode) => {
-      if (node.type === 'debug') return { id: node.id, type: 'helper', z: node.z };
-      if (node.type === 'fg-snowflake-config') return { ...node, accessUrl: sandbox.url };
-      return node;
-    });
-  const tab = flow.find((node) => node.z)!.z;
-  const configId = flow.find((node) => node.type === 'fg-snowflake-config')!.id;
-  const modules = [require(nodeModule('fg-snowflake-config')), require(nodeModule('fg-snowflake')),
-    core('common/20-inject.js'), core('common/24-complete.js'), core('function/15-change.js'), core('sequence/17-split.js')];
-  await helper.load(modules, [{ id: tab, type: 'tab', label: name }, ...flow], { [configId]: { password: 'sandbox' } });
+async function loadSnowflakeExample(name: string, sandbox: SnowflakeSandbox): Promise<void> {
+  await loadExample(`Snowflake/${name}.json`, {
+    configure: (node) => (node.type === 'fg-snowflake-config' ? { ...node, accessUrl: sandbox.url } : node),
+    credentials: (node) => (node.type === 'fg-snowflake-config' ? { password: 'sandbox' } : undefined),
+  });
 }
 
 describe('Snowflake examples', function () {
@@ -32,7 +18,7 @@ describe('Snowflake examples', function () {
   afterEach(() => unload());
 
   it('Upsert and query orders: creates the table, upserts with one MERGE (last duplicate wins), queries with a bind', async () => {
-    await loadExample('Upsert and query orders', sandbox);
+    await loadSnowflakeExample('Upsert and query orders', sandbox);
     const created = receive('sfk-ex1-ddl-ok');
     getNode('sfk-ex1-create').receive({});
     await created;
@@ -50,7 +36,7 @@ describe('Snowflake examples', function () {
   });
 
   it('Stream a large result with back-pressure: every batch is acknowledged by a tick and the join sees all rows', async () => {
-    await loadExample('Stream a large result with back-pressure', sandbox);
+    await loadSnowflakeExample('Stream a large result with back-pressure', sandbox);
     let batchesOut = 0;
     getNode('sfk-ex2-work').on('input', () => { batchesOut++; });
     const result = receive('sfk-ex2-result', 1, 50000);

@@ -1,0 +1,124 @@
+import { createLogger } from '../../lib/ops/log';
+import { Change, ChangeFeedOptions, Watermark, pollChanges, storeWatermark } from '../../lib/salesforce/change-feed';
+import { normaliseSalesforceError } from '../../lib/salesforce/errors';
+import { FlowGuardError } from '../../lib/reliability/errors';
+import { RuntimeNode, status } from '../shared/node-io';
+import { StoreConfigNode, useStore } from '../shared/store-node';
+import { startCdc } from './cdc-mode';
+import type { SalesforceConfigNode } from '../fg-salesforce-config/config-node';
+
+interface NodeDef {
+  id: string;
+  name?: string;
+  salesforce: string;
+  store: string;
+  object: string;
+  fields?: string;
+  interval?: number | string;
+  pageSize?: number | string;
+  includeDeleted?: boolean;
+  skipOwnChanges?: boolean;
+  startFrom?: 'now' | 'beginning';
+  lagSeconds?: number | string;
+  output?: 'record' | 'batch';
+  mode?: 'poll' | 'cdc';
+}
+
+const num = (v: unknown, fallback: number): number => (v === '' || v === undefined || Number.isNaN(Number(v)) ? fallback : Number(v));
+
+export = function (RED: any) {
+  function FgSalesforceEvents(this: RuntimeNode, def: NodeDef) {
+    RED.nodes.createNode(this, def);
+    setup(this, def);
+  }
+
+  function setup(node: RuntimeNode, def: NodeDef): void {
+    const log = createLogger(node);
+    const config = RED.nodes.getNode(def.salesforce) as SalesforceConfigNode | null;
+    if (!config || !def.object) {
+      status.error(node, !config ? 'no Salesforce config' : 'no object');
+      node.error(`fg-salesforce-events: ${!config ? 'select a Salesforce config node' : 'set the object to watch'}, then deploy again`);
+      return;
+    }
+    let storeNode: StoreConfigNode;
+    try {
+      storeNode = useStore(RED, node, def.store);
+    } catch (err) {
+      node.error((err as Error).message);
+      return;
+    }
+    if (def.mode === 'cdc') return startCdc(node, def, config, () => storeNode.getStore(), log);
+    const intervalMs = Math.max(1, num(def.interval, 60)) * 1000;
+    const opts: ChangeFeedOptions = {
+      object: def.object,
+      fields: (def.fields || 'Name').split(',').map((f) => f.trim()).filter(Boolean),
+      pageSize: Math.min(2000, Math.max(1, num(def.pageSize, 200))),
+      includeDeleted: def.includeDeleted === true,
+      lagMs: num(def.lagSeconds, 0) * 1000,
+    };
+    // The watermark key names the object, so pointing the node at another object starts a fresh feed.
+    const key = `${node.id}:${def.object}`;
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    let running: Promise<void> | undefined;
+
+    const emit = (changes: Change[]): void => {
+      const toMsg = (c: Change) => ({
+        payload: c.record,
+        topic: `${def.object}/${c.type}`,
+        changeType: c.type,
+        // Stable per change: a repeated delivery after a crash carries the same key, so an idempotency gate drops it.
+        idempotencyKey: `${def.object}:${c.record.Id}:${c.record.SystemModstamp}`,
+        correlationId: `${def.object}:${c.record.Id}:${c.record.SystemModstamp}`,
+      });
+      if (def.output === 'batch') node.send({ payload: changes.map((c) => c.record), changes: changes.map(toMsg), topic: def.object });
+      else for (const c of changes) node.send(toMsg(c));
+    };
+
+    const pollOnce = async (): Promise<void> => {
+      const store = await storeNode.getStore();
+      const wmStore = storeWatermark(store, key);
+      if (!(await wmStore.load())) {
+        // Persist the starting point at once: restarting before the first change must not move it forward.
+        const start: Watermark = { stamp: def.startFrom === 'beginning' ? '1970-01-01T00:00:00.000Z' : new Date().toISOString(), lastId: '' };
+        await wmStore.save(start);
+      }
+      await config.session.connection();
+      const feed = { ...opts, skipUserId: def.skipOwnChanges === false ? undefined : config.session.userId };
+      status.busy(node, 'polling');
+      const res = await pollChanges(feed, wmStore, { stamp: new Date().toISOString(), lastId: '' },
+        async (soql, all) => ((await config.session.call((c: any) => c.query(soql, { scanAll: all }))) as any).records, emit);
+      status.ok(node, `${res.emitted} change(s)${res.skipped ? `, ${res.skipped} own skipped` : ''} · up to ${res.watermark.stamp}`);
+    };
+
+    const schedule = (ms: number): void => {
+      if (closed) return;
+      timer = setTimeout(() => {
+        running = pollOnce().catch((err) => {
+          const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object });
+          status.error(node, fe.code);
+          node.error(new FlowGuardError(fe), { error: fe, topic: def.object });
+        }).finally(() => { running = undefined; schedule(intervalMs); });
+      }, ms);
+    };
+    status.idle(node, `every ${intervalMs / 1000}s`);
+    schedule(0);
+
+    // Any input message triggers a poll now (the watermark makes an extra poll harmless).
+    node.on('input', (_msg, _send, done) => {
+      if (running) return done();
+      if (timer) clearTimeout(timer);
+      schedule(0);
+      done();
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      Promise.resolve(running).then(() => done(), () => done());
+      log.debug('change feed stopped');
+    });
+  }
+
+  RED.nodes.registerType('fg-salesforce-events', FgSalesforceEvents);
+};

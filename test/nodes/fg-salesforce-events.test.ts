@@ -1,0 +1,80 @@
+// fg-salesforce-events: change feed with a durable watermark that survives a Node-RED restart.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
+import { sandboxControl } from '../../sandbox/salesforce/control-client';
+import { eventually, FlowNode, getNode, load, receive, unload } from '../harness';
+
+for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[v];
+
+const CREDS = { clientId: 'flowguard-client', clientSecret: 'flowguard-secret', username: 'integration@flowguard.test', password: 'password', securityToken: 'TOKEN' };
+const SETS = ['fg-salesforce-config', 'fg-store-config', 'fg-salesforce-events'];
+
+describe('fg-salesforce-events node', function () {
+  let sb: SalesforceSandbox;
+  let dir: string;
+  const ctl = (method: string, path: string, body?: unknown): Promise<any> => sandboxControl(sb.url, method, path, body);
+  const flow = (over: Record<string, unknown> = {}): FlowNode[] => [
+    { id: 'c1', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: sb.url, authFlow: 'password', apiVersion: '59.0' },
+    { id: 's1', type: 'fg-store-config', backend: 'sqlite', sqlitePath: join(dir, 'fg.sqlite') },
+    { id: 'e1', type: 'fg-salesforce-events', salesforce: 'c1', store: 's1', object: 'Account', fields: 'Name', interval: 3600, pageSize: 2, includeDeleted: true, skipOwnChanges: true, startFrom: 'beginning', wires: [['out']], ...over },
+    { id: 'out', type: 'helper' },
+  ];
+
+  before(async () => {
+    sb = await startSalesforceSandbox();
+    dir = mkdtempSync(join(tmpdir(), 'fg-sf-events-'));
+  });
+  after(async () => {
+    await sb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => unload());
+
+  it('emits each change once across a restart and skips its own writes', async () => {
+    await ctl('POST', '/reset');
+    await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: [{ Name: 'a' }, { Name: 'b' }, { Name: 'c' }] } });
+    await ctl('POST', '/seed', { records: { Account: [{ Name: 'own write' }] } });
+    await load(SETS, flow(), { c1: CREDS });
+    const first = receive('out', 3);
+    const msgs = await first;
+    assert.deepEqual(msgs.map((m) => [m.topic, m.payload.Name]), [['Account/created', 'a'], ['Account/created', 'b'], ['Account/created', 'c']]);
+    assert.match(msgs[0].idempotencyKey, /^Account:001\w+:\d{4}-/);
+    await unload();
+
+    // Restart: only what changed while the node was down comes out.
+    const { ids } = await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: [{ Name: 'd' }] } });
+    await new Promise((r) => setTimeout(r, 5)); // a later SystemModstamp for the update
+    await ctl('POST', '/dml', { op: 'update', type: 'Account', id: ids.Account[0], record: { Name: 'd2' }, asUser: 'alice@flowguard.test' });
+    await load(SETS, flow(), { c1: CREDS });
+    const second = receive('out', 1);
+    assert.deepEqual((await second).map((m) => [m.topic, m.payload.Name]), [['Account/updated', 'd2']]);
+
+    // A trigger message polls at once; nothing new means nothing out, then a deletion arrives.
+    await ctl('POST', '/dml', { op: 'delete', type: 'Account', id: ids.Account[0] });
+    const third = receive('out', 1);
+    getNode('e1').receive({});
+    assert.deepEqual((await third).map((m) => [m.topic, m.payload.Id]), [['Account/deleted', ids.Account[0]]]);
+  });
+
+  it('in CDC mode resumes from the stored replay id after a restart', async () => {
+    await ctl('POST', '/reset');
+    await ctl('POST', '/config', { cometdTimeoutMs: 200 });
+    await load(SETS, flow({ mode: 'cdc', startFrom: 'now' }), { c1: CREDS });
+    await eventually(() => getNode('e1').status.getCalls().some((c: any) => c.args[0].text === 'subscribed'), 'subscribed');
+    const first = receive('out', 1);
+    await ctl('POST', '/seed', { records: { Account: [{ Name: 'own write' }] } });
+    const { ids } = await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: [{ Name: 'x' }] } });
+    const [created] = await first;
+    assert.deepEqual([created.topic, created.payload.Id, created.payload.Name], ['Account/created', ids.Account[0], 'x']);
+    await unload();
+
+    await ctl('POST', '/dml', { op: 'update', type: 'Account', id: ids.Account[0], record: { Name: 'y' }, asUser: 'alice@flowguard.test' });
+    await load(SETS, flow({ mode: 'cdc', startFrom: 'now' }), { c1: CREDS });
+    const [updated] = await receive('out', 1);
+    assert.deepEqual([updated.topic, updated.payload.Name, updated.salesforce.header.changedFields], ['Account/updated', 'y', ['Name']]);
+    assert.equal(updated.salesforce.replayId, created.salesforce.replayId + 1);
+  });
+});

@@ -1,7 +1,7 @@
 // The shipped Snowflake example flows run against the sandbox (debug nodes swapped for helper nodes).
 import assert from 'node:assert/strict';
 import { startSnowflakeSandbox, SnowflakeSandbox } from '../../sandbox/snowflake';
-import { eventually, getNode, helper, loadExample, receive, unload } from '../harness';
+import { eventually, getNode, loadExample, receive, unload } from '../harness';
 
 async function loadSnowflakeExample(name: string, sandbox: SnowflakeSandbox): Promise<void> {
   await loadExample(`Snowflake/${name}.json`, {

@@ -1,0 +1,65 @@
+// The Flow Library scorecard needs the network (it asks catalogue.nodered.org), so its local rules are checked here,
+// plus our own: every node set has an editor file with a template and help, an icon, and appears in an example.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..', '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+function exampleFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? exampleFiles(path.join(dir, e.name)) : e.name.endsWith('.json') ? [path.join(dir, e.name)] : []));
+}
+
+describe('package: Flow Library rules and node completeness', () => {
+  it('has a licence, repository, bugs, the node-red keyword, a scoped name and version floors', () => {
+    assert.ok(pkg.license);
+    assert.ok(pkg.repository?.url && pkg.bugs?.url);
+    assert.ok(pkg.keywords.includes('node-red'));
+    assert.match(pkg.name, /^@[^/]+\//);
+    assert.strictEqual(pkg.engines.node, '>=20');
+    assert.strictEqual(pkg['node-red'].version, '>=4.1.0');
+    for (const f of ['dist/nodes', 'examples', 'README.md', 'LICENSE']) assert.ok(pkg.files.includes(f), `files lists ${f}`);
+  });
+
+  const nodeSets = Object.entries(pkg['node-red'].nodes as Record<string, string>);
+  const examples = exampleFiles(path.join(root, 'examples')).map((f) => ({ file: f, flow: JSON.parse(fs.readFileSync(f, 'utf8')) as any[] }));
+
+  for (const [name, file] of nodeSets) {
+    describe(name, () => {
+      const html = fs.readFileSync(path.join(root, file.replace(/\.js$/, '.html')), 'utf8');
+      const types = [...html.matchAll(/RED\.nodes\.registerType\(\s*'([^']+)'/g)].map((m) => m[1]);
+      const isConfig = /category:\s*'config'/.test(html);
+
+      it('is built, with an editor template and help for every type it registers', () => {
+        assert.ok(fs.existsSync(path.join(root, file)), `${file} exists (run npm run build)`);
+        assert.ok(types.length > 0, 'registers at least one type');
+        for (const type of types) {
+          assert.match(html, new RegExp(`data-template-name="${type}"`), `${type} has an edit template`);
+          assert.match(html, new RegExp(`data-help-name="${type}"`), `${type} has help text`);
+        }
+      });
+
+      if (!isConfig) {
+        it('has an icon beside it and appears in an example with a Comment node', () => {
+          const icons = fs.readdirSync(path.join(root, path.dirname(file), 'icons')).filter((f) => f.endsWith('.svg') || f.endsWith('.png'));
+          assert.ok(icons.length > 0, 'an icon file');
+          for (const type of types) {
+            const using = examples.filter((e) => e.flow.some((n) => n.type === type));
+            assert.ok(using.length > 0, `an example uses ${type}`);
+            assert.ok(using.some((e) => e.flow.some((n) => n.type === 'comment')), `an example using ${type} explains itself in a Comment node`);
+          }
+        });
+      }
+    });
+  }
+
+  it('ships no credentials in any example', () => {
+    for (const { file, flow } of examples) {
+      // The local sandbox's published test key may be named in a Comment; nothing else that looks like a secret.
+      const text = JSON.stringify(flow).split('sk_test_flowguard_sandbox').join('');
+      assert.ok(!/sk_(live|test)_[A-Za-z0-9]{8,}|whsec_[A-Za-z0-9]{8,}/.test(text), `${path.basename(file)} holds no Stripe secret`);
+      assert.ok(flow.every((n) => !n.credentials || Object.values(n.credentials).every((v) => v === '' || v == null)), `${path.basename(file)} has no credential values`);
+    }
+  });
+});

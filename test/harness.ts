@@ -26,6 +26,7 @@ const CORE_NODES: Record<string, string> = {
   join: 'sequence/17-split.js',
   'http in': 'network/21-httpin.js',
   'http response': 'network/21-httpin.js',
+  'http request': 'network/21-httprequest.js',
 };
 // catch, status and complete are preloaded by the helper whenever a flow uses them; loading them again would clash.
 const PRELOADED = new Set(['catch', 'status', 'complete', 'tab', 'comment', 'helper', 'link in', 'link out']);

@@ -1,6 +1,6 @@
 /**
- * Retryable or permanent? User lists win, then what the service module decided (`retryable`), then generic
- * rules on codes and HTTP status.
+ * Retryable or permanent? User lists win, then a server's verdict (Stripe-Should-Retry), then what the service
+ * module decided (`retryable`), then generic rules on codes and HTTP status.
  */
 import { FlowError, isFlowError, toFlowError } from './errors';
 
@@ -36,6 +36,10 @@ export function classifyError(error: unknown, opts: ClassifyOptions = {}): Error
   const hit = (list?: string[]) => !!list && (list.includes(fe.code) || (status !== undefined && list.includes(status)));
   if (hit(opts.permanentCodes)) return 'permanent';
   if (hit(opts.retryableCodes)) return 'retryable';
+  // A server's explicit verdict (Stripe-Should-Retry, kept by lib/stripe/errors in details) wins over codes and statuses.
+  const shouldRetry = (fe.details as { shouldRetry?: unknown } | undefined)?.shouldRetry;
+  if (shouldRetry === false) return 'permanent';
+  if (shouldRetry === true) return 'retryable';
   if (fe.retryable) return 'retryable';
   if (RETRYABLE_CODES.has(fe.code)) return 'retryable';
   // The service modules already weighed status and headers (e.g. Stripe-Should-Retry: false on a 500): trust them.

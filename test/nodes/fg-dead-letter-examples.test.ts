@@ -1,0 +1,25 @@
+import * as assert from 'assert';
+import { getNode, receive, unload } from '../harness';
+import { loadExample } from '../reliability/examples';
+
+describe('Reliability example: Dead-letter queue with replay', () => {
+  afterEach(() => unload());
+
+  it('parks, reports stats, replays once', async () => {
+    await loadExample('Dead-letter queue with replay', { store: { backend: 'memory' } });
+    const parked = receive('rel-ex3-alerts');
+    getNode('rel-ex3-park').receive({});
+    const [p] = await parked;
+    assert.strictEqual(p.topic, 'dlq.parked');
+    assert.strictEqual(p.payload.error.code, 'UNABLE_TO_LOCK_ROW');
+    assert.strictEqual(p.payload.correlationId, 'demo-7');
+    const stats = receive('rel-ex3-alerts');
+    getNode('rel-ex3-stats').receive({});
+    assert.strictEqual((await stats)[0].payload.depth, 1);
+    const replayed = receive('rel-ex3-replayed');
+    getNode('rel-ex3-replay').receive({});
+    const [m] = await replayed;
+    assert.deepStrictEqual(m.payload, { Name: 'Acme', Amount: 1200 });
+    assert.strictEqual(m.replay.count, 1);
+  });
+});

@@ -1,0 +1,173 @@
+import * as assert from 'assert';
+import { backoffDelay, parseRetryAfter } from '../../lib/reliability/backoff';
+import { canonicalJson, fingerprint, toStorableMsg } from '../../lib/reliability/canonical';
+import { CircuitBreaker } from '../../lib/reliability/circuit';
+import { classifyError, errorOf, parseCodeList } from '../../lib/reliability/classify';
+import { DeadLetterQueue, parseFilter, parseSelection } from '../../lib/reliability/dead-letter';
+import { IdempotencyGate } from '../../lib/reliability/idempotency';
+import { MemoryStore } from '../../lib/store';
+
+describe('reliability: canonical JSON and fingerprints', () => {
+  it('ignores key order at every level and keeps array order', () => {
+    assert.strictEqual(canonicalJson({ b: 1, a: { d: [2, 1], c: null } }), '{"a":{"c":null,"d":[2,1]},"b":1}');
+    assert.strictEqual(fingerprint({ a: 1, b: { c: 2, d: 3 } }), fingerprint({ b: { d: 3, c: 2 }, a: 1 }));
+    assert.notStrictEqual(fingerprint([1, 2]), fingerprint([2, 1]));
+    assert.match(fingerprint('x'), /^[0-9a-f]{64}$/);
+  });
+
+  it('refuses what JSON cannot represent instead of hashing something else', () => {
+    const circular: any = { a: 1 };
+    circular.self = circular;
+    assert.throws(() => fingerprint(circular), /value\.self is circular/);
+    assert.throws(() => fingerprint({ n: 1n }), /value\.n is a bigint/);
+    assert.throws(() => fingerprint({ f: () => 1 }), /is a function/);
+  });
+
+  it('makes a storable copy of a msg: drops live objects, notes them, masks secrets', () => {
+    const circular: any = { x: 1 };
+    circular.me = circular;
+    const { msg, removed } = toStorableMsg({
+      payload: { when: new Date(0), big: 10n, buf: Buffer.from('hi'), fn: () => 1, c: circular, password: 'hunter2!' },
+      req: {}, res: {}, idempotency: { token: 'owner-1' },
+    }, [['idempotency', 'token']]);
+    assert.deepStrictEqual(msg.payload, { when: '1970-01-01T00:00:00.000Z', big: '10', buf: { type: 'Buffer', data: [104, 105] }, c: { x: 1 }, password: '***' });
+    assert.strictEqual(msg.idempotency.token, 'owner-1');
+    assert.deepStrictEqual(removed.sort(), ['msg.payload.c.me', 'msg.payload.fn', 'msg.req', 'msg.res']);
+  });
+});
+
+describe('reliability: backoff', () => {
+  const opts = { baseMs: 100, factor: 2, capMs: 1000, jitter: 'none' as const };
+
+  it('grows exponentially up to the cap', () => {
+    assert.deepStrictEqual([1, 2, 3, 4, 5, 6].map((a) => backoffDelay(opts, a)), [100, 200, 400, 800, 1000, 1000]);
+  });
+
+  it('full jitter spans 0..delay, equal jitter delay/2..delay', () => {
+    assert.strictEqual(backoffDelay({ ...opts, jitter: 'full' }, 3, undefined, () => 0), 0);
+    assert.strictEqual(backoffDelay({ ...opts, jitter: 'full' }, 3, undefined, () => 0.5), 200);
+    assert.strictEqual(backoffDelay({ ...opts, jitter: 'equal' }, 3, undefined, () => 0), 200);
+    assert.strictEqual(backoffDelay({ ...opts, jitter: 'equal' }, 3, undefined, () => 0.999), 400);
+  });
+
+  it('never retries before Retry-After', () => {
+    assert.strictEqual(backoffDelay(opts, 1, 5000), 5000);
+    assert.strictEqual(backoffDelay(opts, 4, 10), 800);
+    assert.strictEqual(parseRetryAfter('3'), 3000);
+    assert.strictEqual(parseRetryAfter(new Date(10_000).toUTCString(), 4000), 6000);
+    assert.strictEqual(parseRetryAfter('soon'), undefined);
+  });
+});
+
+describe('reliability: error classification', () => {
+  const cases: [string, unknown, 'retryable' | 'permanent'][] = [
+    ['network error', { message: 'socket hang up', code: 'ECONNRESET' }, 'retryable'],
+    ['408', { message: 'timeout', status: 408 }, 'retryable'],
+    ['425', { message: 'too early', statusCode: 425 }, 'retryable'],
+    ['429', { message: 'slow down', status: 429 }, 'retryable'],
+    ['502', { message: 'bad gateway', status: 502 }, 'retryable'],
+    ['404', { message: 'not found', status: 404 }, 'permanent'],
+    ['validation', { message: 'bad', code: 'VALIDATION' }, 'permanent'],
+    ['Stripe lock_timeout', { message: 'l', code: 'lock_timeout', service: 'stripe', status: 400, retryable: false }, 'retryable'],
+    ['a Stripe error judged not retryable on a 500', { message: 'x', code: 'api_error', service: 'stripe', status: 500, retryable: false }, 'permanent'],
+    ['Stripe-Should-Retry: false on a lock_timeout', { message: 'x', code: 'lock_timeout', service: 'stripe', status: 400, retryable: false, details: { shouldRetry: false } }, 'permanent'],
+    ['Stripe-Should-Retry: true on a 400', { message: 'x', code: 'x', service: 'stripe', status: 400, retryable: false, details: { shouldRetry: true } }, 'retryable'],
+    ['Salesforce UNABLE_TO_LOCK_ROW', { message: 'l', code: 'UNABLE_TO_LOCK_ROW', service: 'salesforce', retryable: false }, 'retryable'],
+    ['Salesforce REQUEST_LIMIT_EXCEEDED', { message: 'l', code: 'REQUEST_LIMIT_EXCEEDED', service: 'salesforce', status: 403, retryable: false }, 'retryable'],
+    ['Snowflake warehouse busy', { message: 'w', code: '000625', service: 'snowflake', retryable: false }, 'retryable'],
+    ['Snowflake syntax error', { message: 's', code: '001003', service: 'snowflake', retryable: false }, 'permanent'],
+  ];
+  for (const [name, error, expected] of cases) {
+    it(`${name} → ${expected}`, () => assert.strictEqual(classifyError(error), expected));
+  }
+
+  it('lets users add codes and statuses to either class', () => {
+    assert.strictEqual(classifyError({ message: 'x', status: 404 }, { retryableCodes: parseCodeList('404, card_busy') }), 'retryable');
+    assert.strictEqual(classifyError({ message: 'x', status: 503 }, { permanentCodes: ['503'] }), 'permanent');
+    assert.strictEqual(classifyError({ message: 'x', code: 'lock_timeout' }, { permanentCodes: ['lock_timeout'] }), 'permanent');
+  });
+
+  it('recovers the FlowError a Catch node moved to msg._error, and network codes from core node text', () => {
+    const fe = errorOf({ error: { message: 'x', source: { id: 'n1' } }, _error: { message: 'x', code: 'rate_limit', service: 'stripe', retryable: true } });
+    assert.strictEqual(fe.code, 'rate_limit');
+    assert.deepStrictEqual(fe.source, { id: 'n1' });
+    const http = errorOf({ error: { message: 'RequestError: connect ECONNREFUSED 127.0.0.1:9', source: { id: 'h' } } });
+    assert.strictEqual(http.code, 'ECONNREFUSED');
+    assert.strictEqual(classifyError(http), 'retryable');
+    assert.strictEqual(classifyError(errorOf({ error: { message: 'x' }, statusCode: 503 })), 'retryable');
+  });
+});
+
+describe('reliability: circuit breaker (state in the store)', () => {
+  it('opens after the threshold, lets one probe through when half-open, re-opens on failure, closes on success', async () => {
+    const store = new MemoryStore();
+    const cb = new CircuitBreaker(store, 'cb', { threshold: 2, cooldownMs: 100, probeWindowMs: 100 });
+    const other = new CircuitBreaker(store, 'cb', { threshold: 2, cooldownMs: 100, probeWindowMs: 100 });
+    assert.strictEqual(await cb.onFailure('svc'), 'closed');
+    assert.strictEqual((await cb.decide('svc')).allow, true);
+    assert.strictEqual(await cb.onFailure('svc'), 'open');
+    const open = await other.decide('svc');
+    assert.strictEqual(open.state, 'open');
+    assert.strictEqual(open.allow, false);
+    assert.ok(open.retryAt! > Date.now());
+
+    await new Promise((r) => setTimeout(r, 120));
+    const probe = await cb.decide('svc');
+    assert.deepStrictEqual([probe.state, probe.allow], ['half-open', true]);
+    const second = await other.decide('svc');
+    assert.deepStrictEqual([second.state, second.allow], ['half-open', false], 'only one probe at a time');
+
+    assert.strictEqual(await cb.onFailure('svc'), 'open', 'a failed probe re-opens');
+    await new Promise((r) => setTimeout(r, 120));
+    assert.strictEqual((await cb.decide('svc')).allow, true);
+    await cb.onSuccess('svc');
+    assert.strictEqual(await other.state('svc'), 'closed');
+    assert.strictEqual((await other.decide('svc')).allow, true);
+  });
+
+  it('closes by itself when a probe window passes without a new failure', async () => {
+    const store = new MemoryStore();
+    const cb = new CircuitBreaker(store, 'cb', { threshold: 1, cooldownMs: 50, probeWindowMs: 50 });
+    await cb.onFailure('svc');
+    await new Promise((r) => setTimeout(r, 70));
+    const now = Date.now();
+    assert.strictEqual((await cb.decide('svc', now)).allow, true);
+    const later = await cb.decide('svc', now + 60);
+    assert.deepStrictEqual([later.state, later.allow], ['closed', true]);
+  });
+});
+
+describe('reliability: idempotency gate service', () => {
+  it('new, duplicate in progress, completed with result, conflict, release', async () => {
+    const gate = new IdempotencyGate(new MemoryStore(), 'ns', { leaseMs: 1000, resultTtlMs: 1000 });
+    const first = await gate.check('k', 'f1');
+    assert.strictEqual(first.kind, 'new');
+    assert.deepStrictEqual((await gate.check('k', 'f1')).kind, 'duplicate');
+    assert.deepStrictEqual(await gate.check('k', 'f2'), { kind: 'conflict', storedFingerprint: 'f1' });
+    if (first.kind !== 'new') throw new Error('unreachable');
+    await assert.rejects(gate.complete('k', 'not-the-token', 1), /claim is no longer held/);
+    await gate.complete('k', first.token, { id: 'ch_1' });
+    const dup = await gate.check('k', 'f1');
+    assert.ok(dup.kind === 'duplicate' && dup.status === 'completed');
+    assert.deepStrictEqual(dup.kind === 'duplicate' && dup.result, { id: 'ch_1' });
+    await assert.rejects(gate.release('k', first.token + 'x'), /claim is no longer held/);
+  });
+});
+
+describe('reliability: dead-letter requests', () => {
+  it('accepts {ids} or {all, filter} and rejects anything else', () => {
+    assert.deepStrictEqual(parseSelection({ ids: ['1', 2] }), { ids: ['1', '2'] });
+    assert.deepStrictEqual(parseSelection({ all: true, filter: { code: 'x', since: '1970-01-01T00:00:01Z' } }), { all: true, filter: { code: 'x', since: 1000 } });
+    for (const bad of [null, {}, { ids: [] }, { ids: [{}] }, { all: 'yes' }]) assert.throws(() => parseSelection(bad), /malformed request/);
+    assert.throws(() => parseFilter({ since: 'nope' }), /since must be epoch ms or an ISO date/);
+  });
+
+  it('replays an entry once even when two callers race', async () => {
+    const store = new MemoryStore();
+    const a = new DeadLetterQueue(store, 'q');
+    const b = new DeadLetterQueue(store, 'q');
+    const { id } = await a.park({ payload: 1, error: { message: 'x', code: 'c', service: 's', retryable: false } });
+    const [ra, rb] = await Promise.all([a.replay([id]), b.replay([id])]);
+    assert.strictEqual(ra.replayed.length + rb.replayed.length, 1);
+  });
+});

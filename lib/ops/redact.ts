@@ -38,7 +38,7 @@ export function redactValue<T>(value: T): T {
     if (v === null || typeof v !== 'object') return v;
     if (seen.has(v)) return '[circular]';
     seen.add(v);
-    if (Array.isArray(v)) return v.map((x) => walk(x));
+    if (Array.isArray(v)) return Array.from(v as unknown[], (x) => walk(x));
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) out[k] = SECRET_FIELD.test(k) && x != null ? '***' : walk(x, k);
     return out;

@@ -72,9 +72,8 @@ export function toStorableMsg(msg: Record<string, any>, keep: string[][] = []): 
       return undefined;
     }
     if (Buffer.isBuffer(v)) return { type: 'Buffer', data: [...v] };
-    if (v instanceof Date) return v.toISOString();
-    const proto = Object.getPrototypeOf(v);
-    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
+    if (isDate(v)) return v.toISOString();
+    if (!Array.isArray(v) && !isPlainObject(v)) {
       // Live objects (sockets, streams, clients, class instances): only what they choose to expose as JSON.
       const withJson = v as { toJSON?: () => unknown };
       if (typeof withJson.toJSON === 'function') return walk(withJson.toJSON(), path);
@@ -83,7 +82,8 @@ export function toStorableMsg(msg: Record<string, any>, keep: string[][] = []): 
     }
     seen.add(v);
     if (Array.isArray(v)) {
-      const arr = v.map((x, i) => walk(x, `${path}[${i}]`));
+      // Array.from, not v.map: the copy must be an array of this realm whatever realm v came from.
+      const arr = Array.from(v as unknown[], (x, i) => walk(x, `${path}[${i}]`));
       seen.delete(v);
       return arr.map((x) => (x === undefined ? null : x));
     }
@@ -105,6 +105,17 @@ export function toStorableMsg(msg: Record<string, any>, keep: string[][] = []): 
     if (typeof original === 'string') setPath(copy, path, original);
   }
   return { msg: copy, removed };
+}
+
+// Realm-independent checks: a function node builds its objects in a vm context with its own Object and Date.
+function isDate(v: object): v is Date {
+  return Object.prototype.toString.call(v) === '[object Date]';
+}
+
+/** An object literal (or Object.create(null)) from any realm, as opposed to a class instance or a live object. */
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 function getPath(obj: any, path: string[]): unknown {

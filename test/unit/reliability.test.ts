@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import * as vm from 'vm';
 import { backoffDelay, parseRetryAfter } from '../../lib/reliability/backoff';
 import { canonicalJson, fingerprint, toStorableMsg } from '../../lib/reliability/canonical';
 import { CircuitBreaker } from '../../lib/reliability/circuit';
@@ -33,6 +34,14 @@ describe('reliability: canonical JSON and fingerprints', () => {
     assert.deepStrictEqual(msg.payload, { when: '1970-01-01T00:00:00.000Z', big: '10', buf: { type: 'Buffer', data: [104, 105] }, c: { x: 1 }, password: '***' });
     assert.strictEqual(msg.idempotency.token, 'owner-1');
     assert.deepStrictEqual(removed.sort(), ['msg.payload.c.me', 'msg.payload.fn', 'msg.req', 'msg.res']);
+  });
+
+  it('keeps objects, arrays and dates built in another realm (a function node runs in a vm context)', () => {
+    // Regression: objects from a function node's sandbox have that context's Object.prototype and were dropped.
+    const built = vm.runInNewContext('({ payload: { orderId: "o-1", amount: 1999, lines: [{ sku: "a" }], at: new Date(0) } })');
+    const { msg, removed } = toStorableMsg(built);
+    assert.deepStrictEqual(msg, { payload: { orderId: 'o-1', amount: 1999, lines: [{ sku: 'a' }], at: '1970-01-01T00:00:00.000Z' } });
+    assert.deepStrictEqual(removed, []);
   });
 });
 

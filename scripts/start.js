@@ -53,8 +53,8 @@ function prepareUserDir(sandboxes) {
   fs.symlinkSync(root, link, 'dir');
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'flowguard-demo', private: true, dependencies: { '@flowguard/node-red-integrations': '*' } }, null, 2));
   // The demo starts from the committed flows each time; credentials point at the local sandboxes.
-  const demo = path.join(root, 'flows', 'flows.json');
-  fs.copyFileSync(demo, path.join(userDir, 'flows.json'));
+  const demo = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'flows.json'), 'utf8'));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(pointAtSandboxes(demo, sandboxes), null, 2));
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(demoCredentials(demo, sandboxes), null, 2));
   fs.writeFileSync(
     path.join(userDir, 'settings.js'),
@@ -66,6 +66,9 @@ function prepareUserDir(sandboxes) {
         credentialSecret: false,
         logging: { console: { level: 'info', metrics: false, audit: false } },
         flowguard: { sandboxes },
+        // The demo's traffic generator (function nodes) reads the sandbox URLs and its own URL from here; URLs only,
+        // as the editor's Context sidebar shows global context.
+        functionGlobalContext: { sandboxes: sandboxUrls(sandboxes), demoUrl: `http://127.0.0.1:${port}` },
       },
       null,
       2,
@@ -73,13 +76,29 @@ function prepareUserDir(sandboxes) {
   );
 }
 
-/** Fills the credentials of every config node in the demo flow from the sandboxes that are running. */
-function demoCredentials(flowFile, sandboxes) {
+function sandboxUrls(sandboxes) {
+  return Object.fromEntries(Object.entries(sandboxes).map(([name, s]) => [name, { url: s.url }]));
+}
+
+/** Points the demo's config nodes at the running sandboxes (their ports can be moved with env variables). */
+function pointAtSandboxes(flow, sandboxes) {
+  return flow.map((node) => {
+    if (node.type === 'fg-stripe-config' && sandboxes.stripe) return { ...node, useCustomHost: true, host: sandboxes.stripe.host, port: String(sandboxes.stripe.port), protocol: 'http' };
+    if (node.type === 'fg-salesforce-config' && sandboxes.salesforce) return { ...node, loginTarget: 'custom', loginUrl: sandboxes.salesforce.url };
+    if (node.type === 'fg-snowflake-config' && sandboxes.snowflake) return { ...node, accessUrl: sandboxes.snowflake.url };
+    // Webhook nodes register their endpoint with the Stripe sandbox on deploy; the URL follows the Node-RED port.
+    if (node.type === 'fg-stripe-webhook' && node.register) return { ...node, publicUrl: `http://127.0.0.1:${port}${node.path}` };
+    return node;
+  });
+}
+
+/** Fills the credentials of every config node in the demo flow from the sandboxes that are running (sandbox/main.ts prints them). */
+function demoCredentials(flow, sandboxes) {
   const creds = {};
-  for (const node of JSON.parse(fs.readFileSync(flowFile, 'utf8'))) {
+  for (const node of flow) {
     if (node.type === 'fg-stripe-config' && sandboxes.stripe) creds[node.id] = { secretKey: sandboxes.stripe.testKey, webhookSecrets: sandboxes.stripe.webhookSecret || '' };
-    if (node.type === 'fg-salesforce-config' && sandboxes.salesforce) creds[node.id] = sandboxes.salesforce.credentials || {};
-    if (node.type === 'fg-snowflake-config' && sandboxes.snowflake) creds[node.id] = { password: sandboxes.snowflake.password || 'sandbox' };
+    if (node.type === 'fg-salesforce-config' && sandboxes.salesforce) creds[node.id] = { ...sandboxes.salesforce.credentials };
+    if (node.type === 'fg-snowflake-config' && sandboxes.snowflake) creds[node.id] = { password: sandboxes.snowflake.password };
   }
   return creds;
 }

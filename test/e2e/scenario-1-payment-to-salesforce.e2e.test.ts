@@ -1,0 +1,127 @@
+// Scenario 1 end to end: signed Stripe webhooks from the sandbox (delivered twice) become exactly one Salesforce
+// Opportunity per payment with the right amount and Account; lock errors are retried; a permanent failure is parked
+// in the DLQ and compensated in Stripe (refund) once.
+import assert from 'node:assert/strict';
+import Stripe from 'stripe';
+import { RunningSandboxes } from '../../sandbox/main';
+import { Collector } from './collector';
+import { control, pointAtSandboxes, startAllSandboxes } from './sandboxes';
+import { eventually, fetchExample, NodeRedProcess, startNodeRed } from './runtime';
+
+
+describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
+  this.timeout(60000);
+  let sandboxes: RunningSandboxes;
+  let red: NodeRedProcess;
+  let stripe: Stripe;
+  let accountId: string;
+  const collector = new Collector();
+
+  const sf = () => sandboxes.info.salesforce.url;
+  const opportunities = async (piId: string): Promise<any[]> => {
+    const state = await control(sf(), 'GET', '/_sandbox/state');
+    const records: any[] = state.records?.Opportunity ?? Object.values(state.records ?? {}).flat().filter((r: any) => r.attributes?.type === 'Opportunity');
+    return records.filter((r) => r.Stripe_Payment_Id__c === piId);
+  };
+  const pay = (amount: number, account: string, order: string) =>
+    stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, metadata: { account_id: account, order_id: order } });
+
+  before(async () => {
+    sandboxes = await startAllSandboxes();
+    await collector.start();
+    const s = sandboxes.info.stripe;
+    stripe = new Stripe(s.testKey, { host: s.host, port: s.port, protocol: 'http' });
+    const seeded = await control(sf(), 'POST', '/_sandbox/seed', { records: { Account: [{ Name: 'Acme', External_Id__c: 'ACME-1' }] } });
+    accountId = seeded.ids.Account[0];
+    // Every event is delivered twice, as Stripe may do.
+    await control(s.url, 'POST', '/_sandbox/webhooks', { duplicate: true });
+    red = await startNodeRed();
+    let flow = await fetchExample(red, 'Scenarios/1 Stripe payment to Salesforce');
+    flow = flow.map((node) => (node.type === 'tab' ? { ...node, env: [{ name: 'COMPENSATION', value: 'refund', type: 'str' }] } : node));
+    flow = collector.tap(flow, 'sc1-notify', 0, 'alert');
+    flow = collector.tap(flow, 'sc1-compensated', 0, 'compensated');
+    await red.deploy(pointAtSandboxes(flow, sandboxes.info, red));
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') console.log(red?.output().slice(-3000));
+  });
+  after(async () => {
+    await red?.close();
+    await collector.close();
+    await sandboxes?.close();
+  });
+
+  it('creates one Opportunity linked to the Account for a payment delivered twice, and follows a refund', async () => {
+    const pi = await pay(2000, 'ACME-1', 'o-1');
+    const [opp] = await eventually('the Opportunity', async () => { const o = await opportunities(pi.id); return o.length ? o : undefined; });
+    assert.equal(opp.Amount, 20);
+    assert.equal(opp.StageName, 'Closed Won');
+    assert.equal(opp.Name, 'Order o-1');
+    assert.equal(opp.AccountId, accountId);
+    await stripe.refunds.create({ payment_intent: pi.id, amount: 500 });
+    await eventually('the refund in Salesforce', async () => (await opportunities(pi.id))[0]?.Amount === 15);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await opportunities(pi.id)).length, 1);
+  });
+
+  it('retries a Salesforce lock error and still writes once', async () => {
+    await control(sf(), 'POST', '/_sandbox/faults', { match: 'PATCH .*Opportunity', kind: 'error', errorCode: 'UNABLE_TO_LOCK_ROW', times: 2 });
+    const pi = await pay(4321, 'ACME-1', 'o-2');
+    const [opp] = await eventually('the Opportunity after retries', async () => { const o = await opportunities(pi.id); return o.length ? o : undefined; });
+    assert.equal(opp.Amount, 43.21);
+    await control(sf(), 'DELETE', '/_sandbox/faults');
+    assert.equal((await opportunities(pi.id)).length, 1);
+  });
+
+  it('parks a payment whose Account does not exist, refunds it once and records the compensation', async () => {
+    const pi = await pay(999, 'NO-SUCH-ACCOUNT', 'o-3');
+    const [done] = await collector.wait('compensated', 1, 20000);
+    assert.match(done.payload, new RegExp(`${pi.id} compensated: refunded`));
+    const refunds = await stripe.refunds.list({ payment_intent: pi.id });
+    assert.equal(refunds.data.length, 1);
+    assert.equal(refunds.data[0].amount, 999);
+    const charge = await stripe.charges.retrieve(String(pi.latest_charge));
+    assert.equal(charge.amount_refunded, 999);
+    assert.equal(charge.metadata.flowguard_compensation, 'refunded');
+    assert.match(charge.metadata.flowguard_compensation_reason, /ACCOUNT_NOT_FOUND/);
+    assert.equal((await opportunities(pi.id)).length, 0);
+
+    const dlq = await red.request('GET', '/flowguard/dlq/sc1-dlq');
+    assert.equal(dlq.status, 200);
+    // The payment's event once, despite the duplicate delivery (the compensation's own charge.refunded is parked too).
+    const parked = dlq.body.entries.filter((e: any) => e.item.msg.payload?.type === 'payment_intent.succeeded' && e.item.msg.payload?.data?.object?.id === pi.id);
+    assert.equal(parked.length, 1, JSON.stringify(dlq.body).slice(0, 500));
+    const alerts = await collector.wait('alert');
+    assert.match(alerts[0].payload, /ACCOUNT_NOT_FOUND/);
+  });
+
+  it('an operator adds the Account and replays the parked payment: one Opportunity, with the refunded amount', async () => {
+    const page = await red.request('GET', '/flowguard/dlq/sc1-dlq');
+    const entry = page.body.entries.find((e: any) => e.item.msg.payload?.type === 'payment_intent.succeeded');
+    const piId = entry.item.msg.payload.data.object.id;
+    await control(sf(), 'POST', '/_sandbox/seed', { records: { Account: [{ Name: 'Late account', External_Id__c: 'NO-SUCH-ACCOUNT' }] } });
+    const replayed = await red.request('POST', '/flowguard/dlq/sc1-dlq/replay', { ids: [entry.id] });
+    assert.deepEqual(replayed.body.replayed, [entry.id]);
+    const [opp] = await eventually('the replayed Opportunity', async () => { const o = await opportunities(piId); return o.length ? o : undefined; });
+    // The compensation refunded it in full: the current state is what Salesforce gets.
+    assert.equal(opp.Amount, 0);
+    assert.equal(opp.StageName, 'Closed Lost');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await opportunities(piId)).length, 1);
+    assert.equal((await stripe.refunds.list({ payment_intent: piId })).data.length, 1);
+  });
+
+  it('with COMPENSATION=flag the payment is kept and flagged for an operator instead', async () => {
+    let flow = await fetchExample(red, 'Scenarios/1 Stripe payment to Salesforce');
+    flow = flow.map((node) => (node.type === 'tab' ? { ...node, env: [{ name: 'COMPENSATION', value: 'flag', type: 'str' }] } : node));
+    flow = collector.tap(flow, 'sc1-compensated', 0, 'flagged');
+    await red.deploy(pointAtSandboxes(flow, sandboxes.info, red));
+    const pi = await pay(777, 'ALSO-MISSING', 'o-4');
+    const [done] = await collector.wait('flagged', 1, 20000);
+    assert.match(done.payload, new RegExp(`${pi.id} compensated: needs_operator`));
+    const charge = await stripe.charges.retrieve(String(pi.latest_charge));
+    assert.equal(charge.metadata.flowguard_compensation, 'needs_operator');
+    assert.equal(charge.amount_refunded, 0);
+    assert.equal((await stripe.refunds.list({ payment_intent: pi.id })).data.length, 0);
+  });
+});

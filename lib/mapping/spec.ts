@@ -88,11 +88,12 @@ export function readSpec(input: unknown): MappingSpec {
 
 /** Short, bounded rendering of a value for violation messages. */
 export function describeValue(value: unknown): string {
+  // Never throws: it describes bad input, which may hold BigInts, cycles or a `toString` that is not a function.
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value) ?? value);
+    text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) ?? typeof value);
   } catch {
-    text = String(value);
+    text = Object.prototype.toString.call(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

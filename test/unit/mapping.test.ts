@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { checkSpec, compileMapping, MappingSpecError, MappingSpec, summarizeViolations, testSpec } from '../../lib/mapping';
+import { describeValue } from '../../lib/mapping/spec';
 
 const customerToContact: MappingSpec = {
   name: 'customer → contact',
@@ -240,5 +241,16 @@ describe('mapping engine: schema text and summaries', () => {
     assert.equal(result.ok, false);
     assert.equal(summarizeViolations(!result.ok ? result.violations : []), "input /a: must have required property 'a'");
     assert.throws(() => compileMapping({ rules: [], outputSchema: '{oops' }), /outputSchema: is not valid JSON/);
+  });
+});
+
+describe('mapping engine: describing bad values', () => {
+  it('never throws, whatever the value holds', () => {
+    const cyclic: any = { a: 1 };
+    cyclic.self = cyclic;
+    assert.equal(describeValue({ toString: 'x', n: BigInt(1) }), '{"toString":"x","n":"1n"}');
+    assert.equal(describeValue(cyclic), '[object Object]');
+    assert.equal(describeValue(undefined), 'undefined');
+    assert.equal(describeValue('x'.repeat(100)).length, 80);
   });
 });

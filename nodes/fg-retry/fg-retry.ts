@@ -48,6 +48,7 @@ export = function (RED: any) {
       leaseMs: num(def.leaseSeconds, 30) * 1000,
     };
     const pollMs = num(def.pollMs, 250);
+    const STATUS_EVERY_MS = 1000;
     let pending = 0;
     let lastCircuit: { key: string; state: string } | undefined;
     let lastStatus = '';
@@ -106,7 +107,8 @@ export = function (RED: any) {
         log.warn(`retry ${outcome.kind}: ${msg.retry.history[msg.retry.history.length - 1]?.code}`, { msg, attempts: msg.retry.attempt });
         send(onOutput(EXHAUSTED, OUTPUTS, outcome.msg));
       }
-      await showStatus();
+      // Counting the schedule costs a store query; the poller refreshes the status at most once a second instead.
+      statusStale = true;
     });
 
     // One poller per node: takes due retries with a lease, acks, then emits. Close waits for a poll in progress,
@@ -115,13 +117,19 @@ export = function (RED: any) {
     let timer: NodeJS.Timeout | undefined;
     let polling: Promise<void> = Promise.resolve();
     let lastPollError: string | undefined;
+    let statusStale = false;
+    let nextStatusAt = 0;
     const poll = async () => {
       try {
         if (cfg.state === 'connected' && !closed) {
           const s = await getScheduler();
           const due = await s.takeDue(BATCH);
           for (const msg of due) node.send(onOutput(RETRY, OUTPUTS, msg));
-          if (due.length || pending) await showStatus();
+          if ((due.length || pending || statusStale) && Date.now() >= nextStatusAt) {
+            statusStale = false;
+            nextStatusAt = Date.now() + STATUS_EVERY_MS;
+            await showStatus();
+          }
         }
         lastPollError = undefined;
       } catch (err) {

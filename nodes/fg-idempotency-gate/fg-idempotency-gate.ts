@@ -48,7 +48,9 @@ export = function (RED: any) {
 
     const cfg = useStore(RED, node, def.store);
     node.namespace = namespace;
-    node.getGate = async () => new IdempotencyGate(await cfg.getStore(), namespace, { leaseMs, resultTtlMs });
+    // One gate per deploy, not per message (the store promise settles once either way).
+    let gateOpening: Promise<IdempotencyGate> | undefined;
+    node.getGate = () => (gateOpening ??= cfg.getStore().then((store) => new IdempotencyGate(store, namespace, { leaseMs, resultTtlMs })));
 
     const readKey = async (msg: Msg): Promise<unknown> => {
       if (keyType === 'msg') return RED.util.getMessageProperty(msg, keyExpr);

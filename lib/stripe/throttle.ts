@@ -33,6 +33,13 @@ export class Throttle {
     }
   }
 
+  /** Requests that may still start in the current one-second window without waiting (Infinity when unlimited). */
+  headroom(): number {
+    if (this.perSecond <= 0) return Infinity;
+    const now = this.nowMs();
+    return Math.max(0, this.perSecond - this.starts.filter((at) => now - at < 1000).length - this.queue.length);
+  }
+
   /** Releases every waiter (on close, so no promise hangs forever). */
   close(): void {
     clearTimeout(this.timer);

@@ -1,4 +1,5 @@
 import { createLogger } from '../../lib/ops/log';
+import { metrics, MetricNode } from '../../lib/ops/metrics';
 import { DeadLetterQueue, parseSelection } from '../../lib/reliability/dead-letter';
 import { flowError, FlowGuardError, toFlowError } from '../../lib/reliability/errors';
 import { Msg, onInput, onOutput, RuntimeNode, status } from '../shared/node-io';
@@ -37,6 +38,7 @@ export = function (RED: any) {
 
     const showDepth = async () => {
       depth = await (await queue()).depth();
+      metrics.gauge(node as RuntimeNode & MetricNode, 'dlq_depth', depth);
       if (depth < threshold) above = false;
       if (cfg.state === 'connected') (depth >= threshold ? status.warn : status.ok)(node, `depth ${depth}`);
     };
@@ -59,6 +61,7 @@ export = function (RED: any) {
     const replay = async (ids: string[]) => {
       const result = await (await queue()).replay(ids);
       for (const m of result.replayed) node.send(onOutput(REPLAY, OUTPUTS, m));
+      metrics.count(node as RuntimeNode & MetricNode, 'replayed', result.replayed.length);
       if (result.replayed.length) log.info(`replayed ${result.replayed.length} dead letter(s)`, { ids: result.replayed.map((m) => m.replay.id).join(',') });
       await showDepth().catch(() => undefined);
       return { replayed: result.replayed.map((m) => String(m.replay.id)), missing: result.missing };
@@ -93,6 +96,7 @@ export = function (RED: any) {
         const fe = toFlowError(err, 'store');
         throw new FlowGuardError(flowError({ ...fe, message: `dead letter not parked (the msg is on this error): ${fe.message}` }));
       }
+      metrics.count(node as RuntimeNode & MetricNode, 'parked');
       log.warn(`parked dead letter ${parked.id}`, { msg, code: parked.entry.error.code, attempts: parked.entry.attempts });
       await showDepth().catch(() => undefined);
       const { code, message, service } = parked.entry.error;

@@ -1,4 +1,5 @@
 import { createLogger } from '../../lib/ops/log';
+import { metrics, MetricNode } from '../../lib/ops/metrics';
 import { fingerprint } from '../../lib/reliability/canonical';
 import { flowError, FlowGuardError, toFlowError } from '../../lib/reliability/errors';
 import { checkKey, DEFAULT_GATE, IdempotencyGate } from '../../lib/reliability/idempotency';
@@ -88,6 +89,7 @@ export = function (RED: any) {
           msg.payload = outcome.result;
         }
         log.debug('duplicate', { msg, key, status: outcome.status });
+        metrics.count(node as unknown as MetricNode, 'duplicates');
         send(onOutput(DUPLICATE, OUTPUTS, msg));
         return;
       }
@@ -95,6 +97,7 @@ export = function (RED: any) {
       msg.idempotency = { key, namespace, fingerprint: fp, storedFingerprint: outcome.storedFingerprint, conflict: true };
       msg.error = flowError({ message, code: 'IDEMPOTENCY_CONFLICT', status: 422 });
       log.error(message, { msg, code: 'IDEMPOTENCY_CONFLICT' });
+      metrics.count(node as unknown as MetricNode, 'conflicts');
       send(onOutput(CONFLICT, OUTPUTS, msg));
     });
   }

@@ -1,4 +1,5 @@
 import { createLogger } from '../../lib/ops/log';
+import { CIRCUIT_STATES, metrics, MetricNode } from '../../lib/ops/metrics';
 import { DEFAULT_BACKOFF, Jitter } from '../../lib/reliability/backoff';
 import { DEFAULT_CIRCUIT } from '../../lib/reliability/circuit';
 import { errorOf, parseCodeList } from '../../lib/reliability/classify';
@@ -72,6 +73,8 @@ export = function (RED: any) {
         const s = await getScheduler();
         pending = await s.pending();
         if (lastCircuit && s.breaker) lastCircuit.state = await s.breaker.state(lastCircuit.key);
+        metrics.gauge(node as RuntimeNode & MetricNode, 'pending_retries', pending);
+        if (lastCircuit) metrics.gauge(node as RuntimeNode & MetricNode, 'circuit_state', (CIRCUIT_STATES as readonly string[]).indexOf(lastCircuit.state));
         const text = render();
         // Sent to the editor only when it changes: the poller calls this every few hundred ms while retries wait.
         if (cfg.state === 'connected' && text !== lastStatus) (lastCircuit?.state === 'open' ? status.warn : status.ok)(node, text);
@@ -101,6 +104,7 @@ export = function (RED: any) {
         throw new FlowGuardError(flowError({ ...fe, message: `retry not scheduled: ${fe.message}` }));
       }
       if (outcome.kind === 'scheduled') {
+        metrics.count(node as RuntimeNode & MetricNode, 'retries_scheduled');
         if (msg.retry.circuit) lastCircuit = { key: msg.retry.circuit, state: outcome.circuit };
         log.debug(`retry ${outcome.attempt} scheduled`, { msg, dueAt: new Date(outcome.dueAt).toISOString(), circuit: outcome.circuit });
       } else {

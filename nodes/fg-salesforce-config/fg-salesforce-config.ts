@@ -1,5 +1,6 @@
 import { registerSecret } from '../../lib/ops/redact';
 import { createLogger } from '../../lib/ops/log';
+import { metrics, MetricNode } from '../../lib/ops/metrics';
 import { AuthFlow, LoginTarget, SalesforceSession, resolveLoginUrl } from '../../lib/salesforce/connection';
 import { LimitSnapshot } from '../../lib/salesforce/limits';
 import { recordApiUsage } from '../../lib/salesforce/metrics';
@@ -57,6 +58,7 @@ export = function (RED: any) {
     node.session.on('login', (userId?: string) => log.info('Salesforce session established', { userId }));
     node.session.on('limit', (s: LimitSnapshot, changed: boolean) => {
       recordApiUsage(def.name || node.id, s);
+      metrics.gauge(node as unknown as MetricNode, 'salesforce_api_usage_percent', s.percent);
       if (!changed) return;
       const text = `Salesforce API usage ${s.used}/${s.limit} (${s.percent.toFixed(1)}%)`;
       if (s.level === 'pause') log.warn(`${text}: above the pause threshold, calls are held back`, { code: 'API_USAGE_PAUSED' });

@@ -6,6 +6,7 @@ import { Binds, execute, fetchResults, Row, stream, streamResults, submitAndWait
 import { IdentifierCase } from '../../lib/snowflake/identifiers';
 import { insertRows, upsertRows } from '../../lib/snowflake/operations';
 import { TickGate } from '../../lib/snowflake/tick-gate';
+import { metrics, MetricNode } from '../../lib/ops/metrics';
 import { ErrorRouting, Msg, RuntimeNode, Send, onInput, onOutput, routeError, status } from '../shared/node-io';
 import type { SnowflakeConfigNode } from '../fg-snowflake-config/config-node';
 
@@ -136,7 +137,7 @@ export = function (RED: any) {
       if (msg.tick === true) return gate.tick();
       status.busy(node, `${mode}…`);
       try {
-        const text = mode === 'query' ? await query(msg, send) : await write(msg, send);
+        const text = await metrics.timeCall(node as RuntimeNode & MetricNode, mode === 'query' ? query(msg, send) : write(msg, send));
         status.ok(node, text);
       } catch (err) {
         const fe = toSnowflakeError(err);

@@ -3,6 +3,7 @@ import { describeSdk } from '../../lib/stripe/catalog';
 import { idempotencyKeyFor, messageKey, runStripeCall } from '../../lib/stripe/call';
 import { toStripeFlowError } from '../../lib/stripe/errors';
 import { createLogger } from '../../lib/ops/log';
+import { metrics, MetricNode } from '../../lib/ops/metrics';
 import { ErrorRouting, Msg, onInput, onOutput, routeError, RuntimeNode, status } from '../shared/node-io';
 import type { StripeConfigNode } from '../fg-stripe-config/config-node';
 
@@ -81,10 +82,10 @@ export = function (RED: any) {
           : messageKey(msg);
         const idempotencyKey = idempotencyKeyFor(baseKey, def.keyScope === 'raw' ? undefined : node.id);
         status.busy(node, label);
-        const out = await runStripeCall(connection.stripe, config.catalog(), {
+        const out = await metrics.timeCall(node as RuntimeNode & MetricNode, runStripeCall(connection.stripe, config.catalog(), {
           resource: def.resource, method: def.method, ids: ids as string[],
           params: params as Record<string, unknown>, idempotencyKey, maxItems,
-        });
+        })).finally(() => metrics.gauge(node as RuntimeNode & MetricNode, 'stripe_rate_headroom', connection.throttle.headroom()));
         msg.stripe = { resource: def.resource, method: def.method, requestId: out.requestId, replayed: !!out.replayed, truncated: out.truncated, idempotencyKey: out.idempotencyKey };
         if (out.kind === 'list' && def.listOutput === 'split') {
           const items = out.result as unknown[];

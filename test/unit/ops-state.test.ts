@@ -1,0 +1,73 @@
+// plugins/flowguard-ops/state: what the dashboard shows, built from the deployed flows, node status events and the
+// metrics registry (a runtime stand-in: the flows and events are all the tracker reads).
+import * as assert from 'assert';
+import { EventEmitter } from 'events';
+import { FlowGuardMetrics } from '../../lib/ops/metrics';
+import { OpsTracker } from '../../plugins/flowguard-ops/state';
+
+function runtime(flows: Record<string, any>[]) {
+  const events = new EventEmitter();
+  let deployed: Record<string, any>[] | null = null; // null: flows not loaded yet, eachNode throws like the runtime
+  return {
+    events,
+    nodes: { eachNode: (cb: (n: any) => void) => { if (!deployed) throw new TypeError("Cannot read properties of null (reading 'allNodes')"); deployed.forEach(cb); } },
+    deploy(next = flows) { deployed = next; events.emit('flows:started', {}); },
+  };
+}
+
+const FLOWS = [
+  { id: 'tab1', type: 'tab', label: 'Billing' },
+  { id: 'sfc', type: 'fg-salesforce-config', name: 'prod org' },
+  { id: 'st', type: 'fg-store-config', name: 'redis' },
+  { id: 'r1', type: 'fg-retry', z: 'tab1', name: 'retry charges' },
+  { id: 's1', type: 'fg-stripe', z: 'tab1', name: '' },
+  { id: 'fn', type: 'function', z: 'tab1', name: 'not ours' },
+];
+
+describe('ops dashboard state', () => {
+  it('starts empty before the runtime has loaded flows and fills in at flows:started', () => {
+    const RED = runtime(FLOWS);
+    const tracker = new OpsTracker(RED, new FlowGuardMetrics());
+    assert.deepStrictEqual(tracker.state().nodes, []);
+    RED.deploy();
+    assert.deepStrictEqual(tracker.state().nodes.map((n) => [n.id, n.flowName, n.counters.received]), [['s1', 'Billing', 0], ['r1', 'Billing', 0]]);
+    tracker.stop();
+  });
+
+  it('shows statuses, circuits, Salesforce usage per org, and totals', () => {
+    const RED = runtime(FLOWS);
+    const metrics = new FlowGuardMetrics();
+    const tracker = new OpsTracker(RED, metrics);
+    RED.deploy();
+    const v = tracker.version;
+    RED.events.emit('node-status', { id: 's1', status: { fill: 'red', shape: 'ring', text: 'card_declined' } });
+    RED.events.emit('node-status', { id: 'fn', status: { fill: 'green', text: 'ignored' } });
+    assert.strictEqual(tracker.version, v + 1, 'only fg- node statuses count as a change');
+    metrics.gauge({ id: 'r1', type: 'fg-retry', name: 'retry charges', z: 'tab1' }, 'circuit_state', 2);
+    metrics.gauge({ id: 'sfc', type: 'fg-salesforce-config', name: 'prod org' }, 'salesforce_api_usage_percent', 87.5);
+    metrics.gauge({ id: 'r1', type: 'fg-retry', name: 'retry charges', z: 'tab1' }, 'dlq_depth', 4);
+    metrics.count({ id: 's1', type: 'fg-stripe', z: 'tab1' }, 'received', 5);
+    metrics.count({ id: 's1', type: 'fg-stripe', z: 'tab1' }, 'errors', 2, 'card_declined');
+    const state = tracker.state();
+    assert.deepStrictEqual(state.nodes.find((n) => n.id === 's1')!.status, { fill: 'red', shape: 'ring', text: 'card_declined' });
+    assert.deepStrictEqual(state.circuits, [{ id: 'r1', name: 'retry charges', flowName: 'Billing', state: 'open' }]);
+    assert.deepStrictEqual(state.salesforce, [{ id: 'sfc', name: 'prod org', flowName: '', percent: 87.5 }]);
+    assert.deepStrictEqual(state.totals, { received: 5, sent: 0, errors: 2, dlqDepth: 4 });
+    tracker.stop();
+  });
+
+  it('forgets removed nodes at the next deploy and masks secret-shaped text', () => {
+    const RED = runtime(FLOWS);
+    const metrics = new FlowGuardMetrics();
+    const tracker = new OpsTracker(RED, metrics);
+    RED.deploy();
+    metrics.count({ id: 'r1', type: 'fg-retry', name: 'retry charges', z: 'tab1' }, 'received');
+    RED.events.emit('node-status', { id: 's1', status: { text: 'key sk_live_abcdefghijklmnop' } });
+    assert.strictEqual(tracker.state().nodes.find((n) => n.id === 's1')!.status!.text, 'key ***');
+    RED.deploy(FLOWS.filter((n) => n.id !== 'r1'));
+    assert.deepStrictEqual(tracker.state().nodes.map((n) => n.id), ['s1']);
+    assert.deepStrictEqual(metrics.nodeIds(), [], 'the removed node\'s series are gone');
+    tracker.stop();
+    assert.strictEqual(RED.events.listenerCount('node-status'), 0);
+  });
+});

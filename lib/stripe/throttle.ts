@@ -1,14 +1,19 @@
-// Client-side request pacing: at most `perSecond` request starts in any one-second window, so a busy flow
-// stays under Stripe's limits (25/s in test mode, 100/s live) instead of collecting 429s.
+// Client-side request pacing: request starts spaced evenly, 1/perSecond apart, so a busy flow stays under Stripe's
+// limits (25/s in test mode, 100/s live) instead of collecting 429s. Even spacing, not "perSecond per window": a burst
+// of 25 at the end of one client window and 25 at the start of the next lands in one server window and draws 429s.
 
 export class Throttle {
+  private readonly intervalMs: number;
+  private nextStartAt = 0;
   private starts: number[] = [];
   private queue: (() => void)[] = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(readonly perSecond: number, private readonly nowMs: () => number = Date.now) {}
+  constructor(readonly perSecond: number, private readonly nowMs: () => number = Date.now) {
+    this.intervalMs = perSecond > 0 ? 1000 / perSecond : 0;
+  }
 
-  /** Resolves when the caller may start a request (immediately when under the limit or unlimited). */
+  /** Resolves when the caller may start a request (immediately when its slot has come or when unlimited). */
   acquire(): Promise<void> {
     if (this.perSecond <= 0) return Promise.resolve();
     return new Promise((resolve) => {
@@ -20,16 +25,16 @@ export class Throttle {
   private drain(): void {
     const now = this.nowMs();
     this.starts = this.starts.filter((at) => now - at < 1000);
-    while (this.queue.length && this.starts.length < this.perSecond) {
+    while (this.queue.length && now >= this.nextStartAt) {
+      this.nextStartAt = Math.max(now, this.nextStartAt) + this.intervalMs;
       this.starts.push(now);
       this.queue.shift()!();
     }
     if (this.queue.length && !this.timer) {
-      const wait = Math.max(1, 1000 - (now - this.starts[0]));
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.drain();
-      }, wait);
+      }, Math.max(1, Math.ceil(this.nextStartAt - now)));
     }
   }
 

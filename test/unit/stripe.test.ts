@@ -101,17 +101,23 @@ describe('lib/stripe errors and pacing', () => {
     assert.ok(!leaky.message.includes('abcdefghijklmnop'));
   });
 
-  it('throttle holds the request over the per-second limit until a slot frees (or close releases it)', async () => {
-    const throttle = new Throttle(2);
-    await throttle.acquire();
-    await throttle.acquire();
-    let third = false;
-    const pending = throttle.acquire().then(() => (third = true));
+  it('throttle spaces request starts 1/rate apart (no burst at a window edge); close releases waiters', async () => {
+    let now = 0;
+    const throttle = new Throttle(2, () => now);
+    const started: number[] = [];
+    const take = () => throttle.acquire().then(() => started.push(now));
+    await take();
+    const second = take();
+    const third = take();
     await new Promise((resolve) => setImmediate(resolve));
-    assert.strictEqual(third, false);
+    assert.deepStrictEqual(started, [0], 'the second start waits for its slot, 500 ms later');
+    assert.strictEqual(throttle.headroom(), 0);
+    now = 500;
+    await second;
+    assert.deepStrictEqual(started, [0, 500]);
     throttle.close();
-    await pending;
-    assert.strictEqual(third, true);
+    await third;
+    assert.strictEqual(started.length, 3, 'close releases the waiter');
     assert.deepStrictEqual([defaultRatePerSecond('sk_test_x'), defaultRatePerSecond('sk_live_x'), defaultRatePerSecond('rk_live_x')], [25, 100, 100]);
   });
 

@@ -3,7 +3,6 @@ import { createLogger } from '../../lib/ops/log';
 import { metrics, MetricNode } from '../../lib/ops/metrics';
 import { AuthFlow, LoginTarget, SalesforceSession, resolveLoginUrl } from '../../lib/salesforce/connection';
 import { LimitSnapshot } from '../../lib/salesforce/limits';
-import { recordApiUsage } from '../../lib/salesforce/metrics';
 import { DEFAULT_API_VERSION, SalesforceConfigNode } from './config-node';
 
 interface ConfigDef {
@@ -57,7 +56,6 @@ export = function (RED: any) {
     node.session.setMaxListeners(0);
     node.session.on('login', (userId?: string) => log.info('Salesforce session established', { userId }));
     node.session.on('limit', (s: LimitSnapshot, changed: boolean) => {
-      recordApiUsage(def.name || node.id, s);
       metrics.gauge(node as unknown as MetricNode, 'salesforce_api_usage_percent', s.percent);
       if (!changed) return;
       const text = `Salesforce API usage ${s.used}/${s.limit} (${s.percent.toFixed(1)}%)`;

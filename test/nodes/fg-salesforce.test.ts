@@ -1,6 +1,6 @@
 // fg-salesforce-config + fg-salesforce in Node-RED against the Salesforce sandbox (unmodified jsforce).
 import assert from 'node:assert/strict';
-import { register } from 'prom-client';
+import { metrics as opsMetrics } from '../../lib/ops/metrics';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
 import { sandboxCalls, sandboxControl } from '../../sandbox/salesforce/control-client';
 import { eventually, FlowNode, getNode, httpAdmin, load, receive, reportedErrors, startServer, stopServer, unload } from '../harness';
@@ -164,9 +164,9 @@ describe('fg-salesforce node', function () {
     getNode('n1').receive({});
     assert.ok((await ok)[0].payload.fields.length > 5);
     await eventually(() => getNode('n1').status.getCalls().some((c: any) => /API usage 7\d%/.test(c.args[0].text) && c.args[0].fill === 'yellow'), 'yellow usage status');
-    const metrics = await register.getMetricsAsJSON();
-    const usage = metrics.find((m: any) => m.name === 'flowguard_salesforce_api_usage') as any;
-    assert.ok(usage.values.some((v: any) => v.labels.connection === 'c1' && v.value >= 71));
+    const exported = await opsMetrics.registry.getMetricsAsJSON();
+    const usage = exported.find((m: any) => m.name === 'flowguard_salesforce_api_usage_percent') as any;
+    assert.ok(usage.values.some((v: any) => v.labels.node === 'c1' && v.value >= 71), 'the usage percentage is exported for the config node');
   });
 
   describe('editor pickers', () => {

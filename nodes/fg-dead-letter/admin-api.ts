@@ -13,6 +13,8 @@ export interface DlqHandle {
   queue(): Promise<DeadLetterQueue>;
   /** replays the ids (emits on the node's output); returns what happened */
   replay(ids: string[]): Promise<{ replayed: string[]; missing: string[] }>;
+  /** tells the node its queue changed (a discard), so its status and depth gauge follow */
+  changed(): void;
 }
 
 /** The DLQ nodes deployed now, by node id. */
@@ -88,6 +90,7 @@ export function registerAdminApi(RED: any): void {
     const removed: string[] = [];
     const missing: string[] = [];
     for (const id of ids) ((await q.discard(id)) ? removed : missing).push(id);
+    h.changed();
     res.json({ removed, missing });
   }));
 
@@ -108,6 +111,7 @@ export function registerAdminApi(RED: any): void {
 
   api.delete('/flowguard/dlq/:node/:id', write, route(async (req, res, h) => {
     if (!(await (await h.queue()).discard(String(req.params.id)))) return notFound(res, req.params.id);
+    h.changed();
     res.json({ removed: [String(req.params.id)] });
   }));
 }

@@ -107,7 +107,7 @@ export = function (RED: any) {
       }
     });
 
-    dlqNodes.set(node.id, { id: node.id, name: node.name, flow: node.z, queue, replay });
+    dlqNodes.set(node.id, { id: node.id, name: node.name, flow: node.z, queue, replay, changed: () => void showDepth().catch(() => undefined) });
     cfg.getStore().then(() => showDepth(), () => undefined).catch(() => undefined);
     node.on('close', (_removed, done) => {
       if (dlqNodes.get(node.id)?.queue === queue) dlqNodes.delete(node.id);

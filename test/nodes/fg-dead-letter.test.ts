@@ -111,6 +111,8 @@ for (const backend of ['memory', 'sqlite', 'redis']) {
       assert.match(exported.headers['content-disposition'], /attachment/);
 
       await httpAdmin().delete(`/flowguard/dlq/dlq/${page1.body.entries[1].id}`).expect(200);
+      // The node's status follows a discard made through the admin API (regression: it kept the old depth).
+      await eventually(() => getNode('dlq').status.lastCall?.args[0]?.text === 'depth 3', 'status depth 3 after the discard');
       const all = receive('replayed', 2);
       const rAll = await httpAdmin().post('/flowguard/dlq/dlq/replay').send({ all: true, filter: { code: 'api_error' } }).expect(200);
       assert.strictEqual(rAll.body.replayed.length, 2);

@@ -15,17 +15,18 @@ export interface RedisStoreOptions {
 
 // Each namespace's keys share one hash tag `{ns}`, so these multi-key scripts also run on Redis Cluster.
 const SCRIPTS = {
-  claim: `if redis.call('EXISTS', KEYS[1]) == 1 then
-  return {0, redis.call('HGET', KEYS[1], 't'), redis.call('HGET', KEYS[1], 'v'), redis.call('PTTL', KEYS[1])}
-end
-redis.call('HSET', KEYS[1], 't', ARGV[1], 'v', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  // A claim is one string `<token>:<value JSON>` with a native TTL. The fast path is a plain SET NX PX; this script
+  // runs only when that failed, to read the holder atomically (or claim after all if it vanished meanwhile).
+  claim: `local v = redis.call('GET', KEYS[1])
+if v then return {0, v, redis.call('PTTL', KEYS[1])} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return {1}`,
-  update: `if redis.call('HGET', KEYS[1], 't') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  update: `local v = redis.call('GET', KEYS[1])
+if not v or string.sub(v, 1, #ARGV[1] + 1) ~= ARGV[1] .. ':' then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`,
-  release: `if redis.call('HGET', KEYS[1], 't') ~= ARGV[1] then return 0 end
+  release: `local v = redis.call('GET', KEYS[1])
+if not v or string.sub(v, 1, #ARGV[1] + 1) ~= ARGV[1] .. ':' then return 0 end
 return redis.call('DEL', KEYS[1])`,
   schedule: `redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HDEL', KEYS[3], ARGV[1])
@@ -116,21 +117,28 @@ export class RedisStore implements Store {
     checkName(this.backend, 'key', key);
     checkTtl(this.backend, ttlMs);
     const token = newToken();
-    const reply = (await this.run('claim', [this.claimKey(ns, key)], [token, encode(this.backend, value), String(Math.ceil(ttlMs))])) as any[];
+    const k = this.claimKey(ns, key);
+    const record = `${token}:${encode(this.backend, value)}`;
+    const ttl = Math.ceil(ttlMs);
+    // One round trip, as cheap as a raw SET NX, for the common case: a key seen for the first time.
+    if ((await this.call(() => this.client.set(k, record, { condition: 'NX', expiration: { type: 'PX', value: ttl } }))) === 'OK') {
+      return { claimed: true, token };
+    }
+    const reply = (await this.run('claim', [k], [record, String(ttl)])) as any[];
     if (Number(reply[0]) === 1) return { claimed: true, token };
-    return { claimed: false, existing: { token: String(reply[1]), value: decode(String(reply[2])), expiresAt: Date.now() + Number(reply[3]) } };
+    return { claimed: false, existing: { ...splitClaim(String(reply[1])), expiresAt: Date.now() + Number(reply[2]) } };
   }
 
   async get(ns: string, key: string): Promise<ClaimRecord | undefined> {
     const k = this.claimKey(ns, key);
-    const [fields, pttl] = await this.call(() => Promise.all([this.client.hGetAll(k), this.client.pTTL(k)]));
-    if (!fields || fields.t === undefined || Number(pttl) < 0) return undefined;
-    return { token: fields.t, value: decode(fields.v), expiresAt: Date.now() + Number(pttl) };
+    const [text, pttl] = await this.call(() => Promise.all([this.client.get(k), this.client.pTTL(k)]));
+    if (text == null || Number(pttl) < 0) return undefined;
+    return { ...splitClaim(String(text)), expiresAt: Date.now() + Number(pttl) };
   }
 
   async update(ns: string, key: string, token: string, value: Json, ttlMs: number): Promise<boolean> {
     checkTtl(this.backend, ttlMs);
-    return Number(await this.run('update', [this.claimKey(ns, key)], [token, encode(this.backend, value), String(Math.ceil(ttlMs))])) === 1;
+    return Number(await this.run('update', [this.claimKey(ns, key)], [token, `${token}:${encode(this.backend, value)}`, String(Math.ceil(ttlMs))])) === 1;
   }
 
   async release(ns: string, key: string, token: string): Promise<boolean> {
@@ -255,6 +263,12 @@ export class RedisStore implements Store {
       throw new StoreError(this.backend, 'UNAVAILABLE', `${this.where}: ${describe(err)}`, { cause: err });
     }
   }
+}
+
+/** `<token>:<value JSON>` → its parts (tokens are UUIDs, so the first colon ends the token). */
+function splitClaim(text: string): { token: string; value: Json } {
+  const at = text.indexOf(':');
+  return { token: text.slice(0, at), value: decode(text.slice(at + 1)) };
 }
 
 /** redis://user:secret@host:6379/2 → redis://host:6379/2, so a password in the URL never reaches a message. */

@@ -1,7 +1,7 @@
 // The three sandboxes for end-to-end tests (one process with the test, any free ports), their control APIs,
 // and the rewrite that points an imported example's config nodes at them, as a user edits the config nodes.
 import { RunningSandboxes, SandboxesInfo, startSandboxes } from '../../sandbox/main';
-import { FlowNode, NodeRedProcess } from './runtime';
+import { eventually, FlowNode, NodeRedProcess } from './runtime';
 
 export type { SandboxesInfo };
 
@@ -48,5 +48,20 @@ export function pointAtSandboxes(flow: FlowNode[], sandboxes: SandboxesInfo, red
       default:
         return node;
     }
+  });
+}
+
+/**
+ * Resolves once the Stripe sandbox holds an endpoint for every registering webhook node of `flow`. Registration runs
+ * after the deploy answers, and Stripe delivers an event only to endpoints that existed when it was created, so a test
+ * that pays before this would wait for a delivery that never comes.
+ */
+export async function webhooksRegistered(sandboxes: SandboxesInfo, flow: FlowNode[]): Promise<void> {
+  const wanted = flow.filter((n) => n.type === 'fg-stripe-webhook' && n.register).map((n) => String(n.publicUrl));
+  const stripe = sandboxes.stripe;
+  await eventually('the webhook endpoints registered', async () => {
+    const res = await fetch(`${stripe.url}/v1/webhook_endpoints?limit=100`, { headers: { authorization: `Bearer ${stripe.testKey}` } });
+    const urls = (((await res.json()) as { data?: { url: string }[] }).data ?? []).map((e) => e.url);
+    return wanted.every((url) => urls.includes(url)) || undefined;
   });
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { RunningSandboxes } from '../../sandbox/main';
 import { Collector } from './collector';
-import { control, pointAtSandboxes, startAllSandboxes } from './sandboxes';
+import { control, pointAtSandboxes, webhooksRegistered, startAllSandboxes } from './sandboxes';
 import { eventually, fetchExample, NodeRedProcess, startNodeRed } from './runtime';
 
 
@@ -40,7 +40,9 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     flow = flow.map((node) => (node.type === 'tab' ? { ...node, env: [{ name: 'COMPENSATION', value: 'refund', type: 'str' }] } : node));
     flow = collector.tap(flow, 'sc1-notify', 0, 'alert');
     flow = collector.tap(flow, 'sc1-compensated', 0, 'compensated');
-    await red.deploy(pointAtSandboxes(flow, sandboxes.info, red));
+    const deployed = pointAtSandboxes(flow, sandboxes.info, red);
+    await red.deploy(deployed);
+    await webhooksRegistered(sandboxes.info, deployed);
   });
   afterEach(function () {
     if (this.currentTest?.state === 'failed') console.log(red?.output().slice(-3000));

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { RunningSandboxes } from '../../sandbox/main';
-import { control, pointAtSandboxes, startAllSandboxes } from './sandboxes';
+import { control, pointAtSandboxes, webhooksRegistered, startAllSandboxes } from './sandboxes';
 import { eventually, fetchExample, NodeRedProcess, startNodeRed } from './runtime';
 
 
@@ -34,7 +34,9 @@ describe('e2e: Scenario 3, two-way customer sync', function () {
     stripe = new Stripe(s.testKey, { host: s.host, port: s.port, protocol: 'http' });
     red = await startNodeRed();
     const flow = (await fetchExample(red, 'Scenarios/3 Two-way customer sync')).map((node) => (node.id === 'sc3-events' ? { ...node, interval: 1 } : node));
-    await red.deploy(pointAtSandboxes(flow, sandboxes.info, red));
+    const deployed = pointAtSandboxes(flow, sandboxes.info, red);
+    await red.deploy(deployed);
+    await webhooksRegistered(sandboxes.info, deployed);
     await new Promise((r) => setTimeout(r, 1500)); // the change feed starts from "now"
   });
   afterEach(function () {

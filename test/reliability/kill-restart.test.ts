@@ -4,42 +4,25 @@
  * Runs against the compiled nodes in this build folder (html copied beside them) with a temporary user dir.
  */
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { openStore, Store, StoreConfig } from '../../lib/store';
+import { eventually } from '../harness';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
+import { freePort, NodeRedProcess, prepareUserDir, startNodeRed } from './launcher';
 
 const NODE_TYPES = ['fg-store-config', 'fg-retry', 'fg-dead-letter'];
-const SOURCE_NODES = [path.join(__dirname, '..', '..', '..', 'nodes'), path.join(__dirname, '..', '..', 'nodes')].find((d) => fs.existsSync(path.join(d, 'fg-retry', 'fg-retry.html')))!;
-const RED_JS = require.resolve('node-red/red.js');
 const TOKENS = { 'reader-token': { user: 'reader', permissions: 'read' }, 'admin-token': { user: 'admin', permissions: '*' } };
 const asAdmin = { authorization: 'Bearer admin-token' };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = http.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function prepareUserDir(store: Record<string, unknown>, downstream: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-kill-'));
-  const nodesDir = path.join(dir, 'fg-nodes');
-  fs.mkdirSync(nodesDir);
-  for (const type of NODE_TYPES) {
-    fs.writeFileSync(path.join(nodesDir, `${type}.js`), `module.exports = require(${JSON.stringify(path.join(__dirname, '..', '..', 'nodes', type, type))});\n`);
-    fs.copyFileSync(path.join(SOURCE_NODES, type, `${type}.html`), path.join(nodesDir, `${type}.html`));
-  }
+function killFlow(store: Record<string, unknown>, downstream: string): any[] {
   const failWith = (error: object) => ({ t: 'set', p: 'error', pt: 'msg', to: JSON.stringify(error), tot: 'json' });
-  const flows = [
+  return [
     { id: 'tab', type: 'tab', label: 'kill test' },
-    { id: 'store', type: 'fg-store-config', backend: 'sqlite', sqlitePath: path.join(dir, 'fg.sqlite'), ...store },
+    // A relative SQLite path lands in the user dir.
+    { id: 'store', type: 'fg-store-config', backend: 'sqlite', sqlitePath: 'fg.sqlite', ...store },
     { id: 'in-fail', type: 'http in', z: 'tab', url: '/fail', method: 'post', wires: [['to-retry', 'ok']] },
     { id: 'to-retry', type: 'change', z: 'tab', rules: [failWith({ message: 'down', code: 'api_error', service: 'acme', status: 503, retryable: true })], wires: [['retry']] },
     { id: 'retry', type: 'fg-retry', z: 'tab', store: 'store', maxAttempts: 1, baseMs: 4000, jitter: 'none', circuit: false, pollMs: 50, wires: [['deliver'], []] },
@@ -49,42 +32,6 @@ function prepareUserDir(store: Record<string, unknown>, downstream: string): str
     { id: 'dlq', type: 'fg-dead-letter', z: 'tab', store: 'store', wires: [[], []] },
     { id: 'ok', type: 'http response', z: 'tab', statusCode: '202', wires: [] },
   ];
-  fs.writeFileSync(path.join(dir, 'flows.json'), JSON.stringify(flows));
-  return dir;
-}
-
-async function startNodeRed(userDir: string, port: number): Promise<ChildProcess> {
-  const settings = path.join(userDir, 'settings.js');
-  const plain = JSON.stringify({
-    uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', nodesDir: [path.join(userDir, 'fg-nodes')], disableEditor: true,
-    credentialSecret: false, logging: { console: { level: 'warn' } }, externalModules: { autoInstall: false },
-  });
-  // Admin API behind Node-RED's own auth: a read-only token and a full one.
-  const adminAuth = `{ type: 'credentials', users: [], tokens: (t) => Promise.resolve(${JSON.stringify(TOKENS)}[t] || null) }`;
-  fs.writeFileSync(settings, `module.exports = Object.assign(${plain}, { adminAuth: ${adminAuth} });\n`);
-  const child = spawn(process.execPath, [RED_JS, '-u', userDir, '-s', settings], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const end = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`node-red exited: ${output}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/flowguard/dlq`, { headers: asAdmin }).then((r) => r.ok, () => false);
-    if (ready) return child;
-    if (Date.now() > end) {
-      child.kill('SIGKILL');
-      throw new Error(`node-red did not start: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 for (const backend of ['sqlite', 'redis']) {
@@ -92,7 +39,7 @@ for (const backend of ['sqlite', 'redis']) {
     this.timeout(90_000);
     const delivered: string[] = [];
     let downstream: http.Server;
-    let child: ChildProcess | undefined;
+    let red: NodeRedProcess | undefined;
     let userDir: string;
     let store: Store;
     let config: StoreConfig;
@@ -110,12 +57,12 @@ for (const backend of ['sqlite', 'redis']) {
       await new Promise<void>((r) => downstream.listen(0, '127.0.0.1', () => r()));
       const url = `http://127.0.0.1:${(downstream.address() as AddressInfo).port}/deliver`;
       const prefix = `${RUN_PREFIX}kill:`;
-      userDir = prepareUserDir(backend === 'redis' ? { backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix } : {}, url);
+      userDir = prepareUserDir(NODE_TYPES, killFlow(backend === 'redis' ? { backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix } : {}, url));
       config = backend === 'redis' ? { backend: 'redis', url: REDIS_URL, prefix } : { backend: 'sqlite', file: path.join(userDir, 'fg.sqlite') };
     });
 
     after(async () => {
-      if (child && child.exitCode === null) child.kill('SIGKILL');
+      await red?.kill('SIGKILL');
       await store?.close();
       await new Promise((r) => downstream?.close(r));
       if (userDir) fs.rmSync(userDir, { recursive: true, force: true });
@@ -124,7 +71,7 @@ for (const backend of ['sqlite', 'redis']) {
 
     it('re-emits every pending retry exactly once and keeps the DLQ', async () => {
       const port = await freePort();
-      child = await startNodeRed(userDir, port);
+      red = await startNodeRed(userDir, port, 'warn', TOKENS);
       // Opened after the first start so Node-RED creates the SQLite file itself.
       store = await openStore(config);
       for (let i = 0; i < 5; i++) {
@@ -133,12 +80,11 @@ for (const backend of ['sqlite', 'redis']) {
       for (let i = 0; i < 3; i++) {
         await fetch(`http://127.0.0.1:${port}/park`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ p: i }) });
       }
-      await eventually(async () => (await store.scheduledCount('retry:retry')) === 5 && (await store.queueCount('dlq:dlq')) === 3, '5 scheduled, 3 parked');
-      child.kill('SIGKILL');
-      await new Promise((r) => child!.once('exit', r));
+      await eventually(async () => (await store.scheduledCount('retry:retry')) === 5 && (await store.queueCount('dlq:dlq')) === 3, '5 scheduled, 3 parked', 15_000);
+      await red.kill('SIGKILL');
 
-      child = await startNodeRed(userDir, port);
-      await eventually(() => delivered.length >= 5, 'five deliveries');
+      red = await startNodeRed(userDir, port, 'warn', TOKENS);
+      await eventually(() => delivered.length >= 5, 'five deliveries', 15_000);
       await new Promise((r) => setTimeout(r, 1000));
       // Counts deliveries of both runs: none may be missing or doubled.
       assert.deepStrictEqual(delivered.map((b) => JSON.parse(b).n).sort(), [0, 1, 2, 3, 4]);
@@ -156,7 +102,7 @@ for (const backend of ['sqlite', 'redis']) {
       assert.strictEqual(await store.queueCount('dlq:dlq'), 3);
       assert.strictEqual((await replay(asAdmin)).status, 200);
       assert.strictEqual(await store.queueCount('dlq:dlq'), 0);
-      child.kill('SIGKILL');
+      await red.kill('SIGKILL');
     });
   });
 }

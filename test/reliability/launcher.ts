@@ -48,14 +48,21 @@ export function prepareUserDir(types: string[], flow: any[], credentials: Record
   return dir;
 }
 
-/** Starts Node-RED on the user dir; resolves once the flow answers GET /ready. */
-export async function startNodeRed(userDir: string, port?: number, logLevel = 'info'): Promise<NodeRedProcess> {
+export type AdminTokens = Record<string, { user: string; permissions: string }>;
+
+/**
+ * Starts Node-RED on the user dir; resolves once the flow answers GET /ready. With `adminTokens` the admin API sits
+ * behind Node-RED's own auth, accepting those bearer tokens.
+ */
+export async function startNodeRed(userDir: string, port?: number, logLevel = 'info', adminTokens?: AdminTokens): Promise<NodeRedProcess> {
   port ??= await freePort();
   const settings = path.join(userDir, 'settings.js');
-  fs.writeFileSync(settings, `module.exports = ${JSON.stringify({
+  const plain = JSON.stringify({
     uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', nodesDir: [path.join(userDir, 'fg-nodes')], disableEditor: true,
     credentialSecret: false, logging: { console: { level: logLevel } }, externalModules: { autoInstall: false },
-  })};\n`);
+  });
+  const adminAuth = adminTokens ? `{ type: 'credentials', users: [], tokens: (t) => Promise.resolve(${JSON.stringify(adminTokens)}[t] || null) }` : 'undefined';
+  fs.writeFileSync(settings, `module.exports = Object.assign(${plain}, { adminAuth: ${adminAuth} });\n`);
   const child: ChildProcess = spawn(process.execPath, [RED_JS, '-u', userDir, '-s', settings], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));

@@ -165,4 +165,11 @@ export async function concurrentOps(count: number, concurrency: number, work: (i
 export async function loadForBench(nodeSets: string[], flow: any[], credentials: Record<string, Record<string, string>> = {}): Promise<void> {
   await load(nodeSets, flow, credentials);
   helper._sandbox.restore();
+  // Each wired node keeps its own reference to Node.prototype.send (taken in updateWires while the spy was in
+  // place), so restoring the prototype is not enough: point every node back at the real send.
+  const realSend = helper._NodePrototype.send;
+  for (const { id } of flow) {
+    const node = getNode(id);
+    if (node && Object.prototype.hasOwnProperty.call(node, 'send') && typeof node.send?.restore === 'function') node.send = realSend;
+  }
 }

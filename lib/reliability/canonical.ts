@@ -2,41 +2,78 @@
  * Canonical JSON (sorted keys) for fingerprints, and the "storable" copy of a msg kept by the retry schedule
  * and the dead-letter queue: JSON only, no req/res or other live objects, secrets masked.
  */
+import * as cryptoModule from 'crypto';
 import { createHash } from 'crypto';
 import { redactValue } from '../ops/redact';
 import { flowError, FlowGuardError } from './errors';
 
-/** JSON text with object keys sorted at every level, so `{a,b}` and `{b,a}` give the same text. */
+/**
+ * JSON text with object keys sorted at every level, so `{a,b}` and `{b,a}` give the same text. Stored fingerprints
+ * are hashes of this text, so its output must never change. It runs for every message through a gate: one pass of
+ * string concatenation, keys sorted only when they are not already in order, and the path for an error message
+ * built only when there is an error.
+ */
 export function canonicalJson(value: unknown): string {
-  const seen = new Set<object>();
-  const walk = (v: unknown, path: string): string | undefined => {
-    if (v === null) return 'null';
-    if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') throw notSerialisable(`${path} is a ${typeof v}`);
-    if (v === undefined) return undefined;
-    if (typeof v !== 'object') return JSON.stringify(v);
-    const withJson = v as { toJSON?: () => unknown };
-    if (typeof withJson.toJSON === 'function') return walk(withJson.toJSON(), path);
-    if (seen.has(v)) throw notSerialisable(`${path} is circular`);
-    seen.add(v);
-    let out: string;
-    if (Array.isArray(v)) out = `[${v.map((x, i) => walk(x, `${path}[${i}]`) ?? 'null').join(',')}]`;
-    else {
-      const parts: string[] = [];
-      for (const k of Object.keys(v).sort()) {
-        const text = walk((v as Record<string, unknown>)[k], `${path}.${k}`);
-        if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
-      }
-      out = `{${parts.join(',')}}`;
+  const open: object[] = [];
+  const path: (string | number)[] = [];
+  const fail = (what: string): never => {
+    throw notSerialisable(`value${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')} ${what}`);
+  };
+  const walk = (v: unknown): string | undefined => {
+    switch (typeof v) {
+      case 'string': return JSON.stringify(v);
+      case 'number': return Number.isFinite(v) ? JSON.stringify(v) : 'null';
+      case 'boolean': return v ? 'true' : 'false';
+      case 'undefined': return undefined;
+      case 'object': break;
+      default: return fail(`is a ${typeof v}`);
     }
-    seen.delete(v);
+    if (v === null) return 'null';
+    const withJson = v as { toJSON?: () => unknown };
+    if (typeof withJson.toJSON === 'function') return walk(withJson.toJSON());
+    if (open.includes(v)) return fail('is circular');
+    open.push(v);
+    let out: string;
+    if (Array.isArray(v)) {
+      out = '[';
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        out += `${i > 0 ? ',' : ''}${walk(v[i]) ?? 'null'}`;
+        path.pop();
+      }
+      out += ']';
+    } else {
+      const keys = Object.keys(v);
+      if (!isSorted(keys)) keys.sort();
+      out = '{';
+      for (const k of keys) {
+        path.push(k);
+        const text = walk((v as Record<string, unknown>)[k]);
+        path.pop();
+        if (text !== undefined) out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${text}`;
+      }
+      out += '}';
+    }
+    open.pop();
     return out;
   };
-  return walk(value, 'value') ?? 'null';
+  return walk(value) ?? 'null';
 }
+
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return false;
+  return true;
+}
+
+// crypto.hash (Node >= 20.12) hashes a string in one call, without a Hash object: about 2.5x faster for the small
+// texts a gate fingerprints. Same digest as createHash.
+const sha256Hex: (text: string) => string = typeof (cryptoModule as { hash?: unknown }).hash === 'function'
+  ? (text) => (cryptoModule as unknown as { hash: (alg: string, data: string) => string }).hash('sha256', text)
+  : (text) => createHash('sha256').update(text).digest('hex');
 
 /** sha256 (hex) of the canonical JSON of `value`. */
 export function fingerprint(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return sha256Hex(canonicalJson(value));
 }
 
 function notSerialisable(what: string): FlowGuardError {

@@ -16,12 +16,47 @@ describe('reliability: canonical JSON and fingerprints', () => {
     assert.match(fingerprint('x'), /^[0-9a-f]{64}$/);
   });
 
+  it('keeps the text (and so every stored fingerprint) of earlier versions', () => {
+    // Fingerprints live in the store for a day; an upgrade must not turn a duplicate into a conflict.
+    const value = { z: [1, -0, 1e21, NaN, null, undefined, 'é"\n'], a: { '10': true, '2': false, b: undefined }, d: new Date(0) };
+    assert.strictEqual(canonicalJson(value), '{"a":{"10":true,"2":false},"d":"1970-01-01T00:00:00.000Z","z":[1,0,1e+21,null,null,null,"é\\"\\n"]}');
+    assert.strictEqual(fingerprint({ order: 1, amount: 1000 }), 'bd04fd688739d9d912a1e93638a44f9df177d50f8eaec9b94fb4607916cefa24');
+  });
+
+  it('matches a plain sorted-keys serialisation on random values', () => {
+    // Reference: sort keys by code units, let JSON.stringify write every leaf and every key.
+    const reference = (v: any): string | undefined => {
+      if (v === undefined) return undefined;
+      if (v === null || typeof v !== 'object') return JSON.stringify(v);
+      if (Array.isArray(v)) return `[${v.map((x) => reference(x) ?? 'null').join(',')}]`;
+      const parts = Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${reference(v[k])}`);
+      return `{${parts.join(',')}}`;
+    };
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const leaves = [0, -1.5, 2 ** 53, NaN, Infinity, '', 'a"b', '\u2028', 'ü', true, false, null, undefined];
+    const keys = ['a', 'B', '10', '9', 'é', '__proto__x', '', 'aa', 'a b'];
+    const gen = (depth: number): any => {
+      const kind = depth > 3 ? 0 : rnd(3);
+      if (kind === 0) return leaves[rnd(leaves.length)];
+      if (kind === 1) return Array.from({ length: rnd(4) }, () => gen(depth + 1));
+      const o: any = {};
+      for (let i = rnd(5); i > 0; i--) o[keys[rnd(keys.length)]] = gen(depth + 1);
+      return o;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const v = gen(0);
+      assert.strictEqual(canonicalJson(v), reference(v) ?? 'null', JSON.stringify(v));
+    }
+  });
+
   it('refuses what JSON cannot represent instead of hashing something else', () => {
     const circular: any = { a: 1 };
     circular.self = circular;
     assert.throws(() => fingerprint(circular), /value\.self is circular/);
     assert.throws(() => fingerprint({ n: 1n }), /value\.n is a bigint/);
     assert.throws(() => fingerprint({ f: () => 1 }), /is a function/);
+    assert.throws(() => fingerprint({ list: [1, { deep: [2n] }] }), /value\.list\[1\]\.deep\[0\] is a bigint/);
   });
 
   it('makes a storable copy of a msg: drops live objects, notes them, masks secrets', () => {

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { MemoryStore, RedisStore, SqliteStore, Store, StoreError, openStore } from '../../lib/store';
+import { ExpiryHeap } from '../../lib/store/expiry-heap';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -269,5 +270,32 @@ describe('store: opening fails with the backend and the cause', () => {
 
   it('an unknown backend', async () => {
     await assert.rejects(openStore({ backend: 'mongo' } as any), /unknown store backend "mongo"/);
+  });
+});
+
+describe('store: memory store drops expired claims', () => {
+  it('an expiry heap pops entries earliest first, and only those that are due', () => {
+    const heap = new ExpiryHeap();
+    let seed = 11;
+    const times = Array.from({ length: 500 }, () => (seed = (seed * 48271) % 2147483647) % 1000);
+    times.forEach((t, i) => heap.push(`k${i}`, t));
+    const popped: number[] = [];
+    heap.popExpired(499, (_k, t) => popped.push(t));
+    assert.deepStrictEqual(popped, times.filter((t) => t <= 499).sort((a, b) => a - b));
+    assert.strictEqual(heap.size, times.filter((t) => t > 499).length);
+  });
+
+  it('forgets expired claims as new ones arrive, but keeps a claim whose TTL an update extended', async () => {
+    const store = new MemoryStore();
+    const held = (s: MemoryStore) => (s as unknown as { claims: Map<string, unknown> }).claims.size;
+    const kept = await store.claim('ns', 'kept', 'v', 20);
+    assert.ok(kept.claimed);
+    assert.ok(await store.update('ns', 'kept', kept.token, 'done', 60_000));
+    for (let i = 0; i < 100; i++) await store.claim('ns', `short${i}`, 'v', 20);
+    assert.strictEqual(held(store), 101);
+    await sleep(40);
+    await store.claim('ns', 'later', 'v', 60_000);
+    assert.strictEqual(held(store), 2, 'the 100 expired claims are gone, the extended and the new one stay');
+    assert.strictEqual((await store.get('ns', 'kept'))?.value, 'done');
   });
 });

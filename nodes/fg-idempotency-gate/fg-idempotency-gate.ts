@@ -49,11 +49,14 @@ export = function (RED: any) {
 
     const cfg = useStore(RED, node, def.store);
     node.namespace = namespace;
-    // One gate per deploy, not per message (the store promise settles once either way).
+    // One gate per deploy, not per message (the store promise settles once either way); once it is open, messages
+    // use it directly instead of awaiting the settled promise again.
     let gateOpening: Promise<IdempotencyGate> | undefined;
-    node.getGate = () => (gateOpening ??= cfg.getStore().then((store) => new IdempotencyGate(store, namespace, { leaseMs, resultTtlMs })));
+    let openGate: IdempotencyGate | undefined;
+    node.getGate = () => (gateOpening ??= cfg.getStore().then((store) => (openGate = new IdempotencyGate(store, namespace, { leaseMs, resultTtlMs }))));
 
-    const readKey = async (msg: Msg): Promise<unknown> => {
+    // A msg property is read synchronously: an await per message is measurable at gate rates.
+    const readKey = (msg: Msg): unknown => {
       if (keyType === 'msg') return RED.util.getMessageProperty(msg, keyExpr);
       if (!jsonataExpr) throw new FlowGuardError(flowError({ message: `invalid key expression ${keyExpr}`, code: 'BAD_CONFIG' }));
       return new Promise((resolve, reject) =>
@@ -61,12 +64,12 @@ export = function (RED: any) {
     };
 
     onInput(node, async (msg, send) => {
-      const key = checkKey(await readKey(msg), keyWhere);
+      const rawKey = readKey(msg);
+      const key = checkKey(rawKey instanceof Promise ? await rawKey : rawKey, keyWhere);
       const fp = fingerprint(props.map((p) => RED.util.getMessageProperty(msg, p)));
-      let gate: IdempotencyGate;
       let outcome;
       try {
-        gate = await node.getGate();
+        const gate = openGate ?? (await node.getGate());
         outcome = await gate.check(key, fp);
       } catch (err) {
         // Fail closed: without the store we cannot know whether this is a duplicate, so nothing passes.

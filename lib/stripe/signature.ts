@@ -33,8 +33,9 @@ function parseHeader(header: string): { timestamp: number; signatures: string[] 
     const key = item.slice(0, eq).trim();
     const value = item.slice(eq + 1).trim();
     if (key === 't' && /^\d+$/.test(value)) timestamp = Number(value);
-    // Only the v1 scheme counts; v0 and unknown schemes are ignored, as Stripe's libraries do.
-    if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value)) signatures.push(value.toLowerCase());
+    // Only the v1 scheme counts; v0 and unknown schemes are ignored, as Stripe's libraries do. Stripe signs in
+    // lower-case hex and its libraries compare the text exactly, so upper-case hex is not a signature either.
+    if (key === 'v1' && /^[0-9a-f]{64}$/.test(value)) signatures.push(value);
   }
   return timestamp === undefined || signatures.length === 0 ? undefined : { timestamp, signatures };
 }

@@ -46,6 +46,8 @@ describe('lib/stripe signature', () => {
     assert.deepStrictEqual(check(body, `t=${NOW},v0=${computeSignature(body, SECRET, NOW)}`), { ok: false, reason: 'malformed_header' });
     assert.deepStrictEqual(check('', header), { ok: false, reason: 'empty_body' });
     assert.deepStrictEqual(check(body, header, []), { ok: false, reason: 'no_secret' });
+    // The right HMAC in upper-case hex: Stripe never sends it and its libraries refuse it, so it is not a signature.
+    assert.deepStrictEqual(check(body, `t=${NOW},v1=${computeSignature(body, SECRET, NOW).toUpperCase()}`), { ok: false, reason: 'malformed_header' });
     // A signature made for another timestamp does not verify when t is changed.
     assert.deepStrictEqual(check(body, header.replace(`t=${NOW}`, `t=${NOW + 5}`)), { ok: false, reason: 'no_matching_signature' });
   });

@@ -15,7 +15,7 @@ export class MemoryStore implements Store {
   private scheduled = new Map<string, Map<string, Scheduled>>();
   private queues = new Map<string, Map<string, string>>();
   private queueSeq = 0;
-  private counters = new Map<string, number>();
+  private counters = new Map<string, { value: number; expiresAt?: number }>();
   private closed = false;
   private claimExpiry = new ExpiryHeap();
   // Owner tokens only have to differ between claims of this one process, so a counter will do: a random UUID kept
@@ -124,15 +124,27 @@ export class MemoryStore implements Store {
     return this.bucket(this.queues, ns).size;
   }
 
-  async incr(ns: string, key: string, by = 1): Promise<number> {
+  async incr(ns: string, key: string, by = 1, windowMs?: number): Promise<number> {
+    if (windowMs !== undefined) checkTtl(this.backend, windowMs);
     const k = claimKey(ns, key);
-    const value = (this.counters.get(k) ?? 0) + by;
-    this.counters.set(k, value);
-    return value;
+    const now = Date.now();
+    const current = this.liveCounter(k, now);
+    const next = { value: (current?.value ?? 0) + by, expiresAt: current?.expiresAt ?? (windowMs === undefined ? undefined : now + windowMs) };
+    this.counters.set(k, next);
+    return next.value;
   }
 
   async counter(ns: string, key: string): Promise<number> {
-    return this.counters.get(claimKey(ns, key)) ?? 0;
+    return this.liveCounter(claimKey(ns, key), Date.now())?.value ?? 0;
+  }
+
+  private liveCounter(k: string, now: number): { value: number; expiresAt?: number } | undefined {
+    const c = this.counters.get(k);
+    if (c?.expiresAt !== undefined && c.expiresAt <= now) {
+      this.counters.delete(k);
+      return undefined;
+    }
+    return c;
   }
 
   isReady(): boolean {

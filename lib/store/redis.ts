@@ -66,6 +66,10 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1`,
   queueRemove: `redis.call('HDEL', KEYS[2], ARGV[1])
 return redis.call('ZREM', KEYS[1], ARGV[1])`,
+  // A windowed counter: the first increment sets the window's end; Redis deletes the key when it passes.
+  incrWindow: `local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return v`,
 };
 type ScriptName = keyof typeof SCRIPTS;
 const SHAS = Object.fromEntries(Object.entries(SCRIPTS).map(([k, s]) => [k, createHash('sha1').update(s).digest('hex')])) as Record<ScriptName, string>;
@@ -202,8 +206,10 @@ export class RedisStore implements Store {
     return Number(await this.call(() => this.client.zCard(this.queueKeys(ns)[0])));
   }
 
-  async incr(ns: string, key: string, by = 1): Promise<number> {
-    return Number(await this.call(() => this.client.incrBy(this.counterKey(ns, key), by)));
+  async incr(ns: string, key: string, by = 1, windowMs?: number): Promise<number> {
+    if (windowMs === undefined) return Number(await this.call(() => this.client.incrBy(this.counterKey(ns, key), by)));
+    checkTtl(this.backend, windowMs);
+    return Number(await this.run('incrWindow', [this.counterKey(ns, key)], [String(by), String(Math.ceil(windowMs))]));
   }
 
   async counter(ns: string, key: string): Promise<number> {

@@ -13,8 +13,11 @@ CREATE INDEX IF NOT EXISTS fg_schedule_due ON fg_schedule (ns, due_at);
 CREATE TABLE IF NOT EXISTS fg_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL, item TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS fg_queue_ns ON fg_queue (ns, seq);
 CREATE TABLE IF NOT EXISTS fg_counter (ns TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
-  PRIMARY KEY (ns, key)) WITHOUT ROWID;
+  expires_at INTEGER, PRIMARY KEY (ns, key)) WITHOUT ROWID;
 `;
+
+/** Columns added after the first release: a file written by an older version gets them when it is opened. */
+const ADDED_COLUMNS = [{ table: 'fg_counter', column: 'expires_at', type: 'INTEGER' }];
 
 /**
  * The embedded durable backend: one SQLite file (WAL mode) in the Node-RED user dir.
@@ -33,6 +36,10 @@ export class SqliteStore implements Store {
       this.db = openSqlite(file);
       this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
       this.db.exec(SCHEMA);
+      for (const { table, column, type } of ADDED_COLUMNS) {
+        const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+        if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      }
     } catch (err) {
       throw new StoreError('sqlite', 'OPEN_FAILED', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
     }
@@ -133,16 +140,20 @@ export class SqliteStore implements Store {
     return (this.sql('SELECT COUNT(*) AS n FROM fg_queue WHERE ns = ?').get(ns) as { n: number }).n;
   }
 
-  async incr(ns: string, key: string, by = 1): Promise<number> {
+  async incr(ns: string, key: string, by = 1, windowMs?: number): Promise<number> {
+    if (windowMs !== undefined) checkTtl(this.backend, windowMs);
+    const now = Date.now();
     return this.transaction(() => {
-      this.sql('INSERT INTO fg_counter (ns, key, value) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = value + excluded.value')
-        .run(ns, key, by);
+      // A counter whose window has passed starts again from this increment, with a new window.
+      this.sql('DELETE FROM fg_counter WHERE ns = ? AND key = ? AND expires_at <= ?').run(ns, key, now);
+      this.sql('INSERT INTO fg_counter (ns, key, value, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = value + excluded.value, expires_at = COALESCE(expires_at, excluded.expires_at)')
+        .run(ns, key, by, windowMs === undefined ? null : now + windowMs);
       return (this.sql('SELECT value FROM fg_counter WHERE ns = ? AND key = ?').get(ns, key) as { value: number }).value;
     });
   }
 
   async counter(ns: string, key: string): Promise<number> {
-    const row = this.sql('SELECT value FROM fg_counter WHERE ns = ? AND key = ?').get(ns, key) as { value: number } | undefined;
+    const row = this.sql('SELECT value FROM fg_counter WHERE ns = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)').get(ns, key, Date.now()) as { value: number } | undefined;
     return row ? Number(row.value) : 0;
   }
 

@@ -67,7 +67,14 @@ export interface Store {
   queueRemove(ns: string, id: string): Promise<boolean>;
   queueCount(ns: string): Promise<number>;
 
-  incr(ns: string, key: string, by?: number): Promise<number>;
+  /**
+   * Adds `by` (default 1) and returns the new value. With `windowMs`, the counter counts within a fixed window: a
+   * counter that does not exist (or whose window has passed) starts from 0 and disappears `windowMs` after that
+   * first increment; later increments inside the window keep its end (a counter that had no window gets one).
+   * Without `windowMs` a new counter is kept until it is reset.
+   */
+  incr(ns: string, key: string, by?: number, windowMs?: number): Promise<number>;
+  /** The current value; 0 for a counter never incremented or whose window has passed. */
   counter(ns: string, key: string): Promise<number>;
 
   /** true while the backend answers (Redis may be reconnecting). */

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { MemoryStore, RedisStore, SqliteStore, Store, StoreError, openStore } from '../../lib/store';
 import { ExpiryHeap } from '../../lib/store/expiry-heap';
+import { openSqlite } from '../../lib/store/sqlite-driver';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -184,6 +185,22 @@ for (const backend of backends) {
         assert.strictEqual(await store.counter(ns, 'c'), 55);
         assert.strictEqual(await store.counter(ns, 'never'), 0);
       });
+
+      it('counts within a fixed window when given one, and starts again after it', async () => {
+        assert.strictEqual(await store.incr(ns, 'w', 1, 150), 1);
+        await sleep(60);
+        assert.strictEqual(await store.incr(ns, 'w', 2, 150), 3, 'a later increment adds to the same window');
+        assert.strictEqual(await store.counter(ns, 'w'), 3);
+        await sleep(120);
+        assert.strictEqual(await store.counter(ns, 'w'), 0, 'the window that began with the first increment has passed');
+        assert.strictEqual(await store.incr(ns, 'w', 1, 150), 1, 'a new window starts from 0');
+        // A counter kept without a window gets one from its next windowed increment.
+        await store.incr(ns, 'plain', 4);
+        assert.strictEqual(await store.incr(ns, 'plain', 1, 100), 5);
+        await sleep(130);
+        assert.strictEqual(await store.counter(ns, 'plain'), 0);
+        await assert.rejects(store.incr(ns, 'w', 1, 0), /TTL must be a positive number/);
+      });
     });
 
     describe('bad input', () => {
@@ -270,6 +287,24 @@ describe('store: opening fails with the backend and the cause', () => {
 
   it('an unknown backend', async () => {
     await assert.rejects(openStore({ backend: 'mongo' } as any), /unknown store backend "mongo"/);
+  });
+});
+
+describe('store: SQLite file of an earlier version', () => {
+  it('gains the counter window column when opened, and keeps its counters', async () => {
+    const file = path.join(tmp, 'v0.sqlite');
+    const old = openSqlite(file);
+    old.exec('CREATE TABLE fg_counter (ns TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;');
+    old.prepare('INSERT INTO fg_counter (ns, key, value) VALUES (?, ?, ?)').run('ns', 'kept', 3);
+    old.close();
+    const store = new SqliteStore(file);
+    try {
+      assert.strictEqual(await store.counter('ns', 'kept'), 3);
+      assert.strictEqual(await store.incr('ns', 'kept', 1, 60_000), 4);
+      assert.strictEqual(await store.incr('ns', 'new', 1, 60_000), 1);
+    } finally {
+      await store.close();
+    }
   });
 });
 

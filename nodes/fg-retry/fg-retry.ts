@@ -24,6 +24,7 @@ interface RetryDef {
   circuitKey?: string;
   threshold?: string | number;
   cooldownSeconds?: string | number;
+  failureWindowSeconds?: string | number;
   pollMs?: string | number;
   leaseSeconds?: string | number;
 }
@@ -45,7 +46,12 @@ export = function (RED: any) {
       maxAttempts: Math.floor(num(def.maxAttempts, 5, true)),
       backoff: { baseMs: num(def.baseMs, DEFAULT_BACKOFF.baseMs), factor: num(def.factor, DEFAULT_BACKOFF.factor), capMs: num(def.capMs, DEFAULT_BACKOFF.capMs), jitter: def.jitter ?? DEFAULT_BACKOFF.jitter },
       classify: { retryableCodes: parseCodeList(def.retryableCodes), permanentCodes: parseCodeList(def.permanentCodes) },
-      circuit: circuitOn ? { threshold: Math.floor(num(def.threshold, DEFAULT_CIRCUIT.threshold)), cooldownMs, probeWindowMs: cooldownMs } : undefined,
+      circuit: circuitOn ? {
+        threshold: Math.floor(num(def.threshold, DEFAULT_CIRCUIT.threshold)),
+        cooldownMs,
+        probeWindowMs: cooldownMs,
+        failureWindowMs: num(def.failureWindowSeconds, DEFAULT_CIRCUIT.failureWindowMs / 1000) * 1000,
+      } : undefined,
       leaseMs: num(def.leaseSeconds, 30) * 1000,
     };
     const pollMs = num(def.pollMs, 250);

@@ -181,6 +181,35 @@ describe('reliability: circuit breaker (state in the store)', () => {
   });
 });
 
+describe('reliability: circuit breaker failure window', () => {
+  it('opens only when the threshold is reached within the failure window', async () => {
+    const store = new MemoryStore();
+    const cb = new CircuitBreaker(store, 'cb', { threshold: 3, cooldownMs: 1000, probeWindowMs: 1000, failureWindowMs: 80 });
+    // Failures further apart than the window never add up (before: 3 failures a day apart opened the circuit).
+    for (let i = 0; i < 3; i++) {
+      assert.strictEqual(await cb.onFailure('svc'), 'closed');
+      assert.strictEqual(await cb.onFailure('svc'), 'closed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.strictEqual(await cb.state('svc'), 'closed');
+    // Three within one window do.
+    await cb.onFailure('svc');
+    await cb.onFailure('svc');
+    assert.strictEqual(await cb.onFailure('svc'), 'open');
+  });
+
+  it('stays tripped after the failure window passed: only a probe can close it', async () => {
+    const store = new MemoryStore();
+    const cb = new CircuitBreaker(store, 'cb', { threshold: 1, cooldownMs: 60, probeWindowMs: 1000, failureWindowMs: 20 });
+    assert.strictEqual(await cb.onFailure('svc'), 'open');
+    await new Promise((r) => setTimeout(r, 90));
+    const probe = await cb.decide('svc');
+    assert.deepStrictEqual([probe.state, probe.allow], ['half-open', true]);
+    assert.deepStrictEqual((await cb.decide('svc')).allow, false, 'everything else waits for the probe');
+    assert.strictEqual(await cb.onFailure('svc'), 'open', 'the failed probe re-opens at once, whatever the window');
+  });
+});
+
 describe('reliability: idempotency gate service', () => {
   it('new, duplicate in progress, completed with result, conflict, release', async () => {
     const gate = new IdempotencyGate(new MemoryStore(), 'ns', { leaseMs: 1000, resultTtlMs: 1000 });

@@ -12,7 +12,7 @@ import { cleanRedis, REDIS_URL, redisAvailable, RUN_PREFIX } from '../test/suppo
 import { SMALL, alternate, concurrentOps, loadForBench, report, runMain, windowedThroughput } from './lib';
 
 const MESSAGES = SMALL ? 2000 : 10000;
-const ROUNDS = SMALL ? 2 : 3;
+const ROUNDS = SMALL ? 2 : 5;
 const CONCURRENCY = 50;
 
 let round = 0;

@@ -167,6 +167,7 @@ function queryRoutes(state: SandboxState, bulk: BulkJobs): Route[] {
   return [
     route('POST', '/jobs/query', 'bulk.query.create', (ctx) => {
       const body = (ctx.body ?? {}) as { query?: string; operation?: string };
+      if (typeof body.query === 'string' && body.query) state.logQuery('bulk', body.query);
       if (!body.query || !['query', 'queryAll'].includes(String(body.operation ?? 'query'))) throw new SfError(400, 'INVALIDJOB', 'InvalidJob : query and operation are required');
       const includeDeleted = body.operation === 'queryAll';
       runSoql(state.org, body.query, ctx.version, includeDeleted); // validate now, like Salesforce does at job creation

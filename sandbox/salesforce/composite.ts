@@ -140,7 +140,7 @@ async function composite(state: SandboxState, ctx: Ctx, dispatch: (ctx: Ctx) => 
       const url = new URL(String(resolveRefs(sub.url, results)), 'http://composite');
       const m = /^\/services\/data\/v([\d.]+)(\/.*)?$/.exec(url.pathname);
       if (!m) throw new SfError(400, 'INVALID_URL', `Invalid url: ${sub.url}`);
-      reply = await dispatch({ ...ctx, method: sub.method.toUpperCase(), path: m[2] ?? '', version: m[1], query: url.searchParams, body: resolveRefs(sub.body, results), rawBody: '' });
+      reply = await dispatch({ ...ctx, composite: true, method: sub.method.toUpperCase(), path: m[2] ?? '', version: m[1], query: url.searchParams, body: resolveRefs(sub.body, results), rawBody: '' });
     } catch (err) {
       const e = asSfError(err);
       reply = { status: e.status, body: e.toRest() };

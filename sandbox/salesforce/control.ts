@@ -1,4 +1,4 @@
-// Control API under /_sandbox: reset, seed data, DML as a given user, fault injection, configuration, counters, dump.
+// Control API under /_sandbox: reset, seed data, DML as a given user, fault injection, configuration, counters, query log, dump.
 import { BulkJobs } from './bulk';
 import { SfError } from './errors';
 import { SandboxState } from './state';
@@ -73,6 +73,8 @@ export function control(state: SandboxState, bulk: BulkJobs, method: string, pat
       state.callCounts.clear();
       state.auth.loginCount = 0;
       return ok({ reset: true });
+    case 'GET /_sandbox/queries':
+      return ok(state.queryLog);
     case 'GET /_sandbox/state':
       return ok({
         config: state.config,

@@ -1,6 +1,7 @@
 // Entry point: `node sandbox/salesforce/index.js [port]` starts the sandbox and prints its URL.
 export { startSalesforceSandbox } from './server';
 export type { SalesforceSandbox, SandboxOptions } from './server';
+export type { QueryLogEntry } from './state';
 
 if (require.main === module) {
   const port = Number(process.argv[2] ?? process.env.SF_SANDBOX_PORT ?? 0);

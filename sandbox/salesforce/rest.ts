@@ -43,6 +43,7 @@ function queryPage(state: SandboxState, ctx: Ctx, rows: SfRecord[], totalSize: n
 function runQuery(state: SandboxState, ctx: Ctx, includeDeleted: boolean): Reply {
   const soql = ctx.query.get('q');
   if (!soql) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+  state.logQuery(ctx.composite ? 'composite' : 'rest', soql);
   const result = runSoql(state.org, soql, ctx.version, includeDeleted);
   return queryPage(state, ctx, result.records, result.totalSize, undefined, 0);
 }

@@ -1,4 +1,4 @@
-// Everything the sandbox remembers: org data, sessions, query cursors, bulk jobs, limits, faults, call counts.
+// Everything the sandbox remembers: org data, sessions, query cursors, bulk jobs, limits, faults, call counts, query log.
 import { Auth } from './auth';
 import { Org, SfRecord } from './org';
 
@@ -26,6 +26,17 @@ export interface Fault {
   times?: number;
 }
 
+/** One SOQL statement as the sandbox received it, before it is parsed (so malformed ones are logged too). */
+export interface QueryLogEntry {
+  at: string;
+  /** rest: GET /query or /queryAll; composite: a query subrequest of POST /composite; bulk: a Bulk 2.0 query job. */
+  api: 'rest' | 'composite' | 'bulk';
+  soql: string;
+}
+
+/** Entries kept in the query log; older ones are dropped so a long demo run stays bounded. */
+export const MAX_QUERY_LOG = 10_000;
+
 export const DEFAULT_CONFIG: SandboxConfig = { queryBatchSize: 2000, apiDailyMax: 15000, bulkProcessingDelayMs: 0, bulkQueryPageSize: 0 };
 
 export class SandboxState {
@@ -37,6 +48,7 @@ export class SandboxState {
   callCounts = new Map<string, number>();
   faults: Fault[] = [];
   cursors = new Map<string, SfRecord[]>();
+  queryLog: QueryLogEntry[] = [];
   private cursorCounter = 0;
 
   constructor(baseUrl: () => string) {
@@ -51,6 +63,12 @@ export class SandboxState {
     this.callCounts.clear();
     this.faults = [];
     this.cursors.clear();
+    this.queryLog = [];
+  }
+
+  logQuery(api: QueryLogEntry['api'], soql: string): void {
+    this.queryLog.push({ at: new Date().toISOString(), api, soql });
+    if (this.queryLog.length > MAX_QUERY_LOG) this.queryLog.splice(0, this.queryLog.length - MAX_QUERY_LOG);
   }
 
   /** Counts one API request against the daily allocation; false when the allocation is used up. */

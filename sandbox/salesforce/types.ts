@@ -11,6 +11,8 @@ export interface Ctx {
   rawBody: string;
   headers: IncomingHttpHeaders;
   userId: string;
+  /** Set on a subrequest of POST /composite (the query log tells composite queries from REST ones). */
+  composite?: boolean;
 }
 
 export interface Reply {

@@ -4,15 +4,18 @@
  * - A real Node-RED process with secrets in its credentials handles calls that fail, forged webhooks and parked
  *   messages carrying secrets: its log (debug level), the flow exported through the admin API (GET /flows), the
  *   dead-letter entries (admin API, export and the SQLite file itself) contain none of them.
- * - Injection strings bound into SOQL / SQL leave the statement unchanged (Snowflake: the sandbox's query log;
- *   Salesforce: the sandbox keeps no query log, so the result must be exactly the one literal match).
+ * - Injection strings bound into SOQL / SQL leave the statement unchanged (Snowflake: the sandbox's query log holds the
+ *   configured text with the value as a bind; Salesforce: the sandbox's query log holds the configured text with the value
+ *   as one escaped string literal that decodes back to it, and the result is exactly the one literal match).
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import { bindSoql } from '../../lib/salesforce/soql-binds';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
-import { sandboxControl } from '../../sandbox/salesforce/control-client';
+import { sandboxControl, sandboxQueries } from '../../sandbox/salesforce/control-client';
+import { parseSoql } from '../../sandbox/salesforce/soql-parse';
 import { startSnowflakeSandbox, SnowflakeSandbox } from '../../sandbox/snowflake';
 import { SANDBOX_LIVE_KEY, SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
 import { examplesDir, getNode, load, receive, unload } from '../harness';
@@ -28,6 +31,12 @@ const INJECTIONS = ["' OR Name != '", "x' OR '1'='1", "\\' OR 1=1 --", "'; DELET
 
 function leaks(text: string): string[] {
   return SECRETS.filter((s) => text.includes(s));
+}
+
+/** Index just past the quoted literal opening at `start` (backslash escapes honoured), or -1 if it never closes. */
+function literalEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i += text[i] === '\\' ? 2 : 1) if (text[i] === "'") return i + 1;
+  return -1;
 }
 
 describe('R6 secrets and injection', function () {
@@ -146,15 +155,29 @@ describe('R6 secrets and injection', function () {
         { id: 'ok', type: 'helper' },
         { id: 'err', type: 'helper' },
       ], { c1: { clientId: 'flowguard-client', clientSecret: 'flowguard-secret', username: 'integration@flowguard.test', password: 'password', securityToken: 'TOKEN' } });
+      const prefix = soql.slice(0, soql.indexOf(':name'));
       const wrong: string[] = [];
       for (const name of INJECTIONS) {
         // The statement the node sends: the template with one quoted literal in place of :name.
         const bound = bindSoql(soql, { name });
         if (!bound.startsWith('SELECT Id, Name FROM Account WHERE Name = \'') || !bound.endsWith('\'')) wrong.push(`bound statement changed shape: ${bound}`);
+        const before = (await sandboxQueries(sf.url)).length;
         const got = receive('ok');
         getNode('n1').receive({ binds: { name } });
         const names = (await got)[0].payload.map((r: any) => r.Name);
         if (JSON.stringify(names) !== JSON.stringify([name])) wrong.push(`${JSON.stringify(name)} matched ${JSON.stringify(names)}`);
+        // What the sandbox received: one statement, exactly the bound text, whose only literal starts after the
+        // template's `= ` and closes at the very end (no quote ends it early, no OR / LIMIT / ; outside it).
+        const received = (await sandboxQueries(sf.url)).slice(before);
+        if (received.length !== 1 || received[0].api !== 'rest') { wrong.push(`${JSON.stringify(name)}: sandbox received ${JSON.stringify(received)}`); continue; }
+        const text = received[0].soql;
+        if (text !== bound) wrong.push(`${JSON.stringify(name)}: sandbox received ${JSON.stringify(text)}, bindSoql gives ${JSON.stringify(bound)}`);
+        if (!text.startsWith(`${prefix}'`) || literalEnd(text, prefix.length) !== text.length) wrong.push(`${JSON.stringify(name)}: text outside the literal in ${JSON.stringify(text)}`);
+        // The sandbox's parser reads it back as the one comparison, with the literal decoding to the value itself.
+        let parsed: unknown;
+        try { parsed = parseSoql(text); } catch (err) { parsed = `unparseable: ${(err as Error).message}`; }
+        const expected = { count: false, fields: ['Id', 'Name'], object: 'Account', orderBy: [], where: { kind: 'cmp', field: 'Name', op: '=', value: { kind: 'string', v: name } } };
+        if (!isDeepStrictEqual(parsed, expected)) wrong.push(`${JSON.stringify(name)}: parsed as ${JSON.stringify(parsed)}`);
       }
       assert.deepStrictEqual(wrong, []);
       assert.strictEqual(sf.state.org.all('Account').length, INJECTIONS.length + 2, 'no record deleted');

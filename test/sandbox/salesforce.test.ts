@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
-import { sandboxCalls, sandboxControl } from '../../sandbox/salesforce/control-client';
+import { sandboxCalls, sandboxControl, sandboxQueries } from '../../sandbox/salesforce/control-client';
+import { MAX_QUERY_LOG } from '../../sandbox/salesforce/state';
 
 // jsforce reads proxy variables once at load time and ignores NO_PROXY: clear them before requiring it.
 for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[v];
@@ -246,6 +247,52 @@ describe('Salesforce sandbox with jsforce', function () {
       assert.deepEqual(res.compositeResponse.map((r: any) => r.body[0].errorCode), ['PROCESSING_HALTED', 'REQUIRED_FIELD_MISSING']);
       const dump = await ctl('GET', '/state');
       assert.deepEqual(dump.records.Account, []);
+    });
+  });
+
+  describe('query log', () => {
+    it('records each SOQL text received over REST, composite and Bulk 2.0 in order, skips queryMore, and clears on reset', async () => {
+      await ctl('POST', '/config', { queryBatchSize: 200 });
+      await ctl('POST', '/seed', { records: { Account: Array.from({ length: 250 }, (_, i) => ({ Name: `L${i}` })) } });
+      assert.deepEqual(await sandboxQueries(sb.url), [], 'login and seeding log no query');
+      const started = Date.now();
+      const rest = "SELECT Id, Name FROM Account WHERE Name = 'O\\'Brien'";
+      const paged = 'SELECT Id FROM Account';
+      const all = 'SELECT Id, IsDeleted FROM Account LIMIT 1';
+      const malformed = 'SELECT Name FROM Account WHERE';
+      const viaComposite = "SELECT Name FROM Account WHERE Name = 'L7'";
+      const viaBulk = 'SELECT Id, Name FROM Account ORDER BY Name LIMIT 3';
+      assert.equal((await conn.query(rest)).totalSize, 0);
+      const first = await conn.query(paged);
+      assert.equal(first.done, false);
+      assert.equal((await conn.queryMore(first.nextRecordsUrl)).records.length, 50);
+      await conn.query(all, { scanAll: true });
+      await assert.rejects(conn.query(malformed), (e: any) => e.errorCode === 'MALFORMED_QUERY');
+      const comp: any = await conn.requestPost(`/services/data/v${VERSION}/composite`, { compositeRequest: [
+        { method: 'GET', url: `/services/data/v${VERSION}/query?q=${encodeURIComponent(viaComposite)}`, referenceId: 'q' },
+        { method: 'GET', url: `/services/data/v${VERSION}/limits`, referenceId: 'limits' },
+      ] });
+      assert.deepEqual(comp.compositeResponse[0].body.records.map((r: any) => r.Name), ['L7']);
+      assert.equal((await (await conn.bulk2.query(viaBulk, { pollInterval: 20, pollTimeout: 10000 })).toArray()).length, 3);
+      const log = await sandboxQueries(sb.url);
+      assert.deepEqual(log.map((e) => [e.api, e.soql]), [
+        ['rest', rest], ['rest', paged], ['rest', all], ['rest', malformed], ['composite', viaComposite], ['bulk', viaBulk],
+      ]);
+      for (const e of log) {
+        assert.equal(new Date(e.at).toISOString(), e.at);
+        assert.ok(Date.parse(e.at) >= started - 1000 && Date.parse(e.at) <= Date.now(), `${e.at} is the time of the call`);
+      }
+      await ctl('POST', '/reset');
+      assert.deepEqual(await sandboxQueries(sb.url), []);
+    });
+
+    it(`keeps only the last ${MAX_QUERY_LOG} statements`, async () => {
+      for (let i = 0; i < MAX_QUERY_LOG + 5; i++) sb.state.logQuery('rest', `SELECT Id FROM Account LIMIT ${i}`);
+      await conn.query('SELECT Id FROM Contact');
+      const log = await sandboxQueries(sb.url);
+      assert.equal(log.length, MAX_QUERY_LOG);
+      assert.equal(log[0].soql, 'SELECT Id FROM Account LIMIT 6');
+      assert.equal(log.at(-1)?.soql, 'SELECT Id FROM Contact');
     });
   });
 

@@ -55,10 +55,16 @@ export class DurableSequencer {
     const items = await this.store.takeDue(this.q, now, BATCH, LEASE_MS);
     const started: Started[] = [];
     let inFlight = await this.store.counter(this.ns, 'inflight');
+    // Keys with an item put back in this batch: their later items wait too, even if the key is released meanwhile
+    // (a release may come in while this loop runs), or a later msg would overtake an earlier one.
+    const waiting = new Set<string>();
     for (const item of items) {
       const q = item.item as unknown as Queued;
-      const putBack = () => this.store.schedule(this.q, item.id, item.item, q.p);
-      if (inFlight >= this.opts.concurrency) {
+      const putBack = () => {
+        waiting.add(q.key);
+        return this.store.schedule(this.q, item.id, item.item, q.p);
+      };
+      if (inFlight >= this.opts.concurrency || waiting.has(q.key)) {
         await putBack();
         continue;
       }

@@ -6,7 +6,8 @@ import { CircuitBreaker } from '../../lib/reliability/circuit';
 import { classifyError, errorOf, parseCodeList } from '../../lib/reliability/classify';
 import { DeadLetterQueue, parseFilter, parseSelection } from '../../lib/reliability/dead-letter';
 import { IdempotencyGate } from '../../lib/reliability/idempotency';
-import { MemoryStore } from '../../lib/store';
+import { ClaimResult, Json, MemoryStore } from '../../lib/store';
+import { DurableSequencer } from '../../lib/reliability/sequencer';
 
 describe('reliability: canonical JSON and fingerprints', () => {
   it('ignores key order at every level and keeps array order', () => {
@@ -207,6 +208,32 @@ describe('reliability: circuit breaker failure window', () => {
     assert.deepStrictEqual([probe.state, probe.allow], ['half-open', true]);
     assert.deepStrictEqual((await cb.decide('svc')).allow, false, 'everything else waits for the probe');
     assert.strictEqual(await cb.onFailure('svc'), 'open', 'the failed probe re-opens at once, whatever the window');
+  });
+});
+
+describe('reliability: durable sequencer', () => {
+  it('keeps per-key order when the key is released while a batch is being started', async () => {
+    // Regression: a2 was put back (a1 in flight), a release of a1 came in, and a3 of the same batch took the key.
+    class ReleasingStore extends MemoryStore {
+      duringFailedClaim?: () => Promise<unknown>;
+      override async claim(ns: string, key: string, value: Json, ttlMs: number): Promise<ClaimResult> {
+        const result = await super.claim(ns, key, value, ttlMs);
+        const hook = this.duringFailedClaim;
+        if (!result.claimed && key === 'key:a' && hook) {
+          this.duringFailedClaim = undefined;
+          await hook();
+        }
+        return result;
+      }
+    }
+    const store = new ReleasingStore();
+    const seq = new DurableSequencer(store, 'sq', { concurrency: 10, timeoutMs: 60_000, maxQueued: 100, leaderTtlMs: 5000 });
+    for (const n of [1, 2, 3]) await seq.enqueue('a', { n });
+    const [first, ...none] = await seq.startDue();
+    assert.deepStrictEqual([first.msg.n, none.length], [1, 0]);
+    store.duringFailedClaim = () => seq.release('a', first.token);
+    assert.deepStrictEqual((await seq.startDue()).map((s) => s.msg.n), [], 'a3 must not overtake a2');
+    assert.deepStrictEqual((await seq.startDue()).map((s) => s.msg.n), [2]);
   });
 });
 

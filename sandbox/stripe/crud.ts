@@ -1,5 +1,5 @@
 // Generic create / retrieve / update / delete / list / search routes for a Stripe resource, with events
-// (`<object>.created|updated|deleted`) and `previous_attributes` on updates.
+// (`<object>.created|updated|deleted`, or another prefix) and `previous_attributes` on updates.
 
 import { newId, paginate, search, StripeObject } from './account';
 import { invalidRequest } from './errors';
@@ -11,10 +11,15 @@ export interface CrudSpec {
   collection: string;
   object: string;
   idPrefix: string;
-  createParams: readonly string[];
+  /** Event types are `<eventPrefix>.created|updated|deleted` (default: the object name; disputes: `charge.dispute`). */
+  eventPrefix?: string;
+  createParams?: readonly string[];
   updateParams: readonly string[];
-  /** Object fields from create params (id, object, created, livemode and metadata are added here). */
-  build(ctx: RouteContext): Record<string, unknown>;
+  /**
+   * Object fields from create params (id, object, created, livemode and metadata are added here). Without it the
+   * resource has no create route (Stripe opens disputes itself).
+   */
+  build?(ctx: RouteContext): Record<string, unknown>;
   /** Mutates the object from update params. */
   update?(object: StripeObject, ctx: RouteContext): void;
   listParams?: readonly string[];
@@ -48,15 +53,18 @@ export function updateWithEvent(ctx: RouteContext, object: StripeObject, apply: 
 
 export function crudRoutes(spec: CrudSpec): Route[] {
   const view = spec.view ?? ((object: StripeObject) => object);
+  const eventPrefix = spec.eventPrefix ?? spec.object;
   const emit = (type: string, object: StripeObject, ctx: RouteContext, previous?: Record<string, unknown>) => {
-    if (spec.events !== false) ctx.account.emit(`${spec.object}.${type}`, object, ctx.request, previous);
+    if (spec.events !== false) ctx.account.emit(`${eventPrefix}.${type}`, object, ctx.request, previous);
   };
-  const routes: Route[] = [
-    {
+  const routes: Route[] = [];
+  const build = spec.build;
+  if (build) {
+    routes.push({
       method: 'POST', pattern: spec.path,
       handle(ctx) {
-        rejectUnknown(ctx.params, spec.createParams);
-        const fields = spec.build(ctx);
+        rejectUnknown(ctx.params, spec.createParams ?? []);
+        const fields = build(ctx);
         const object = {
           id: newId(spec.idPrefix), object: spec.object, created: ctx.account.now(), livemode: ctx.account.livemode,
           metadata: mergeMetadata({}, ctx.params), ...fields,
@@ -65,7 +73,9 @@ export function crudRoutes(spec: CrudSpec): Route[] {
         emit('created', object, ctx);
         return object;
       },
-    },
+    });
+  }
+  routes.push(
     { method: 'GET', pattern: `${spec.path}/:id`, handle: (ctx) => view(ctx.account.get(spec.collection, ctx.ids[0], spec.object)) },
     {
       method: 'POST', pattern: `${spec.path}/:id`,
@@ -77,7 +87,7 @@ export function crudRoutes(spec: CrudSpec): Route[] {
           object.metadata = mergeMetadata(object.metadata ?? {}, ctx.params);
         };
         if (spec.events === false) apply();
-        else updateWithEvent(ctx, object, apply, `${spec.object}.updated`);
+        else updateWithEvent(ctx, object, apply, `${eventPrefix}.updated`);
         return view(object);
       },
     },
@@ -89,7 +99,7 @@ export function crudRoutes(spec: CrudSpec): Route[] {
         return paginate(items, ctx.params, spec.path, spec.object, spec.listParams ?? []);
       },
     },
-  ];
+  );
   if (spec.deletable) {
     routes.push({
       method: 'DELETE', pattern: `${spec.path}/:id`,
@@ -109,6 +119,18 @@ export function crudRoutes(spec: CrudSpec): Route[] {
     });
   }
   return routes;
+}
+
+/** `routes` with `after` run on the result of the one matching `method` and `pattern` (a dispute after a charge …). */
+export function runAfter(routes: Route[], method: Route['method'], pattern: string, after: (object: StripeObject, ctx: RouteContext) => void): Route[] {
+  return routes.map((route) => (route.method !== method || route.pattern !== pattern ? route : {
+    ...route,
+    handle: (ctx: RouteContext) => {
+      const object = route.handle(ctx);
+      after(object, ctx);
+      return object;
+    },
+  }));
 }
 
 /** Shared check for `currency`: three lowercase letters (Stripe lowercases what it gets). */

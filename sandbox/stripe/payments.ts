@@ -1,7 +1,8 @@
 // PaymentIntents (create / confirm / capture / cancel with Stripe's status machine), charges and refunds.
 
 import { newId, StripeObject } from './account';
-import { crudRoutes, currencyOf, updateWithEvent } from './crud';
+import { crudRoutes, currencyOf, runAfter, updateWithEvent } from './crud';
+import { disputeIfTestCard, refundBlocker } from './disputes';
 import { invalidRequest, missingParam, SandboxStripeError, unexpectedState } from './errors';
 import { mergeMetadata, optionalBool, optionalEnum, optionalInt, optionalString, optionalStringList, rejectUnknown, requirePositiveAmount } from './params';
 import type { Route, RouteContext } from './routes';
@@ -31,8 +32,8 @@ function checkCustomer(ctx: RouteContext): string | null {
 function newCharge(ctx: RouteContext, fields: Record<string, unknown>): StripeObject {
   const charge = {
     id: newId('ch'), object: 'charge', created: ctx.account.now(), livemode: ctx.account.livemode, metadata: {},
-    amount_refunded: 0, refunded: false, balance_transaction: newId('txn'), description: null, failure_code: null, failure_message: null,
-    ...fields,
+    amount_refunded: 0, refunded: false, balance_transaction: newId('txn'), description: null, disputed: false, failure_code: null,
+    failure_message: null, ...fields,
   } as StripeObject;
   return ctx.account.insert('charges', charge);
 }
@@ -71,6 +72,7 @@ function confirm(pi: StripeObject, ctx: RouteContext): StripeObject {
   } else {
     Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, last_payment_error: null });
     ctx.account.emit('payment_intent.succeeded', pi, ctx.request, { status: before.status, amount_received: 0 });
+    disputeIfTestCard(ctx, charge);
   }
   return pi;
 }
@@ -154,6 +156,7 @@ const paymentIntents: Route[] = [
       const before = { status: pi.status, amount_received: pi.amount_received, amount_capturable: pi.amount_capturable };
       Object.assign(pi, { status: 'succeeded', amount_received: amount, amount_capturable: 0, metadata: mergeMetadata(pi.metadata, ctx.params) });
       ctx.account.emit('payment_intent.succeeded', pi, ctx.request, before);
+      disputeIfTestCard(ctx, charge);
       return pi;
     },
   },
@@ -178,7 +181,8 @@ const paymentIntents: Route[] = [
   },
 ];
 
-const charges = crudRoutes({
+// A legacy charge with tok_createDispute is disputed right after it is created.
+const charges = runAfter(crudRoutes({
   path: '/v1/charges', collection: 'charges', object: 'charge', idPrefix: 'ch',
   // Direct charges (legacy API): `source` is a test token such as tok_visa / tok_chargeDeclined.
   createParams: ['amount', 'currency', 'customer', 'source', 'description', 'capture', 'receipt_email'],
@@ -198,7 +202,7 @@ const charges = crudRoutes({
     const capture = optionalBool(ctx.params, 'capture') ?? true;
     return {
       amount, amount_captured: capture ? amount : 0, amount_refunded: 0, balance_transaction: newId('txn'), captured: capture, currency, customer,
-      description: optionalString(ctx.params, 'description') ?? null, failure_code: null, failure_message: null, paid: true, payment_intent: null,
+      description: optionalString(ctx.params, 'description') ?? null, disputed: false, failure_code: null, failure_message: null, paid: true, payment_intent: null,
       payment_method: source ?? null, refunded: false, status: 'succeeded', outcome: { type: 'authorized' },
     };
   },
@@ -209,7 +213,7 @@ const charges = crudRoutes({
     }
   },
   searchable: true,
-});
+}), 'POST', '/v1/charges', (charge, ctx) => disputeIfTestCard(ctx, charge));
 
 const refunds = crudRoutes({
   path: '/v1/refunds', collection: 'refunds', object: 'refund', idPrefix: 're',
@@ -230,6 +234,8 @@ const refunds = crudRoutes({
     }
     const charge = ctx.account.getLive('charges', chargeId!, 'charge', 'charge');
     if (charge.status !== 'succeeded' || !charge.captured) throw invalidRequest(`Charge ${charge.id} cannot be refunded because it has not been captured.`, 'charge_not_refundable', 'charge');
+    const chargedBack = refundBlocker(ctx, charge);
+    if (chargedBack) throw chargedBack;
     const available = charge.amount_captured - charge.amount_refunded;
     if (available <= 0) throw invalidRequest(`Charge ${charge.id} has already been refunded.`, 'charge_already_refunded', 'charge');
     const amount = optionalInt(ctx.params, 'amount') ?? available;

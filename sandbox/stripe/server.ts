@@ -5,6 +5,7 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { Account, Clock, newId, StripeObject } from './account';
 import { catalogRoutes } from './catalog';
+import { disputeRoutes } from './disputes';
 import { SandboxStripeError } from './errors';
 import { CallCounter, FaultInjector, FaultRule, RateLimiter } from './faults';
 import { canonicalJson } from '../../lib/reliability/canonical';
@@ -69,7 +70,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   let clockOffsetMs = 0;
   const clock: Clock = { nowMs: () => Date.now() + clockOffsetMs };
   const apiKeys = new Set(options.apiKeys ?? [SANDBOX_TEST_KEY, SANDBOX_LIVE_KEY]);
-  const router = new Router().add(catalogRoutes).add(paymentRoutes);
+  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes);
   const faults = new FaultInjector(options.random);
   const calls = new CallCounter();
   const rateLimiter = new RateLimiter(options.rateLimitPerSecond ?? 25, () => Date.now());

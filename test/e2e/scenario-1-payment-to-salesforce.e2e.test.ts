@@ -1,6 +1,6 @@
 // Scenario 1 end to end: signed Stripe webhooks from the sandbox (delivered twice) become exactly one Salesforce
-// Opportunity per payment with the right amount and Account; lock errors are retried; a permanent failure is parked
-// in the DLQ and compensated in Stripe (refund) once.
+// Opportunity per payment with the right amount and Account; a disputed payment moves it to Negotiation; lock errors
+// are retried; a permanent failure is parked in the DLQ and compensated in Stripe (refund) once.
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { RunningSandboxes } from '../../sandbox/main';
@@ -23,8 +23,8 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     const records: any[] = state.records?.Opportunity ?? Object.values(state.records ?? {}).flat().filter((r: any) => r.attributes?.type === 'Opportunity');
     return records.filter((r) => r.Stripe_Payment_Id__c === piId);
   };
-  const pay = (amount: number, account: string, order: string) =>
-    stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, metadata: { account_id: account, order_id: order } });
+  const pay = (amount: number, account: string, order: string, paymentMethod = 'pm_card_visa') =>
+    stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: paymentMethod, confirm: true, metadata: { account_id: account, order_id: order } });
 
   before(async () => {
     sandboxes = await startAllSandboxes();
@@ -40,6 +40,7 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     flow = flow.map((node) => (node.type === 'tab' ? { ...node, env: [{ name: 'COMPENSATION', value: 'refund', type: 'str' }] } : node));
     flow = collector.tap(flow, 'sc1-notify', 0, 'alert');
     flow = collector.tap(flow, 'sc1-compensated', 0, 'compensated');
+    flow = collector.tap(flow, 'sc1-upsert', 0, 'written');
     const deployed = pointAtSandboxes(flow, sandboxes.info, red);
     await red.deploy(deployed);
     await webhooksRegistered(sandboxes.info, deployed);
@@ -64,6 +65,35 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     await eventually('the refund in Salesforce', async () => (await opportunities(pi.id))[0]?.Amount === 15);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal((await opportunities(pi.id)).length, 1);
+  });
+
+  it('a disputed payment: the Opportunity goes to Negotiation at the full amount, written once per event though each arrives twice', async () => {
+    const pi = await pay(3100, 'ACME-1', 'o-d1', 'pm_card_createDispute');
+    const [dispute] = (await stripe.disputes.list({ payment_intent: pi.id })).data;
+    assert.equal(dispute.status, 'needs_response');
+    const [opp] = await eventually('the disputed Opportunity', async () => {
+      const o = await opportunities(pi.id);
+      return o[0]?.StageName === 'Negotiation' ? o : undefined;
+    });
+    // A dispute takes the money back only if it is lost: the Opportunity keeps the captured amount while it is open.
+    assert.equal(opp.Amount, 31);
+    assert.equal(opp.Name, 'Order o-d1');
+    assert.equal(opp.AccountId, accountId);
+
+    const paid = (await stripe.events.list({ type: 'payment_intent.succeeded', limit: 100 })).data.find((e) => (e.data.object as Stripe.PaymentIntent).id === pi.id);
+    const disputed = (await stripe.events.list({ type: 'charge.dispute.created', limit: 100 })).data.find((e) => (e.data.object as Stripe.Dispute).id === dispute.id);
+    assert.ok(paid && disputed, 'both events exist');
+    const eventIds = [paid.id, disputed.id];
+    await eventually('two accepted deliveries of each event', async () => {
+      const { attempts } = await control(sandboxes.info.stripe.url, 'GET', '/_sandbox/webhooks');
+      const accepted = eventIds.map((id) => attempts.filter((a: any) => a.eventId === id && a.status === 200).length);
+      return accepted.every((n) => n === 2) || undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const writes = collector.all('written').filter((m) => m.paymentIntent?.id === pi.id).map((m) => m.eventType);
+    assert.deepEqual(writes.sort(), ['charge.dispute.created', 'payment_intent.succeeded']);
+    assert.equal((await opportunities(pi.id)).length, 1);
+    assert.equal((await opportunities(pi.id))[0].StageName, 'Negotiation');
   });
 
   it('retries a Salesforce lock error and still writes once', async () => {

@@ -163,6 +163,132 @@ describe('Stripe sandbox (official SDK)', function () {
     });
   });
 
+  describe('disputes', () => {
+    const disputedPayment = (amount: number, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>
+      stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true, ...extra });
+    const disputeOf = async (pi: Stripe.PaymentIntent): Promise<Stripe.Dispute> => {
+      const found = await stripe.disputes.list({ payment_intent: pi.id });
+      assert.strictEqual(found.data.length, 1, `one dispute for ${pi.id}`);
+      return found.data[0];
+    };
+
+    it('pm_card_createDispute: the payment succeeds, then a fraudulent dispute needs a response and the charge is disputed', async () => {
+      const pi = await disputedPayment(3000);
+      assert.strictEqual(pi.status, 'succeeded');
+      const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+      assert.deepStrictEqual([charge.disputed, charge.refunded, charge.amount_refunded, charge.amount_captured], [true, false, 0, 3000]);
+      const dispute = await disputeOf(pi);
+      assert.match(dispute.id, /^du_/);
+      assert.deepStrictEqual(
+        [dispute.object, dispute.amount, dispute.currency, dispute.charge, dispute.payment_intent, dispute.reason, dispute.status],
+        ['dispute', 3000, 'usd', charge.id, pi.id, 'fraudulent', 'needs_response'],
+      );
+      assert.deepStrictEqual([dispute.livemode, dispute.metadata, dispute.is_charge_refundable, dispute.balance_transactions], [false, {}, false, []]);
+      assert.deepStrictEqual(
+        { ...dispute.evidence_details, due_by: undefined },
+        { due_by: undefined, enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0, submission_method: 'not_submitted' },
+      );
+      assert.ok(dispute.evidence_details.due_by! > dispute.created + 7 * 86400, 'evidence is due weeks after the dispute');
+      assert.strictEqual(dispute.evidence.uncategorized_text, null);
+      const { lastResponse: _response, ...retrieved } = await stripe.disputes.retrieve(dispute.id);
+      assert.deepStrictEqual(retrieved, dispute);
+      const types = (await stripe.events.list({ limit: 100 })).data.map((event) => event.type).reverse();
+      assert.deepStrictEqual(types, ['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded', 'charge.dispute.created']);
+      const [created] = (await stripe.events.list({ type: 'charge.dispute.created' })).data;
+      assert.strictEqual((created.data.object as Stripe.Dispute).id, dispute.id);
+
+      const paid = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      assert.strictEqual((await stripe.charges.retrieve(paid.latest_charge as string)).disputed, false);
+      assert.strictEqual((await stripe.disputes.list({ payment_intent: paid.id })).data.length, 0);
+    });
+
+    it('other triggers: product_not_received, a legacy tok_createDispute charge, and a manual capture disputed only once captured', async () => {
+      const notReceived = await disputeOf(await disputedPayment(1200, { payment_method: 'pm_card_createDisputeProductNotReceived' }));
+      assert.strictEqual(notReceived.reason, 'product_not_received');
+      const legacy = await stripe.charges.create({ amount: 800, currency: 'eur', source: 'tok_createDispute' });
+      const [legacyDispute] = (await stripe.disputes.list({ charge: legacy.id })).data;
+      assert.deepStrictEqual([legacyDispute.amount, legacyDispute.currency, legacyDispute.payment_intent, legacyDispute.reason], [800, 'eur', null, 'fraudulent']);
+      assert.strictEqual((await stripe.charges.retrieve(legacy.id)).disputed, true);
+
+      const manual = await disputedPayment(5000, { capture_method: 'manual' });
+      assert.strictEqual(manual.status, 'requires_capture');
+      assert.strictEqual((await stripe.disputes.list({ payment_intent: manual.id })).data.length, 0);
+      await stripe.paymentIntents.capture(manual.id, { amount_to_capture: 4000 });
+      assert.strictEqual((await disputeOf(manual)).amount, 4000);
+    });
+
+    it('lists newest first with charge / payment_intent filters and pagination; unknown ids and params fail', async () => {
+      const payments: Stripe.PaymentIntent[] = [];
+      for (let i = 0; i < 3; i++) payments.push(await disputedPayment(100 + i));
+      const all = await stripe.disputes.list();
+      assert.deepStrictEqual(all.data.map((d) => d.payment_intent), payments.map((p) => p.id).reverse());
+      const page = await stripe.disputes.list({ limit: 2 });
+      assert.strictEqual(page.has_more, true);
+      const rest = await stripe.disputes.list({ limit: 2, starting_after: page.data[1].id });
+      assert.deepStrictEqual(rest.data.map((d) => d.payment_intent), [payments[0].id]);
+      assert.strictEqual((await stripe.disputes.list({ limit: 1 }).autoPagingToArray({ limit: 10 })).length, 3);
+      const byCharge = await stripe.disputes.list({ charge: payments[1].latest_charge as string });
+      assert.deepStrictEqual(byCharge.data.map((d) => d.amount), [101]);
+      const missing = await rejection(stripe.disputes.retrieve('du_missing'));
+      assert.deepStrictEqual([missing.statusCode, missing.code, missing.message], [404, 'resource_missing', "No such dispute: 'du_missing'"]);
+      const unknown = await rejection(stripe.disputes.list({ customer: 'cus_1' } as any));
+      assert.deepStrictEqual([unknown.code, unknown.param], ['parameter_unknown', 'customer']);
+      const noCreate = await rejection(stripe.rawRequest('POST', '/v1/disputes', { charge: payments[0].latest_charge as string }));
+      assert.strictEqual(noCreate.statusCode, 404);
+    });
+
+    it('stages and clears evidence, updates metadata, submits; test evidence wins or loses; decided disputes refuse evidence', async () => {
+      const dispute = await disputeOf(await disputedPayment(2500));
+      const staged = await stripe.disputes.update(dispute.id, { evidence: { customer_name: 'Ann', product_description: 'A lamp' }, submit: false });
+      assert.deepStrictEqual([staged.status, staged.evidence.customer_name, staged.evidence_details.has_evidence, staged.evidence_details.submission_count], ['needs_response', 'Ann', true, 0]);
+      const cleared = await stripe.disputes.update(dispute.id, { evidence: { product_description: '' }, submit: false });
+      assert.deepStrictEqual([cleared.evidence.product_description, cleared.evidence.customer_name], [null, 'Ann']);
+      const tagged = await stripe.disputes.update(dispute.id, { metadata: { case: '42' } });
+      assert.deepStrictEqual([tagged.metadata, tagged.status], [{ case: '42' }, 'needs_response']);
+      const typo = await rejection(stripe.disputes.update(dispute.id, { evidence: { customer_nmae: 'x' } as any }));
+      assert.deepStrictEqual([typo.code, typo.param], ['parameter_unknown', 'evidence[customer_nmae]']);
+
+      // submit defaults to true, as on Stripe
+      const won = await stripe.disputes.update(dispute.id, { evidence: { uncategorized_text: 'winning_evidence' } });
+      assert.deepStrictEqual([won.status, won.evidence_details.submission_count, won.evidence_details.submission_method, won.evidence_details.past_due], ['won', 1, 'manual', false]);
+      const late = await rejection(stripe.disputes.update(dispute.id, { evidence: { customer_name: 'Bob' } }));
+      assert.strictEqual(late.type, 'StripeInvalidRequestError');
+      assert.match(late.message, /status of won/);
+      assert.deepStrictEqual((await stripe.disputes.update(dispute.id, { metadata: { outcome: 'won' } })).metadata, { case: '42', outcome: 'won' });
+      const events = (await stripe.events.list({ type: 'charge.dispute.*', limit: 100 })).data.reverse();
+      assert.deepStrictEqual(events.map((e) => e.type), ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.updated', 'charge.dispute.updated', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.updated']);
+      assert.deepStrictEqual((events[5].data as any).previous_attributes, { status: 'under_review' });
+      assert.strictEqual((events[5].data.object as Stripe.Dispute).status, 'won');
+
+      const lost = await stripe.disputes.update((await disputeOf(await disputedPayment(900))).id, { evidence: { uncategorized_text: 'losing_evidence' } });
+      assert.strictEqual(lost.status, 'lost');
+      const reviewed = await disputeOf(await disputedPayment(700));
+      sandbox.advanceClock(30 * 86400);
+      const pending = await stripe.disputes.update(reviewed.id, { evidence: { uncategorized_text: 'The customer signed for it.' } });
+      assert.deepStrictEqual([pending.status, pending.evidence_details.past_due], ['under_review', true]);
+      const closeReviewed = await rejection(stripe.disputes.close(reviewed.id));
+      assert.match(closeReviewed.message, /status of under_review/);
+    });
+
+    it('close accepts the dispute as lost (charge.dispute.closed); a charged-back charge cannot be refunded', async () => {
+      const pi = await disputedPayment(1500);
+      const dispute = await disputeOf(pi);
+      const refused = await rejection(stripe.refunds.create({ payment_intent: pi.id }));
+      assert.deepStrictEqual([refused.statusCode, refused.code, refused.param], [400, 'charge_disputed', 'charge']);
+      assert.match(refused.message, new RegExp(`${dispute.id}`));
+      const closed = await stripe.disputes.close(dispute.id);
+      assert.deepStrictEqual([closed.id, closed.status, closed.is_charge_refundable], [dispute.id, 'lost', false]);
+      const [event] = (await stripe.events.list({ type: 'charge.dispute.closed' })).data;
+      assert.deepStrictEqual([(event.data.object as Stripe.Dispute).status, (event.data as any).previous_attributes], ['lost', { status: 'needs_response' }]);
+      const again = await rejection(stripe.disputes.close(dispute.id));
+      assert.deepStrictEqual([again.statusCode, again.type], [400, 'StripeInvalidRequestError']);
+      assert.strictEqual((await rejection(stripe.refunds.create({ charge: pi.latest_charge as string }))).code, 'charge_disputed');
+      const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+      assert.deepStrictEqual([charge.disputed, charge.amount_refunded], [true, 0]);
+      assert.strictEqual(sandbox.calls.snapshot()['POST /v1/disputes/:id/close'], 2);
+    });
+  });
+
   describe('products and prices', () => {
     it('creates prices for products, filters lists, refuses deleting a product with prices', async () => {
       const product = await stripe.products.create({ name: 'Gold plan' });
@@ -364,6 +490,21 @@ describe('Stripe sandbox (official SDK)', function () {
       assert.match(String(delivery.headers['content-type']), /^application\/json/);
       assert.throws(() => stripe.webhooks.constructEvent(delivery.body, delivery.headers['stripe-signature'] as string, 'whsec_other'));
       assert.strictEqual((await stripe.events.retrieve(event.id)).pending_webhooks, 0);
+    });
+
+    it('delivers a disputed payment\'s events in order, the dispute signed like any event', async () => {
+      const r = await receiver();
+      const endpoint = await stripe.webhookEndpoints.create({ url: r.url, enabled_events: ['payment_intent.succeeded', 'charge.succeeded', 'charge.dispute.created', 'charge.dispute.closed'] });
+      const pi = await stripe.paymentIntents.create({ amount: 4200, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true });
+      const [dispute] = (await stripe.disputes.list({ payment_intent: pi.id })).data;
+      await stripe.disputes.close(dispute.id);
+      await sandbox.webhooks.idle();
+      assert.deepStrictEqual(r.received.map((x) => x.event.type), ['charge.succeeded', 'payment_intent.succeeded', 'charge.dispute.created', 'charge.dispute.closed']);
+      const created = r.received[2];
+      const event = stripe.webhooks.constructEvent(created.body, created.headers['stripe-signature'] as string, endpoint.secret!);
+      const object = event.data.object as Stripe.Dispute;
+      assert.deepStrictEqual([object.object, object.id, object.payment_intent, object.charge, object.status], ['dispute', dispute.id, pi.id, pi.latest_charge, 'needs_response']);
+      assert.strictEqual(r.received[3].event.data.object.status, 'lost');
     });
 
     it('retries non-2xx with backoff, and lists undelivered events with delivery_success=false', async () => {

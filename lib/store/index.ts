@@ -9,7 +9,7 @@ export { MemoryStore, RedisStore, SqliteStore };
 export type StoreConfig =
   | { backend: 'memory' }
   | { backend: 'sqlite'; file: string }
-  | { backend: 'redis'; url: string; username?: string; password?: string; tls?: boolean; prefix?: string };
+  | { backend: 'redis'; url: string; username?: string; password?: string; tls?: boolean; prefix?: string; commandTimeoutMs?: number };
 
 export async function openStore(config: StoreConfig): Promise<Store> {
   switch (config.backend) {

@@ -11,7 +11,16 @@ export interface RedisStoreOptions {
   /** prepended to every key, so several deployments (or test runs) can share one Redis */
   prefix?: string;
   connectTimeoutMs?: number;
+  /**
+   * A command not answered within this time fails with StoreError UNAVAILABLE (default 5000): a gate must fail closed,
+   * not wait forever on a Redis that still holds the connection but stopped answering.
+   */
+  commandTimeoutMs?: number;
 }
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+
+interface InFlight { startedAt: number; fail(err: Error): void }
 
 // Each namespace's keys share one hash tag `{ns}`, so these multi-key scripts also run on Redis Cluster.
 const SCRIPTS = {
@@ -82,8 +91,11 @@ export class RedisStore implements Store {
   readonly backend = 'redis' as const;
   private ready = false;
   private closed = false;
+  /** Calls waiting for Redis, oldest first (a Set keeps insertion order). */
+  private inFlight = new Set<InFlight>();
+  private watchdog?: NodeJS.Timeout;
 
-  private constructor(private client: Client, private prefix: string, private where: string) {}
+  private constructor(private client: Client, private prefix: string, private where: string, private commandTimeoutMs: number) {}
 
   /** Connects, or fails within the connect timeout with a message naming the server and the cause. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
@@ -95,6 +107,9 @@ export class RedisStore implements Store {
       password: options.password || undefined,
       // Fail fast instead of queueing commands while disconnected: a gate must fail closed, not hang.
       disableOfflineQueue: true,
+      // node-redis times each command with its own AbortSignal timer, which halved its throughput; one watchdog
+      // timer over all calls (below) gives the same guarantee.
+      commandOptions: { timeout: 0 },
       socket: {
         tls: options.tls || undefined,
         connectTimeout: options.connectTimeoutMs ?? 5000,
@@ -102,7 +117,7 @@ export class RedisStore implements Store {
         reconnectStrategy: (retries: number, cause: Error) => (everConnected ? Math.min(100 * 2 ** retries, 5000) : cause),
       } as any,
     });
-    const store = new RedisStore(client, options.prefix ?? 'fg:', where);
+    const store = new RedisStore(client, options.prefix ?? 'fg:', where, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
     // Without an 'error' listener a dropped connection would crash the whole Node-RED process.
     client.on('error', () => undefined);
     client.on('ready', () => { everConnected = true; store.ready = true; });
@@ -114,6 +129,8 @@ export class RedisStore implements Store {
       client.destroy?.();
       throw new StoreError('redis', 'CONNECT_FAILED', `cannot connect to ${where}: ${describe(err)}`, { cause: err });
     }
+    store.watchdog = setInterval(() => store.failStuckCalls(), Math.min(1000, Math.max(10, store.commandTimeoutMs / 4)));
+    store.watchdog.unref?.();
     return store;
   }
 
@@ -224,6 +241,7 @@ export class RedisStore implements Store {
     if (this.closed) return;
     this.closed = true;
     this.ready = false;
+    clearInterval(this.watchdog);
     try {
       await this.client.close();
     } catch {
@@ -261,12 +279,37 @@ export class RedisStore implements Store {
     });
   }
 
-  private async call<T>(work: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new StoreError(this.backend, 'CLOSED', `connection to ${this.where} is closed`);
-    try {
-      return await work();
-    } catch (err) {
-      throw new StoreError(this.backend, 'UNAVAILABLE', `${this.where}: ${describe(err)}`, { cause: err });
+  private call<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError(this.backend, 'CLOSED', `connection to ${this.where} is closed`));
+    return new Promise<T>((resolve, reject) => {
+      const call: InFlight = { startedAt: Date.now(), fail: reject };
+      this.inFlight.add(call);
+      let pending: Promise<T>;
+      try {
+        pending = work();
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      pending.then(
+        (value) => {
+          this.inFlight.delete(call);
+          resolve(value);
+        },
+        (err) => {
+          this.inFlight.delete(call);
+          reject(new StoreError(this.backend, 'UNAVAILABLE', `${this.where}: ${describe(err)}`, { cause: err }));
+        },
+      );
+    });
+  }
+
+  /** Fails the calls older than the command timeout; a reply that comes later is ignored. */
+  private failStuckCalls(): void {
+    const now = Date.now();
+    for (const call of this.inFlight) {
+      if (now - call.startedAt < this.commandTimeoutMs) break;
+      this.inFlight.delete(call);
+      call.fail(new StoreError(this.backend, 'UNAVAILABLE', `${this.where} did not answer within ${this.commandTimeoutMs} ms`));
     }
   }
 }

@@ -5,38 +5,16 @@
  * and each key passes exactly once, with the claims made before the outage still in force (append-only file).
  */
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { eventually, getNode, load, reportedErrors, unload } from '../harness';
+import { startRedis, stopRedis } from '../support/redis';
 import { freePort } from './launcher';
 import { size } from './support';
 
 const OUTAGE_MS = size(10_000, 3_000);
-
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' });
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      probe.stdout!.on('data', (d) => (out += d));
-      probe.on('exit', () => resolve(out.includes('PONG')));
-    });
-    if (ok) return child;
-    if (child.exitCode !== null || Date.now() > end) throw new Error('could not start redis-server (is it installed?)');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopRedis(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 describe('R4 Redis stopped under the idempotency gate', function () {
   this.timeout(90_000);

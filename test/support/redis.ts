@@ -3,6 +3,7 @@
  * When no Redis answers: with CI=true the suite fails with a clear message; otherwise the Redis suites are skipped
  * with one loud line saying how to run them.
  */
+import { ChildProcess, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import { createClient } from 'redis';
 
@@ -52,4 +53,32 @@ export async function cleanRedis(prefix = RUN_PREFIX): Promise<void> {
     if (batch.length) await client.del(batch);
   }
   await client.close();
+}
+
+/**
+ * A redis-server of the test's own on `port` (never the shared one: tests stop, pause and kill it), keeping an
+ * append-only file in `dir`; resolves once it answers PING.
+ */
+export async function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' });
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const probe = spawn('redis-cli', ['-p', String(port), 'ping'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      probe.stdout!.on('data', (d) => (out += d));
+      probe.on('exit', () => resolve(out.includes('PONG')));
+    });
+    if (ok) return child;
+    if (child.exitCode !== null || Date.now() > end) throw new Error('could not start redis-server (is it installed?)');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function stopRedis(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGCONT');
+  child.kill('SIGTERM');
+  await exited;
 }

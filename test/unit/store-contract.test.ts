@@ -6,7 +6,8 @@ import { Worker } from 'worker_threads';
 import { MemoryStore, RedisStore, SqliteStore, Store, StoreError, openStore } from '../../lib/store';
 import { ExpiryHeap } from '../../lib/store/expiry-heap';
 import { openSqlite } from '../../lib/store/sqlite-driver';
-import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
+import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX, startRedis, stopRedis } from '../support/redis';
+import { freePort } from '../reliability/launcher';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -283,6 +284,26 @@ describe('store: opening fails with the backend and the cause', () => {
       assert.ok(!err.message.includes('wrong-secret-123'));
       return true;
     });
+  });
+
+  it('redis: a server that holds the connection but stopped answering fails the call, then recovers', async function () {
+    await requireRedis(this);
+    const dir = fs.mkdtempSync(path.join(tmp, 'paused-'));
+    const port = await freePort();
+    const server = await startRedis(port, dir);
+    const store = await RedisStore.connect({ url: `redis://127.0.0.1:${port}`, prefix: 'paused:', commandTimeoutMs: 300 });
+    try {
+      assert.ok((await store.claim('ns', 'before', 'v', 60_000)).claimed);
+      server.kill('SIGSTOP');
+      // Without a timeout this would wait for as long as the server is paused: the gate must fail closed instead.
+      await assert.rejects(store.claim('ns', 'during', 'v', 60_000), (err: StoreError) => err.code === 'UNAVAILABLE' && /did not answer within 300 ms/.test(err.message));
+      server.kill('SIGCONT');
+      assert.ok((await store.claim('ns', 'after', 'v', 60_000)).claimed);
+      assert.strictEqual((await store.claim('ns', 'before', 'v', 60_000)).claimed, false);
+    } finally {
+      await store.close();
+      await stopRedis(server);
+    }
   });
 
   it('an unknown backend', async () => {

@@ -1,6 +1,7 @@
 // Scenario 1 end to end: signed Stripe webhooks from the sandbox (delivered twice) become exactly one Salesforce
-// Opportunity per payment with the right amount and Account; a disputed payment moves it to Negotiation; lock errors
-// are retried; a permanent failure is parked in the DLQ and compensated in Stripe (refund) once.
+// Opportunity per payment with the right amount and Account; a disputed payment moves it to Negotiation, and the closed
+// dispute to Closed Lost (the disputed amount taken back) or Closed Won; lock errors are retried; a permanent failure is
+// parked in the DLQ and compensated in Stripe (refund) once.
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { RunningSandboxes } from '../../sandbox/main';
@@ -25,6 +26,33 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
   };
   const pay = (amount: number, account: string, order: string, paymentMethod = 'pm_card_visa') =>
     stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: paymentMethod, confirm: true, metadata: { account_id: account, order_id: order } });
+  const settle = () => new Promise((r) => setTimeout(r, 500));
+  /** The event types whose processing wrote the payment's Opportunity, sorted (one entry per write). */
+  const writesFor = (piId: string): string[] =>
+    collector.all('written').filter((m) => m.paymentIntent?.id === piId).map((m) => String(m.eventType)).sort();
+  const eventOf = async (type: string, objectId: string): Promise<Stripe.Event> => {
+    const event = (await stripe.events.list({ type, limit: 100 })).data.find((e) => (e.data.object as { id?: string }).id === objectId);
+    assert.ok(event, `a ${type} event for ${objectId}`);
+    return event;
+  };
+  /** Resolves once the sandbox delivered each event twice and Node-RED accepted both (the gate drops the second). */
+  const deliveredTwice = (eventIds: string[]) => eventually('two accepted deliveries of each event', async () => {
+    const { attempts } = await control(sandboxes.info.stripe.url, 'GET', '/_sandbox/webhooks');
+    const accepted = eventIds.map((id) => attempts.filter((a: any) => a.eventId === id && a.status === 200).length);
+    return accepted.every((n) => n === 2) || undefined;
+  });
+  /** Pays with the dispute test card and waits until both events are written: the Opportunity is in Negotiation. */
+  const disputedPayment = async (amount: number, order: string) => {
+    const pi = await pay(amount, 'ACME-1', order, 'pm_card_createDispute');
+    const [dispute] = (await stripe.disputes.list({ payment_intent: pi.id })).data;
+    assert.equal(dispute.status, 'needs_response');
+    await eventually('the payment and its dispute written', async () =>
+      ['charge.dispute.created', 'payment_intent.succeeded'].every((type) => writesFor(pi.id).includes(type)) || undefined);
+    const [opp] = await opportunities(pi.id);
+    assert.equal(opp.StageName, 'Negotiation');
+    assert.equal(opp.Amount, amount / 100);
+    return { pi, dispute };
+  };
 
   before(async () => {
     sandboxes = await startAllSandboxes();
@@ -41,6 +69,7 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     flow = collector.tap(flow, 'sc1-notify', 0, 'alert');
     flow = collector.tap(flow, 'sc1-compensated', 0, 'compensated');
     flow = collector.tap(flow, 'sc1-upsert', 0, 'written');
+    flow = collector.tap(flow, 'sc1-retry', 0, 'retried');
     const deployed = pointAtSandboxes(flow, sandboxes.info, red);
     await red.deploy(deployed);
     await webhooksRegistered(sandboxes.info, deployed);
@@ -63,7 +92,7 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     assert.equal(opp.AccountId, accountId);
     await stripe.refunds.create({ payment_intent: pi.id, amount: 500 });
     await eventually('the refund in Salesforce', async () => (await opportunities(pi.id))[0]?.Amount === 15);
-    await new Promise((r) => setTimeout(r, 500));
+    await settle();
     assert.equal((await opportunities(pi.id)).length, 1);
   });
 
@@ -80,20 +109,53 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     assert.equal(opp.Name, 'Order o-d1');
     assert.equal(opp.AccountId, accountId);
 
-    const paid = (await stripe.events.list({ type: 'payment_intent.succeeded', limit: 100 })).data.find((e) => (e.data.object as Stripe.PaymentIntent).id === pi.id);
-    const disputed = (await stripe.events.list({ type: 'charge.dispute.created', limit: 100 })).data.find((e) => (e.data.object as Stripe.Dispute).id === dispute.id);
-    assert.ok(paid && disputed, 'both events exist');
-    const eventIds = [paid.id, disputed.id];
-    await eventually('two accepted deliveries of each event', async () => {
-      const { attempts } = await control(sandboxes.info.stripe.url, 'GET', '/_sandbox/webhooks');
-      const accepted = eventIds.map((id) => attempts.filter((a: any) => a.eventId === id && a.status === 200).length);
-      return accepted.every((n) => n === 2) || undefined;
-    });
-    await new Promise((r) => setTimeout(r, 500));
-    const writes = collector.all('written').filter((m) => m.paymentIntent?.id === pi.id).map((m) => m.eventType);
-    assert.deepEqual(writes.sort(), ['charge.dispute.created', 'payment_intent.succeeded']);
+    const paid = await eventOf('payment_intent.succeeded', pi.id);
+    const disputed = await eventOf('charge.dispute.created', dispute.id);
+    await deliveredTwice([paid.id, disputed.id]);
+    await settle();
+    assert.deepEqual(writesFor(pi.id), ['charge.dispute.created', 'payment_intent.succeeded']);
     assert.equal((await opportunities(pi.id)).length, 1);
     assert.equal((await opportunities(pi.id))[0].StageName, 'Negotiation');
+  });
+
+  it('a dispute closed as lost: Closed Lost, the disputed amount taken back, one write per event though each arrives twice', async () => {
+    const { pi, dispute } = await disputedPayment(2600, 'o-d2');
+    // The dispute read fails for good once (the SDK's own two retries included): fg-retry brings the event back.
+    await control(sandboxes.info.stripe.url, 'POST', '/_sandbox/faults', { route: 'GET /v1/disputes', kind: '500', times: 3 });
+    // The sandbox's close route, as Stripe's "accept the dispute": lost at once.
+    const closed = await stripe.disputes.close(dispute.id);
+    assert.equal(closed.status, 'lost');
+    // Stripe leaves the charge disputed after the dispute closes: only the dispute's own status tells the outcome.
+    assert.equal((await stripe.charges.retrieve(String(pi.latest_charge))).disputed, true);
+    const closedEvent = await eventOf('charge.dispute.closed', dispute.id);
+    await deliveredTwice([closedEvent.id]);
+    await eventually('the closed dispute written', async () => writesFor(pi.id).includes('charge.dispute.closed') || undefined);
+    await settle();
+    const retried = collector.all('retried').filter((m) => m.paymentIntent?.id === pi.id);
+    assert.deepEqual(retried.map((m) => [m.eventType, m.retry.history[0].status]), [['charge.dispute.closed', 500]]);
+    assert.deepEqual(writesFor(pi.id), ['charge.dispute.closed', 'charge.dispute.created', 'payment_intent.succeeded']);
+    const opps = await opportunities(pi.id);
+    assert.equal(opps.length, 1);
+    assert.equal(opps[0].StageName, 'Closed Lost');
+    // The full amount was disputed and lost: nothing is left of the payment.
+    assert.equal(opps[0].Amount, 0);
+    assert.equal(opps[0].AccountId, accountId);
+  });
+
+  it('a dispute won with evidence: Closed Won at the full amount, one write per event though each arrives twice', async () => {
+    const { pi, dispute } = await disputedPayment(4200, 'o-d3');
+    // Stripe's test-mode winning evidence, submitted with the update: the dispute goes under review, then won.
+    await stripe.disputes.update(dispute.id, { evidence: { uncategorized_text: 'winning_evidence' } });
+    assert.equal((await stripe.disputes.retrieve(dispute.id)).status, 'won');
+    const closedEvent = await eventOf('charge.dispute.closed', dispute.id);
+    await deliveredTwice([closedEvent.id]);
+    await eventually('the closed dispute written', async () => writesFor(pi.id).includes('charge.dispute.closed') || undefined);
+    await settle();
+    assert.deepEqual(writesFor(pi.id), ['charge.dispute.closed', 'charge.dispute.created', 'payment_intent.succeeded']);
+    const opps = await opportunities(pi.id);
+    assert.equal(opps.length, 1);
+    assert.equal(opps[0].StageName, 'Closed Won');
+    assert.equal(opps[0].Amount, 42);
   });
 
   it('retries a Salesforce lock error and still writes once', async () => {
@@ -138,7 +200,7 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     // The compensation refunded it in full: the current state is what Salesforce gets.
     assert.equal(opp.Amount, 0);
     assert.equal(opp.StageName, 'Closed Lost');
-    await new Promise((r) => setTimeout(r, 500));
+    await settle();
     assert.equal((await opportunities(piId)).length, 1);
     assert.equal((await stripe.refunds.list({ payment_intent: piId })).data.length, 1);
   });

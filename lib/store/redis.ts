@@ -142,7 +142,8 @@ export class RedisStore implements Store {
     const record = `${token}:${encode(this.backend, value)}`;
     const ttl = Math.ceil(ttlMs);
     // One round trip, as cheap as a raw SET NX, for the common case: a key seen for the first time.
-    if ((await this.call(() => this.client.set(k, record, { condition: 'NX', expiration: { type: 'PX', value: ttl } }))) === 'OK') {
+    // The raw command skips node-redis's option parsing of set(), a fifth of the client's cost per call.
+    if ((await this.call(() => this.client.sendCommand(['SET', k, record, 'PX', String(ttl), 'NX']))) === 'OK') {
       return { claimed: true, token };
     }
     const reply = (await this.run('claim', [k], [record, String(ttl)])) as any[];

@@ -2,8 +2,7 @@
  * Canonical JSON (sorted keys) for fingerprints, and the "storable" copy of a msg kept by the retry schedule
  * and the dead-letter queue: JSON only, no req/res or other live objects, secrets masked.
  */
-import * as cryptoModule from 'crypto';
-import { createHash } from 'crypto';
+import * as crypto from 'crypto';
 import { redactValue } from '../ops/redact';
 import { flowError, FlowGuardError } from './errors';
 
@@ -67,9 +66,9 @@ function isSorted(keys: string[]): boolean {
 
 // crypto.hash (Node >= 20.12) hashes a string in one call, without a Hash object: about 2.5x faster for the small
 // texts a gate fingerprints. Same digest as createHash.
-const sha256Hex: (text: string) => string = typeof (cryptoModule as { hash?: unknown }).hash === 'function'
-  ? (text) => (cryptoModule as unknown as { hash: (alg: string, data: string) => string }).hash('sha256', text)
-  : (text) => createHash('sha256').update(text).digest('hex');
+const sha256Hex: (text: string) => string = typeof crypto.hash === 'function'
+  ? (text) => crypto.hash('sha256', text, 'hex')
+  : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /** sha256 (hex) of the canonical JSON of `value`. */
 export function fingerprint(value: unknown): string {

@@ -23,6 +23,7 @@ const autocannon: (options: Record<string, unknown>) => Promise<any> = require('
 
 const SECRET = 'whsec_bench_secret_for_p3_only';
 const CONNECTIONS = 50;
+const LIGHT_CONNECTIONS = 10;
 const DURATION_S = SMALL ? 3 : 5;
 const ROUNDS = SMALL ? 1 : 3;
 
@@ -67,11 +68,11 @@ function event(n: number | string): string {
 
 interface Load { requests: number; reqPerSec: number; p50: number; p99: number; non2xx: number; errors: number }
 
-async function cannon(url: string, signed: boolean): Promise<Load> {
+async function cannon(url: string, signed: boolean, connections = CONNECTIONS): Promise<Load> {
   let n = 0;
   const r = await autocannon({
     url,
-    connections: CONNECTIONS,
+    connections,
     duration: DURATION_S,
     requests: [{
       method: 'POST',
@@ -102,9 +103,9 @@ function requestFile(dir: string, name: string, count: number, signed: boolean):
   return file;
 }
 
-async function wrk(url: string, file: string, pin: boolean): Promise<Load> {
+async function wrk(url: string, file: string, pin: boolean, connections = CONNECTIONS): Promise<Load> {
   const script = path.resolve(__dirname, '..', '..', 'bench', 'wrk', 'replay.lua');
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--timeout', '10s', '-s', script, url, '--', file];
+  const args = ['-t1', `-c${connections}`, `-d${DURATION_S}s`, '--timeout', '10s', '-s', script, url, '--', file];
   const out = await new Promise<string>((resolve, reject) => {
     const child = pin ? spawn('taskset', ['-c', '1', 'wrk', ...args]) : spawn('wrk', args);
     let text = '';
@@ -155,8 +156,8 @@ export async function run(): Promise<Record<string, unknown>> {
     let round = 0;
     const signed = () => requestFile(dir, `signed${++round}`, count, true);
     const unsigned = tool === 'wrk' ? requestFile(dir, 'unsigned', count, false) : '';
-    const load = (url: string, file: () => string, isSigned: boolean): Promise<Load> =>
-      (tool === 'wrk' ? wrk(url, file(), pin) : cannon(url, isSigned));
+    const load = (url: string, file: () => string, isSigned: boolean, connections = CONNECTIONS): Promise<Load> =>
+      (tool === 'wrk' ? wrk(url, file(), pin, connections) : cannon(url, isSigned, connections));
     // Warm-up (JIT, connection pools), then alternating rounds.
     await autocannon({ url: `${base}/bare`, method: 'POST', body: '{}', connections: 10, duration: 1 });
     const sides = { candidate: [] as Load[], baseline: [] as Load[], plain: [] as Load[] };
@@ -165,6 +166,8 @@ export async function run(): Promise<Record<string, unknown>> {
       sides.baseline.push(await load(`${base}/bare`, () => unsigned, false));
       sides.plain.push(await load(plainUrl, () => unsigned, false));
     }
+    // Below saturation: what a sender sees when the runtime is not the bottleneck (Stripe sends far fewer at once).
+    const light = { candidate: await load(`${base}/stripe/webhook`, signed, true, LIGHT_CONNECTIONS), baseline: await load(`${base}/bare`, () => unsigned, false, LIGHT_CONNECTIONS) };
     child.send!('stats');
     const stats = await new Promise<any>((resolve) => child.once('message', resolve));
     const candidate = medianLoad(sides.candidate);
@@ -188,8 +191,9 @@ export async function run(): Promise<Record<string, unknown>> {
         baselineLatencyMs: { p50: baseline.p50, p99: baseline.p99 },
         plainNodeHttpServer: { reqPerSec: Math.round(plain.reqPerSec), p50: plain.p50, p99: plain.p99 },
         rounds: { candidate: latency(sides.candidate), baseline: latency(sides.baseline), plain: latency(sides.plain) },
+        [`at${LIGHT_CONNECTIONS}Connections`]: { candidate: latency([light.candidate])[0], baseline: latency([light.baseline])[0] },
         non2xx: candidate.non2xx + baseline.non2xx + plain.non2xx, errors: candidate.errors + baseline.errors + plain.errors,
-        candidateRequests: sides.candidate.reduce((n, l) => n + l.requests, 0), eventsThroughGate: stats.handled, serverEventLoopDelayMs: stats.loopDelayMs,
+        candidateRequests: sides.candidate.reduce((n, l) => n + l.requests, light.candidate.requests), eventsThroughGate: stats.handled, serverEventLoopDelayMs: stats.loopDelayMs,
       },
     });
   } finally {

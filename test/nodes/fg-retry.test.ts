@@ -114,6 +114,18 @@ for (const backend of ['memory', 'sqlite', 'redis']) {
       assert.strictEqual((await after)[0].retry.history[0].delayMs, 20);
     });
 
+    it('counts failures only within the failure window: two failures further apart do not open the circuit', async () => {
+      await load(SETS, retryFlow(storeNode(backend), { maxAttempts: 5, threshold: 2, cooldownSeconds: 0.5, failureWindowSeconds: 0.1 }));
+      const first = receive('again');
+      getNode('rt').receive({ payload: 1, error: unavailable() });
+      await first;
+      await new Promise((r) => setTimeout(r, 150));
+      const second = receive('again');
+      getNode('rt').receive({ payload: 2, error: unavailable() });
+      // The first failure's window has passed: this is the first of a new window, so a normal delay, not the cooldown.
+      assert.strictEqual((await second)[0].retry.history[0].delayMs, 20);
+    });
+
     it('reports an error without any msg.error details as permanent, not lost', async () => {
       await load(SETS, retryFlow(storeNode(backend)));
       const out = receive('exhausted');

@@ -96,7 +96,7 @@ for (const backend of ['memory', 'sqlite', 'redis']) {
       assert.deepStrictEqual(m.retry.removed, ['msg.req', 'msg.res']);
     });
 
-    it('opens the circuit after consecutive failures and schedules after the cooldown; a success closes it', async () => {
+    it('opens the circuit after the threshold of failures and schedules after the cooldown; a success closes it', async () => {
       await load(SETS, retryFlow(storeNode(backend), { maxAttempts: 5, threshold: 2, cooldownSeconds: 0.5 }));
       const again = receive('again', 2, 8000);
       getNode('rt').receive({ payload: 1, error: unavailable() });

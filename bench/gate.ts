@@ -9,7 +9,8 @@ import { createClient } from 'redis';
 import { openStore } from '../lib/store';
 import { unload } from '../test/harness';
 import { cleanRedis, REDIS_URL, redisAvailable, RUN_PREFIX } from '../test/support/redis';
-import { SMALL, alternate, concurrentOps, loadForBench, report, runMain, windowedThroughput } from './lib';
+import { fingerprint } from '../lib/reliability/canonical';
+import { SMALL, alternate, concurrentOps, loadForBench, ratio, report, runMain, windowedThroughput } from './lib';
 
 const MESSAGES = SMALL ? 2000 : 10000;
 const ROUNDS = SMALL ? 2 : 5;
@@ -17,6 +18,25 @@ const CONCURRENCY = 50;
 
 let round = 0;
 const message = (n: number) => ({ _msgid: `m${n}`, payload: { order: n, amount: 1000 + n }, idempotencyKey: `r${round}-k${n}` });
+
+/**
+ * The ceiling for any gate that fingerprints payloads and remembers keys in the JS heap: the same fingerprint, one
+ * `Map` insert, synchronous, no store, no error handling. Not a product node: it shows how close P1 can get.
+ */
+function minimalGate(RED: any): void {
+  const claims = new Map<string, { fingerprint: string; token: string }>();
+  let seq = 0;
+  RED.nodes.registerType('bench-minimal-gate', function (this: any, def: any) {
+    RED.nodes.createNode(this, def);
+    this.on('input', (msg: any, send: (m: any) => void, done: () => void) => {
+      const fp = fingerprint([msg.payload]);
+      if (!claims.has(msg.idempotencyKey)) claims.set(msg.idempotencyKey, { fingerprint: fp, token: `t${++seq}` });
+      msg.idempotency = { key: msg.idempotencyKey, fingerprint: fp };
+      send(msg);
+      done();
+    });
+  });
+}
 
 function flow(store: Record<string, unknown>): any[] {
   return [
@@ -27,14 +47,19 @@ function flow(store: Record<string, unknown>): any[] {
     // The baseline does one property write per message, like the gate adds msg.idempotency.
     { id: 'changeNode', z: 'tab', type: 'change', rules: [{ t: 'set', p: 'idempotency', pt: 'msg', to: 'idempotencyKey', tot: 'msg' }], wires: [['changeOut']] },
     { id: 'changeOut', z: 'tab', type: 'helper' },
+    { id: 'minimal', z: 'tab', type: 'bench-minimal-gate', wires: [['minimalOut']] },
+    { id: 'minimalOut', z: 'tab', type: 'helper' },
   ];
 }
 
 async function gateVsChange(label: string, store: Record<string, unknown>): Promise<Record<string, unknown>> {
-  await loadForBench(['fg-store-config', 'fg-idempotency-gate', 'change'], flow(store));
+  await loadForBench(['fg-store-config', 'fg-idempotency-gate', 'change', minimalGate], flow(store));
   try {
     const m = await alternate(ROUNDS,
       () => { round++; return windowedThroughput('gate', ['gateOut'], MESSAGES, CONCURRENCY, message); },
+      () => windowedThroughput('changeNode', ['changeOut'], MESSAGES, CONCURRENCY, message));
+    const ceiling = await alternate(ROUNDS,
+      () => { round++; return windowedThroughput('minimal', ['minimalOut'], MESSAGES, CONCURRENCY, message); },
       () => windowedThroughput('changeNode', ['changeOut'], MESSAGES, CONCURRENCY, message));
     return report({
       name: `p1-gate-${label}`,
@@ -45,7 +70,10 @@ async function gateVsChange(label: string, store: Record<string, unknown>): Prom
       better: 'higher',
       goal: label === 'memory' ? 'ratio >= 0.8' : 'reported (durable store: each claim is a disk transaction)',
       met: label === 'memory' ? m.candidate / m.baseline >= 0.8 : true,
-      details: { messagesPerRound: MESSAGES, rounds: ROUNDS, concurrency: CONCURRENCY, samples: m.samples },
+      details: {
+        messagesPerRound: MESSAGES, rounds: ROUNDS, concurrency: CONCURRENCY, samples: m.samples,
+        minimalSynchronousGate: { msgsPerSec: Math.round(ceiling.candidate), changeNode: Math.round(ceiling.baseline), ratio: ratio(ceiling.candidate, ceiling.baseline) },
+      },
     });
   } finally {
     await unload();

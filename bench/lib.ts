@@ -162,7 +162,7 @@ export async function concurrentOps(count: number, concurrency: number, work: (i
  * …): they record every call with its arguments, which retains every message (heap figures would be the helper's)
  * and costs time on every hop. Benchmarks measure the runtime as users run it.
  */
-export async function loadForBench(nodeSets: string[], flow: any[], credentials: Record<string, Record<string, string>> = {}): Promise<void> {
+export async function loadForBench(nodeSets: Parameters<typeof load>[0], flow: any[], credentials: Record<string, Record<string, string>> = {}): Promise<void> {
   await load(nodeSets, flow, credentials);
   helper._sandbox.restore();
   // Each wired node keeps its own reference to Node.prototype.send (taken in updateWires while the spy was in

@@ -51,17 +51,19 @@ export function coreModule(type: string): string {
 
 /**
  * Loads node sets with a flow; resolves once every node is started. Entries are FlowGuard node sets by folder name
- * (`'fg-retry'`, config node sets too) or core node types (`'change'`), loaded from the runtime under test.
+ * (`'fg-retry'`, config node sets too), core node types (`'change'`), loaded from the runtime under test, or a
+ * module function `(RED) => void` registering a node type of the caller's own (benchmarks measure reference nodes).
  */
-export async function load(nodeSets: string[], flow: FlowNode[], credentials: Record<string, Record<string, string>> = {}): Promise<any> {
-  const files = [...new Set(nodeSets.map((name) => (name.startsWith('fg-') ? nodeModule(name) : coreModule(name))))];
-  const modules = files.map((file) => {
+export async function load(nodeSets: (string | ((red: any) => void))[], flow: FlowNode[], credentials: Record<string, Record<string, string>> = {}): Promise<any> {
+  const names = nodeSets.filter((set): set is string => typeof set === 'string');
+  const files = [...new Set(names.map((name) => (name.startsWith('fg-') ? nodeModule(name) : coreModule(name))))];
+  const inits = [...files.map((file) => {
     const mod = require(file);
-    const init = mod.default ?? mod;
-    return (red: any) => {
-      RED = red;
-      return init(red);
-    };
+    return mod.default ?? mod;
+  }), ...nodeSets.filter((set) => typeof set === 'function')];
+  const modules = inits.map((init) => (red: any) => {
+    RED = red;
+    return init(red);
   });
   await helper.load(modules, flow, credentials);
   return RED;

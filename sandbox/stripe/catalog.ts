@@ -15,6 +15,16 @@ function assignStrings(object: StripeObject, params: Params, names: readonly str
   }
 }
 
+/** `invoice_settings[default_payment_method]`: what subscriptions and invoices pay with when they name none. */
+function defaultPaymentMethod(params: Params): string | undefined {
+  const settings = optionalObject(params, 'invoice_settings');
+  if (!settings) return undefined;
+  for (const key of Object.keys(settings)) {
+    if (key !== 'default_payment_method') throw invalidRequest(`Received unknown parameter: invoice_settings[${key}]`, 'parameter_unknown', `invoice_settings[${key}]`);
+  }
+  return settings.default_payment_method === undefined ? undefined : optionalString(settings, 'default_payment_method');
+}
+
 const customers = crudRoutes({
   path: '/v1/customers', collection: 'customers', object: 'customer', idPrefix: 'cus',
   createParams: [...CUSTOMER_FIELDS, 'payment_method', 'address', 'balance', 'preferred_locales', 'invoice_settings', 'shipping'],
@@ -25,7 +35,7 @@ const customers = crudRoutes({
     const object = {
       address: optionalObject(ctx.params, 'address') ?? null, balance: optionalInt(ctx.params, 'balance') ?? 0, currency: null,
       default_source: null, delinquent: false, description: null, email: null, name: null, phone: null,
-      invoice_settings: { default_payment_method: optionalString(ctx.params, 'payment_method') ?? null },
+      invoice_settings: { default_payment_method: defaultPaymentMethod(ctx.params) ?? optionalString(ctx.params, 'payment_method') ?? null },
       preferred_locales: optionalStringList(ctx.params, 'preferred_locales') ?? [],
       shipping: optionalObject(ctx.params, 'shipping') ?? null,
     } as unknown as StripeObject;
@@ -38,6 +48,8 @@ const customers = crudRoutes({
     if (balance !== undefined) object.balance = balance;
     const address = optionalObject(ctx.params, 'address');
     if (address) object.address = address;
+    const paymentMethod = defaultPaymentMethod(ctx.params);
+    if (paymentMethod !== undefined) object.invoice_settings = { ...object.invoice_settings, default_payment_method: paymentMethod || null };
   },
   deletable: true, searchable: true,
 });

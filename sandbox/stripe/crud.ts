@@ -24,6 +24,8 @@ export interface CrudSpec {
   update?(object: StripeObject, ctx: RouteContext): void;
   listParams?: readonly string[];
   listFilter?(object: StripeObject, params: Params): boolean;
+  /** Validates list params once, before filtering (a bad `status` fails even when nothing would match). */
+  checkListParams?(params: Params): void;
   deletable?: boolean;
   /** Refuses deletion (e.g. product with prices) by throwing. */
   beforeDelete?(object: StripeObject, ctx: RouteContext): void;
@@ -94,6 +96,7 @@ export function crudRoutes(spec: CrudSpec): Route[] {
     {
       method: 'GET', pattern: spec.path,
       handle(ctx) {
+        spec.checkListParams?.(ctx.params);
         const filter = spec.listFilter ?? (() => true);
         const items = ctx.account.newestFirst(spec.collection, (object) => filter(object, ctx.params)).map(view);
         return paginate(items, ctx.params, spec.path, spec.object, spec.listParams ?? []);

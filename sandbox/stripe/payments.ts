@@ -38,11 +38,17 @@ function newCharge(ctx: RouteContext, fields: Record<string, unknown>): StripeOb
   return ctx.account.insert('charges', charge);
 }
 
-function confirm(pi: StripeObject, ctx: RouteContext): StripeObject {
+/** How a test payment method declines, if it does (for callers that must refuse before creating anything). */
+export function declineOf(paymentMethod: string): { code: string; decline_code: string; message: string } | undefined {
+  return DECLINES[paymentMethod];
+}
+
+/** Confirms `pi` with `requested`, else the request's `payment_method`, else the one on the intent; a decline throws a 402. */
+export function confirm(pi: StripeObject, ctx: RouteContext, requested?: string): StripeObject {
   if (!CONFIRMABLE.includes(pi.status)) {
     throw unexpectedState(`You cannot confirm this PaymentIntent because it has a status of ${pi.status}.`, { payment_intent: pi });
   }
-  const paymentMethod = optionalString(ctx.params, 'payment_method') ?? pi.payment_method;
+  const paymentMethod = requested ?? optionalString(ctx.params, 'payment_method') ?? pi.payment_method;
   if (!paymentMethod) {
     throw unexpectedState("You cannot confirm this PaymentIntent because it's missing a payment method.", { payment_intent: pi });
   }
@@ -77,6 +83,33 @@ function confirm(pi: StripeObject, ctx: RouteContext): StripeObject {
   return pi;
 }
 
+interface PaymentIntentInput {
+  amount: number; currency: string; customer: string | null; description: string | null; paymentMethod: string | null;
+  captureMethod: string; paymentMethodTypes: string[]; receiptEmail: string | null;
+}
+
+function paymentIntentFields(input: PaymentIntentInput): Record<string, unknown> {
+  const id = newId('pi');
+  return {
+    id, amount: input.amount, amount_capturable: 0, amount_received: 0, canceled_at: null, cancellation_reason: null,
+    capture_method: input.captureMethod, client_secret: `${id}_secret_${newId('x', 16).slice(2)}`, confirmation_method: 'automatic',
+    currency: input.currency, customer: input.customer, description: input.description, last_payment_error: null, latest_charge: null,
+    payment_method: input.paymentMethod, payment_method_types: input.paymentMethodTypes, receipt_email: input.receiptEmail,
+    status: input.paymentMethod ? 'requires_confirmation' : 'requires_payment_method',
+  };
+}
+
+/** A PaymentIntent opened by Stripe itself (an invoice being finalized), with its `payment_intent.created` event. */
+export function openPaymentIntent(ctx: RouteContext, fields: { amount: number; currency: string; customer: string; description: string }): StripeObject {
+  const pi = {
+    object: 'payment_intent', created: ctx.account.now(), livemode: ctx.account.livemode, metadata: {},
+    ...paymentIntentFields({ ...fields, paymentMethod: null, captureMethod: 'automatic', paymentMethodTypes: ['card'], receiptEmail: null }),
+  } as unknown as StripeObject;
+  ctx.account.insert('payment_intents', pi);
+  ctx.account.emit('payment_intent.created', pi, ctx.request);
+  return pi;
+}
+
 function paymentIntent(ctx: RouteContext): StripeObject {
   return ctx.account.getLive('payment_intents', ctx.ids[0], 'payment_intent');
 }
@@ -91,17 +124,13 @@ const paymentIntents: Route[] = [
       const amount = requirePositiveAmount(ctx.params, 'amount');
       const currency = optionalString(ctx.params, 'currency');
       if (!currency) throw missingParam('currency');
-      const paymentMethod = optionalString(ctx.params, 'payment_method') ?? null;
-      const id = newId('pi');
-      return {
-        id, amount, amount_capturable: 0, amount_received: 0, canceled_at: null, cancellation_reason: null,
-        capture_method: optionalEnum(ctx.params, 'capture_method', CAPTURE_METHODS) ?? 'automatic_async',
-        client_secret: `${id}_secret_${newId('x', 16).slice(2)}`, confirmation_method: 'automatic', currency: currencyOf(currency),
-        customer: checkCustomer(ctx), description: optionalString(ctx.params, 'description') ?? null, last_payment_error: null,
-        latest_charge: null, payment_method: paymentMethod, payment_method_types: optionalStringList(ctx.params, 'payment_method_types') ?? ['card'],
-        receipt_email: optionalString(ctx.params, 'receipt_email') ?? null,
-        status: paymentMethod ? 'requires_confirmation' : 'requires_payment_method',
-      };
+      return paymentIntentFields({
+        amount, currency: currencyOf(currency), customer: checkCustomer(ctx), description: optionalString(ctx.params, 'description') ?? null,
+        paymentMethod: optionalString(ctx.params, 'payment_method') ?? null,
+        captureMethod: optionalEnum(ctx.params, 'capture_method', CAPTURE_METHODS) ?? 'automatic_async',
+        paymentMethodTypes: optionalStringList(ctx.params, 'payment_method_types') ?? ['card'],
+        receiptEmail: optionalString(ctx.params, 'receipt_email') ?? null,
+      });
     },
     update(pi, ctx) {
       if (!CONFIRMABLE.includes(pi.status)) throw unexpectedState(`You cannot update this PaymentIntent because it has a status of ${pi.status}.`);

@@ -11,8 +11,10 @@ import { CallCounter, FaultInjector, FaultRule, RateLimiter } from './faults';
 import { canonicalJson } from '../../lib/reliability/canonical';
 import { decodeForm } from './form';
 import { IdempotencyCache } from './idempotency';
+import { invoiceRoutes } from './invoices';
 import { paymentRoutes } from './payments';
 import { Router } from './routes';
+import { subscriptionRoutes } from './subscriptions';
 import { DEFAULT_DELIVERY, DeliverySettings, WebhookDispatcher } from './webhooks';
 
 export const SANDBOX_TEST_KEY = 'sk_test_flowguard_sandbox';
@@ -70,7 +72,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   let clockOffsetMs = 0;
   const clock: Clock = { nowMs: () => Date.now() + clockOffsetMs };
   const apiKeys = new Set(options.apiKeys ?? [SANDBOX_TEST_KEY, SANDBOX_LIVE_KEY]);
-  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes);
+  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes);
   const faults = new FaultInjector(options.random);
   const calls = new CallCounter();
   const rateLimiter = new RateLimiter(options.rateLimitPerSecond ?? 25, () => Date.now());

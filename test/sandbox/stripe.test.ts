@@ -289,6 +289,259 @@ describe('Stripe sandbox (official SDK)', function () {
     });
   });
 
+  describe('subscriptions and invoices', () => {
+    const plan = async (unitAmount = 1500, interval: 'month' | 'year' = 'month') => {
+      const product = await stripe.products.create({ name: 'Pro' });
+      return stripe.prices.create({ product: product.id, unit_amount: unitAmount, currency: 'usd', recurring: { interval } });
+    };
+    const typesSince = async (after: string[]) => {
+      const all = (await stripe.events.list({ limit: 100 })).data.map((event) => event.type).reverse();
+      return all.slice(after.length);
+    };
+    const eventTypes = () => typesSince([]);
+    const invoiceOf = (subscription: Stripe.Subscription) => stripe.invoices.retrieve(subscription.latest_invoice as string, { expand: ['payments'] });
+
+    it('a paying card: active, a paid invoice with lines and a payment, events in Stripe\'s order', async () => {
+      const customer = await stripe.customers.create({ email: 's@example.com' });
+      const price = await plan(1500);
+      const before = await eventTypes();
+      const sub = await stripe.subscriptions.create({
+        customer: customer.id, items: [{ price: price.id, quantity: 2 }], default_payment_method: 'pm_card_visa', metadata: { plan: 'pro' },
+      });
+      assert.match(sub.id, /^sub_/);
+      assert.deepStrictEqual([sub.object, sub.status, sub.customer, sub.default_payment_method, sub.cancel_at_period_end, sub.canceled_at, sub.trial_start, sub.livemode],
+        ['subscription', 'active', customer.id, 'pm_card_visa', false, null, null, false]);
+      assert.deepStrictEqual(sub.metadata, { plan: 'pro' });
+      const [item] = sub.items.data;
+      assert.match(item.id, /^si_/);
+      assert.deepStrictEqual([item.object, item.price.id, item.quantity, item.subscription], ['subscription_item', price.id, 2, sub.id]);
+      // A calendar month from the start, on the items (this API version has no period fields on the subscription).
+      const start = new Date(item.current_period_start * 1000);
+      const end = new Date(item.current_period_end * 1000);
+      assert.strictEqual((end.getUTCMonth() - start.getUTCMonth() + 12) % 12, 1);
+      assert.ok(item.current_period_end - item.current_period_start >= 28 * 86400 && item.current_period_end - item.current_period_start <= 31 * 86400);
+      assert.strictEqual((sub as any).current_period_end, undefined);
+
+      const invoice = await invoiceOf(sub);
+      assert.match(invoice.id, /^in_/);
+      assert.deepStrictEqual([invoice.status, invoice.amount_due, invoice.amount_paid, invoice.amount_remaining, invoice.currency, invoice.customer, invoice.billing_reason],
+        ['paid', 3000, 3000, 0, 'usd', customer.id, 'subscription_create']);
+      assert.strictEqual(invoice.parent?.subscription_details?.subscription, sub.id);
+      assert.match(invoice.number!, /^[0-9A-F]{8}-0001$/);
+      assert.ok(invoice.status_transitions.finalized_at && invoice.status_transitions.paid_at);
+      const [line] = invoice.lines.data;
+      assert.deepStrictEqual([line.object, line.amount, line.quantity, line.parent?.subscription_item_details?.subscription_item, line.pricing?.price_details?.price],
+        ['line_item', 3000, 2, item.id, price.id]);
+      assert.strictEqual(line.description, '2 × Pro (at $15.00 / month)');
+      assert.deepStrictEqual([line.period.start, line.period.end], [item.current_period_start, item.current_period_end]);
+      const payment = invoice.payments!.data[0];
+      assert.deepStrictEqual([payment.object, payment.status, payment.amount_paid, payment.payment.type], ['invoice_payment', 'paid', 3000, 'payment_intent']);
+      const pi = await stripe.paymentIntents.retrieve(payment.payment.payment_intent as string);
+      assert.deepStrictEqual([pi.status, pi.amount, pi.customer, pi.payment_method], ['succeeded', 3000, customer.id, 'pm_card_visa']);
+      assert.strictEqual((await stripe.invoices.retrieve(invoice.id)).payments, undefined, 'payments is includable, not returned by default');
+
+      assert.deepStrictEqual(await typesSince(before), [
+        'customer.subscription.created', 'invoice.created', 'payment_intent.created', 'invoice.finalized', 'charge.succeeded',
+        'payment_intent.succeeded', 'invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated',
+      ]);
+      const events = (await stripe.events.list({ type: 'customer.subscription.*' })).data;
+      assert.strictEqual((events[1].data.object as Stripe.Subscription).status, 'incomplete');
+      assert.strictEqual((events[1].data.object as Stripe.Subscription).latest_invoice, invoice.id);
+      assert.deepStrictEqual(events[0].data.previous_attributes, { status: 'incomplete' });
+    });
+
+    it('the customer\'s invoice_settings.default_payment_method pays when the subscription names none', async () => {
+      const customer = await stripe.customers.create({ email: 'd@example.com', invoice_settings: { default_payment_method: 'pm_card_visa' } });
+      assert.strictEqual(customer.invoice_settings.default_payment_method, 'pm_card_visa');
+      const price = await plan(900, 'year');
+      const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+      assert.deepStrictEqual([sub.status, sub.default_payment_method, sub.items.data[0].quantity], ['active', null, 1]);
+      const item = sub.items.data[0];
+      assert.strictEqual(new Date(item.current_period_end * 1000).getUTCFullYear() - new Date(item.current_period_start * 1000).getUTCFullYear(), 1);
+      const bare = await stripe.customers.create({ email: 'n@example.com' });
+      const none = await rejection(stripe.subscriptions.create({ customer: bare.id, items: [{ price: price.id }] }));
+      assert.deepStrictEqual([none.statusCode, none.type], [400, 'StripeInvalidRequestError']);
+      assert.match(none.message, /no attached payment source or default payment method/);
+      assert.strictEqual((await stripe.subscriptions.list({ customer: bare.id, status: 'all' })).data.length, 0, 'nothing created');
+    });
+
+    it('a declining card: incomplete, the invoice stays open, invoice.payment_failed; paying it later activates the subscription', async () => {
+      const customer = await stripe.customers.create({ email: 'x@example.com' });
+      const price = await plan(2500);
+      const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_chargeDeclined' });
+      assert.strictEqual(sub.status, 'incomplete');
+      const invoice = await invoiceOf(sub);
+      assert.deepStrictEqual([invoice.status, invoice.amount_paid, invoice.amount_remaining, invoice.attempt_count, invoice.attempted], ['open', 0, 2500, 1, true]);
+      const pi = await stripe.paymentIntents.retrieve(invoice.payments!.data[0].payment.payment_intent as string);
+      assert.deepStrictEqual([pi.status, pi.last_payment_error?.decline_code], ['requires_payment_method', 'generic_decline']);
+      const types = await eventTypes();
+      assert.deepStrictEqual(types.slice(types.indexOf('customer.subscription.created')), [
+        'customer.subscription.created', 'invoice.created', 'payment_intent.created', 'invoice.finalized', 'charge.failed',
+        'payment_intent.payment_failed', 'invoice.payment_failed',
+      ]);
+
+      const again = await rejection(stripe.invoices.pay(invoice.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }));
+      assert.deepStrictEqual([again.type, again.statusCode, again.decline_code], ['StripeCardError', 402, 'insufficient_funds']);
+      assert.strictEqual((await stripe.invoices.retrieve(invoice.id)).attempt_count, 2);
+      const paid = await stripe.invoices.pay(invoice.id, { payment_method: 'pm_card_visa' });
+      assert.deepStrictEqual([paid.status, paid.amount_paid, paid.amount_remaining], ['paid', 2500, 0]);
+      assert.strictEqual((await stripe.subscriptions.retrieve(sub.id)).status, 'active');
+      const tail = (await eventTypes()).slice(-3);
+      assert.deepStrictEqual(tail, ['invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']);
+      const twice = await rejection(stripe.invoices.pay(invoice.id));
+      assert.deepStrictEqual([twice.statusCode, twice.message], [400, 'Invoice is already paid']);
+    });
+
+    it('payment_behavior error_if_incomplete refuses a declining card and creates nothing; default_incomplete leaves the invoice to pay', async () => {
+      const customer = await stripe.customers.create({ email: 'e@example.com' });
+      const price = await plan(700);
+      const refused = await rejection(stripe.subscriptions.create({
+        customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_chargeDeclined', payment_behavior: 'error_if_incomplete',
+      }));
+      assert.deepStrictEqual([refused.type, refused.code], ['StripeCardError', 'card_declined']);
+      assert.strictEqual((await stripe.subscriptions.list({ status: 'all' })).data.length, 0);
+      const pending = await stripe.subscriptions.create({
+        customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa', payment_behavior: 'default_incomplete',
+      });
+      assert.strictEqual(pending.status, 'incomplete');
+      const invoice = await invoiceOf(pending);
+      assert.deepStrictEqual([invoice.status, invoice.attempt_count], ['open', 0]);
+      assert.strictEqual((await stripe.invoices.pay(invoice.id)).status, 'paid', 'pays with the subscription\'s default payment method');
+      assert.strictEqual((await stripe.subscriptions.retrieve(pending.id)).status, 'active');
+    });
+
+    it('a trial: trialing, trial_start / trial_end, a $0 paid invoice and no charge', async () => {
+      const customer = await stripe.customers.create({ email: 't@example.com' });
+      const price = await plan(4900);
+      const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trial_period_days: 14 });
+      assert.strictEqual(sub.status, 'trialing');
+      assert.strictEqual(sub.trial_end! - sub.trial_start!, 14 * 86400);
+      assert.deepStrictEqual([sub.items.data[0].current_period_start, sub.items.data[0].current_period_end], [sub.trial_start, sub.trial_end]);
+      const invoice = await invoiceOf(sub);
+      assert.deepStrictEqual([invoice.status, invoice.amount_due, invoice.amount_paid, invoice.payments!.data.length], ['paid', 0, 0, 0]);
+      assert.strictEqual(invoice.lines.data[0].description, 'Trial period for Pro');
+      assert.strictEqual((await stripe.charges.list({ customer: customer.id })).data.length, 0);
+      const types = await eventTypes();
+      assert.deepStrictEqual(types.slice(types.indexOf('customer.subscription.created')),
+        ['customer.subscription.created', 'invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded']);
+    });
+
+    it('retrieves, lists with customer / price / status filters, updates, cancels', async () => {
+      const [ann, bob] = await Promise.all([stripe.customers.create({ email: 'a@example.com' }), stripe.customers.create({ email: 'b@example.com' })]);
+      const [basic, pro] = [await plan(500), await plan(2000)];
+      const a1 = await stripe.subscriptions.create({ customer: ann.id, items: [{ price: basic.id }], default_payment_method: 'pm_card_visa' });
+      const a2 = await stripe.subscriptions.create({ customer: ann.id, items: [{ price: pro.id }], trial_period_days: 7 });
+      const b1 = await stripe.subscriptions.create({ customer: bob.id, items: [{ price: pro.id }], default_payment_method: 'pm_card_chargeDeclined' });
+      assert.strictEqual((await stripe.subscriptions.retrieve(a1.id)).latest_invoice, a1.latest_invoice);
+      const ids = async (params: Stripe.SubscriptionListParams) => (await stripe.subscriptions.list(params)).data.map((s) => s.id);
+      assert.deepStrictEqual(await ids({}), [b1.id, a2.id, a1.id]);
+      assert.deepStrictEqual(await ids({ customer: ann.id }), [a2.id, a1.id]);
+      assert.deepStrictEqual(await ids({ price: pro.id }), [b1.id, a2.id]);
+      assert.deepStrictEqual(await ids({ status: 'incomplete' }), [b1.id]);
+      assert.deepStrictEqual(await ids({ status: 'trialing' }), [a2.id]);
+
+      const updated = await stripe.subscriptions.update(a1.id, {
+        metadata: { seats: '5' }, cancel_at_period_end: true, items: [{ id: a1.items.data[0].id, quantity: 5 }],
+      });
+      assert.deepStrictEqual([updated.metadata, updated.cancel_at_period_end, updated.cancel_at, updated.items.data[0].quantity],
+        [{ seats: '5' }, true, a1.items.data[0].current_period_end, 5]);
+      const [updateEvent] = (await stripe.events.list({ type: 'customer.subscription.updated', limit: 1 })).data;
+      const previous = updateEvent.data.previous_attributes as any;
+      assert.deepStrictEqual([previous.cancel_at_period_end, previous.cancel_at, previous.metadata, previous.items.data[0].quantity], [false, null, {}, 1]);
+      const badItem = await rejection(stripe.subscriptions.update(a1.id, { items: [{ id: 'si_nope', quantity: 2 }] }));
+      assert.deepStrictEqual([badItem.code, badItem.param], ['resource_missing', 'items[0][id]']);
+
+      const canceled = await stripe.subscriptions.cancel(a1.id, { cancellation_details: { comment: 'too pricey' } });
+      assert.deepStrictEqual([canceled.status, canceled.cancellation_details?.reason, canceled.cancellation_details?.comment], ['canceled', 'cancellation_requested', 'too pricey']);
+      assert.ok(canceled.canceled_at && canceled.ended_at);
+      assert.strictEqual((await eventTypes()).at(-1), 'customer.subscription.deleted');
+      assert.strictEqual((await stripe.subscriptions.retrieve(a1.id)).status, 'canceled', 'a canceled subscription is still retrievable');
+      assert.deepStrictEqual(await ids({ customer: ann.id }), [a2.id], 'canceled ones are left out by default');
+      assert.deepStrictEqual(await ids({ customer: ann.id, status: 'canceled' }), [a1.id]);
+      assert.deepStrictEqual(await ids({ customer: ann.id, status: 'all' }), [a2.id, a1.id]);
+      const frozen = await rejection(stripe.subscriptions.update(a1.id, { cancel_at_period_end: false }));
+      assert.match(frozen.message, /canceled subscription can only update its cancellation_details and metadata/);
+      assert.deepStrictEqual((await stripe.subscriptions.update(a1.id, { metadata: { why: 'price' } })).metadata, { seats: '5', why: 'price' });
+      const twice = await rejection(stripe.subscriptions.cancel(a1.id));
+      assert.strictEqual(twice.statusCode, 400);
+      const found = await stripe.subscriptions.search({ query: "status:'trialing'" });
+      assert.deepStrictEqual(found.data.map((s) => s.id), [a2.id]);
+    });
+
+    it('invoices: list filters, lines, void cancels the payment; only open invoices are paid or voided', async () => {
+      const customer = await stripe.customers.create({ email: 'v@example.com' });
+      const price = await plan(1200);
+      const ok = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_visa' });
+      const bad = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: 'pm_card_chargeDeclined' });
+      const ids = async (params: Stripe.InvoiceListParams) => (await stripe.invoices.list(params)).data.map((invoice) => invoice.id);
+      assert.deepStrictEqual(await ids({ customer: customer.id }), [bad.latest_invoice, ok.latest_invoice]);
+      assert.deepStrictEqual(await ids({ subscription: ok.id }), [ok.latest_invoice]);
+      assert.deepStrictEqual(await ids({ status: 'open' }), [bad.latest_invoice]);
+      assert.deepStrictEqual(await ids({ status: 'paid', customer: customer.id }), [ok.latest_invoice]);
+      const listed = await stripe.invoices.list({ subscription: bad.id, expand: ['data.payments'] });
+      assert.strictEqual(listed.data[0].payments!.data.length, 1);
+      const lines = await stripe.invoices.listLineItems(ok.latest_invoice as string);
+      assert.deepStrictEqual(lines.data.map((line) => line.amount), [1200]);
+      assert.match((await stripe.invoices.retrieve(bad.latest_invoice as string)).number!, /-0002$/);
+
+      const voided = await stripe.invoices.voidInvoice(bad.latest_invoice as string, { expand: ['payments'] });
+      assert.strictEqual(voided.status, 'void');
+      assert.ok(voided.status_transitions.voided_at);
+      assert.strictEqual(voided.payments!.data[0].status, 'canceled');
+      const pi = await stripe.paymentIntents.retrieve(voided.payments!.data[0].payment.payment_intent as string);
+      assert.deepStrictEqual([pi.status, pi.cancellation_reason], ['canceled', 'void_invoice']);
+      assert.deepStrictEqual((await eventTypes()).slice(-2), ['payment_intent.canceled', 'invoice.voided']);
+      for (const attempt of [stripe.invoices.voidInvoice(voided.id), stripe.invoices.voidInvoice(ok.latest_invoice as string), stripe.invoices.pay(voided.id)]) {
+        const err = await rejection(attempt);
+        assert.deepStrictEqual([err.statusCode, err.message], [400, "You can only pass in open invoices. This invoice isn't open."]);
+      }
+      const missing = await rejection(stripe.invoices.retrieve('in_missing'));
+      assert.deepStrictEqual([missing.statusCode, missing.code], [404, 'resource_missing']);
+    });
+
+    it('parameter errors have Stripe\'s error shape', async () => {
+      const customer = await stripe.customers.create({ email: 'p@example.com' });
+      const price = await plan();
+      const oneTime = await stripe.prices.create({ product: price.product as string, unit_amount: 100, currency: 'usd' });
+      const cases: [() => Promise<unknown>, string | undefined, string][] = [
+        [() => stripe.subscriptions.create({ items: [{ price: price.id }] } as any), 'parameter_missing', 'customer'],
+        [() => stripe.subscriptions.create({ customer: customer.id }), 'parameter_missing', 'items'],
+        [() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trail_period_days: 3 } as any), 'parameter_unknown', 'trail_period_days'],
+        [() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, qty: 2 } as any] }), 'parameter_unknown', 'items[0][qty]'],
+        [() => stripe.subscriptions.create({ customer: 'cus_missing', items: [{ price: price.id }] }), 'resource_missing', 'customer'],
+        [() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: 'price_missing' }] }), 'resource_missing', 'items[0][price]'],
+        [() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: oneTime.id }], trial_period_days: 3 }), undefined, 'items[0][price]'],
+        [() => stripe.subscriptions.list({ status: 'sleeping' as any }), 'parameter_invalid_string', 'status'],
+        [() => stripe.invoices.list({ status: 'late' as any }), 'parameter_invalid_string', 'status'],
+      ];
+      for (const [call, code, param] of cases) {
+        const err = await rejection(call());
+        assert.strictEqual(err.type, 'StripeInvalidRequestError', `${param}: ${err.message}`);
+        assert.deepStrictEqual([err.code, err.param], [code, param]);
+        assert.strictEqual(typeof err.message, 'string');
+        assert.match(err.requestId, /^req_/);
+      }
+      assert.strictEqual((await stripe.subscriptions.list({ status: 'all' })).data.length, 0);
+      assert.strictEqual((await stripe.invoices.list()).data.length, 0);
+    });
+
+    it('delivers the subscription\'s events to a webhook endpoint in order, signed', async () => {
+      const r = await startReceiver();
+      try {
+        const endpoint = await stripe.webhookEndpoints.create({ url: r.url, enabled_events: ['customer.subscription.created', 'customer.subscription.updated', 'invoice.paid', 'invoice.finalized'] });
+        const customer = await stripe.customers.create({ email: 'h@example.com' });
+        const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: (await plan()).id }], default_payment_method: 'pm_card_visa' });
+        await sandbox.webhooks.idle();
+        assert.deepStrictEqual(r.received.map((x) => x.event.type), ['customer.subscription.created', 'invoice.finalized', 'invoice.paid', 'customer.subscription.updated']);
+        const last = r.received[3];
+        const event = stripe.webhooks.constructEvent(last.body, last.headers['stripe-signature'] as string, endpoint.secret!);
+        assert.deepStrictEqual([(event.data.object as Stripe.Subscription).id, (event.data.object as Stripe.Subscription).status], [sub.id, 'active']);
+      } finally {
+        await r.close();
+      }
+    });
+  });
+
   describe('products and prices', () => {
     it('creates prices for products, filters lists, refuses deleting a product with prices', async () => {
       const product = await stripe.products.create({ name: 'Gold plan' });

@@ -2,24 +2,16 @@
 // this build (with their editor files), a flow, plain-text credentials, and a runtime started as a child process.
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { freePort } from '../support/net';
 
 const RED_JS = require.resolve('node-red/red.js');
 // Compiled node modules sit beside this build's test folder; editor files come from the source tree.
 const BUILT_NODES = path.join(__dirname, '..', '..', 'nodes');
 const SOURCE_NODES = [path.join(__dirname, '..', '..', '..', 'nodes'), path.join(__dirname, '..', '..', 'nodes')].find((d) => fs.existsSync(path.join(d, 'fg-store-config', 'fg-store-config.html')))!;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = http.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface NodeRedProcess {
   url: string;

@@ -7,7 +7,7 @@ import { MemoryStore, RedisStore, SqliteStore, Store, StoreError, openStore } fr
 import { ExpiryHeap } from '../../lib/store/expiry-heap';
 import { openSqlite } from '../../lib/store/sqlite-driver';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX, startRedis, stopRedis } from '../support/redis';
-import { freePort } from '../reliability/launcher';
+import { freePort } from '../support/net';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

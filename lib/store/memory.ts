@@ -1,6 +1,6 @@
 import { checkName, checkTtl, decode, encode, newToken } from './codec';
 import { ExpiryHeap } from './expiry-heap';
-import { ClaimRecord, ClaimResult, Json, QueueEntry, QueuePage, ScheduledItem, Store } from './types';
+import { ClaimRecord, ClaimResult, Json, KvRecord, QueueEntry, QueuePage, ScheduledItem, Store } from './types';
 
 interface Claim { text: string; token: string; expiresAt: number }
 interface Scheduled { text: string; dueAt: number; lease?: string }
@@ -16,6 +16,7 @@ export class MemoryStore implements Store {
   private queues = new Map<string, Map<string, string>>();
   private queueSeq = 0;
   private counters = new Map<string, { value: number; expiresAt?: number }>();
+  private kv = new Map<string, { text: string; version: number }>();
   private closed = false;
   private claimExpiry = new ExpiryHeap();
   // Owner tokens only have to differ between claims of this one process, so a counter will do: a random UUID kept
@@ -136,6 +137,26 @@ export class MemoryStore implements Store {
 
   async counter(ns: string, key: string): Promise<number> {
     return this.liveCounter(claimKey(ns, key), Date.now())?.value ?? 0;
+  }
+
+  async kvGet(ns: string, key: string): Promise<KvRecord | undefined> {
+    const r = this.kv.get(claimKey(ns, key));
+    return r && { value: decode(r.text), version: r.version };
+  }
+
+  async kvPut(ns: string, key: string, value: Json, expectedVersion?: number | null): Promise<number | false> {
+    checkName(this.backend, 'key', key);
+    const text = encode(this.backend, value);
+    const k = claimKey(ns, key);
+    const current = this.kv.get(k)?.version ?? null;
+    if (expectedVersion !== undefined && expectedVersion !== current) return false;
+    const version = (current ?? 0) + 1;
+    this.kv.set(k, { text, version });
+    return version;
+  }
+
+  async kvDelete(ns: string, key: string): Promise<boolean> {
+    return this.kv.delete(claimKey(ns, key));
   }
 
   private liveCounter(k: string, now: number): { value: number; expiresAt?: number } | undefined {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'crypto';
 import { createClient } from 'redis';
 import { checkName, checkTtl, decode, encode, newToken } from './codec';
-import { ClaimRecord, ClaimResult, Json, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
+import { ClaimRecord, ClaimResult, Json, KvRecord, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
 
 export interface RedisStoreOptions {
   url: string;
@@ -75,6 +75,11 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1`,
   queueRemove: `redis.call('HDEL', KEYS[2], ARGV[1])
 return redis.call('ZREM', KEYS[1], ARGV[1])`,
+  // A kv value is a hash {v = value JSON, n = version}. ARGV[2]: '' unconditional, '0' must not exist, else the version.
+  kvPut: `local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= n then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'n', n + 1)
+return n + 1`,
   // A windowed counter: the first increment sets the window's end; Redis deletes the key when it passes.
   incrWindow: `local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -234,6 +239,25 @@ export class RedisStore implements Store {
     return Number((await this.call(() => this.client.get(this.counterKey(ns, key)))) ?? 0);
   }
 
+  async kvGet(ns: string, key: string): Promise<KvRecord | undefined> {
+    const [text, version] = (await this.call(() => this.client.hmGet(this.kvKey(ns, key), ['v', 'n']))) as (string | null)[];
+    return text == null ? undefined : { value: decode(String(text)), version: Number(version) };
+  }
+
+  async kvPut(ns: string, key: string, value: Json, expectedVersion?: number | null): Promise<number | false> {
+    checkName(this.backend, 'key', key);
+    const text = encode(this.backend, value);
+    // Versions start at 1: the script reads an absent key as version 0, so an expected 0 must not match it.
+    if (expectedVersion === 0) return false;
+    const expected = expectedVersion === undefined ? '' : String(expectedVersion ?? 0);
+    const version = Number(await this.run('kvPut', [this.kvKey(ns, key)], [text, expected]));
+    return version === 0 ? false : version;
+  }
+
+  async kvDelete(ns: string, key: string): Promise<boolean> {
+    return Number(await this.call(() => this.client.del(this.kvKey(ns, key)))) === 1;
+  }
+
   isReady(): boolean {
     return this.ready && !this.closed;
   }
@@ -258,6 +282,9 @@ export class RedisStore implements Store {
   }
   private counterKey(ns: string, key: string): string {
     return `${this.tag(ns)}:count:${key}`;
+  }
+  private kvKey(ns: string, key: string): string {
+    return `${this.tag(ns)}:kv:${key}`;
   }
   private scheduleKeys(ns: string): string[] {
     const t = this.tag(ns);

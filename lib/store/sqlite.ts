@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkName, checkTtl, decode, encode, newToken } from './codec';
 import { openSqlite, SqlDatabase, SqlStatement } from './sqlite-driver';
-import { ClaimRecord, ClaimResult, Json, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
+import { ClaimRecord, ClaimResult, Json, KvRecord, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS fg_claim (ns TEXT NOT NULL, key TEXT NOT NULL, token TEXT NOT NULL, value TEXT NOT NULL,
@@ -14,9 +14,14 @@ CREATE TABLE IF NOT EXISTS fg_queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, ns T
 CREATE INDEX IF NOT EXISTS fg_queue_ns ON fg_queue (ns, seq);
 CREATE TABLE IF NOT EXISTS fg_counter (ns TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
   expires_at INTEGER, PRIMARY KEY (ns, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fg_kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, version INTEGER NOT NULL,
+  PRIMARY KEY (ns, key)) WITHOUT ROWID;
 `;
 
-/** Columns added after the first release: a file written by an older version gets them when it is opened. */
+/**
+ * Columns added after the first release: a file written by an older version gets them when it is opened. Tables
+ * added later (fg_kv) need nothing here: SCHEMA's CREATE TABLE IF NOT EXISTS adds them to an older file.
+ */
 const ADDED_COLUMNS = [{ table: 'fg_counter', column: 'expires_at', type: 'INTEGER' }];
 
 /**
@@ -155,6 +160,28 @@ export class SqliteStore implements Store {
   async counter(ns: string, key: string): Promise<number> {
     const row = this.sql('SELECT value FROM fg_counter WHERE ns = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)').get(ns, key, Date.now()) as { value: number } | undefined;
     return row ? Number(row.value) : 0;
+  }
+
+  async kvGet(ns: string, key: string): Promise<KvRecord | undefined> {
+    const row = this.sql('SELECT value, version FROM fg_kv WHERE ns = ? AND key = ?').get(ns, key) as { value: string; version: number } | undefined;
+    return row ? { value: decode(row.value), version: Number(row.version) } : undefined;
+  }
+
+  async kvPut(ns: string, key: string, value: Json, expectedVersion?: number | null): Promise<number | false> {
+    checkName(this.backend, 'key', key);
+    const text = encode(this.backend, value);
+    return this.transaction(() => {
+      const row = this.sql('SELECT version FROM fg_kv WHERE ns = ? AND key = ?').get(ns, key) as { version: number } | undefined;
+      const current = row ? Number(row.version) : null;
+      if (expectedVersion !== undefined && expectedVersion !== current) return false;
+      const version = (current ?? 0) + 1;
+      this.sql('INSERT OR REPLACE INTO fg_kv (ns, key, value, version) VALUES (?, ?, ?, ?)').run(ns, key, text, version);
+      return version;
+    });
+  }
+
+  async kvDelete(ns: string, key: string): Promise<boolean> {
+    return Number(this.sql('DELETE FROM fg_kv WHERE ns = ? AND key = ?').run(ns, key).changes) === 1;
   }
 
   isReady(): boolean {

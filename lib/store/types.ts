@@ -7,7 +7,8 @@
  * - schedule: items due at a time; `takeDue` leases them atomically, `ack` removes them; an expired
  *   lease makes an item due again, so a crash between take and ack never loses it;
  * - queue: an insertion-ordered list with page / get / update / remove / count (the dead-letter queue);
- * - counters.
+ * - counters;
+ * - kv: durable values without a TTL, written with an optional version compare-and-set (watermarks, replay ids).
  */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -28,6 +29,9 @@ export interface ScheduledItem {
   /** the lease token to pass to `ack` */
   lease: string;
 }
+
+/** A durable value and its version: 1 when first written, +1 per write. */
+export interface KvRecord { value: Json; version: number }
 
 export interface QueueEntry {
   id: string;
@@ -76,6 +80,14 @@ export interface Store {
   incr(ns: string, key: string, by?: number, windowMs?: number): Promise<number>;
   /** The current value; 0 for a counter never incremented or whose window has passed. */
   counter(ns: string, key: string): Promise<number>;
+
+  /** A durable value (no TTL); undefined when absent. */
+  kvGet(ns: string, key: string): Promise<KvRecord | undefined>;
+  /** Writes when the stored version equals `expectedVersion` (null: the key must not exist; undefined: unconditional).
+   *  Returns the new version (1 for a new key, +1 per write) or false when the compare failed. */
+  kvPut(ns: string, key: string, value: Json, expectedVersion?: number | null): Promise<number | false>;
+  /** Removes the key; false when absent. */
+  kvDelete(ns: string, key: string): Promise<boolean>;
 
   /** true while the backend answers (Redis may be reconnecting). */
   isReady(): boolean;

@@ -204,6 +204,62 @@ for (const backend of backends) {
       });
     });
 
+    describe('kv', () => {
+      it('gets, puts with versions 1, 2, 3 and deletes', async () => {
+        assert.strictEqual(await store.kvGet(ns, 'wm'), undefined);
+        assert.strictEqual(await store.kvPut(ns, 'wm', { at: '2024-01-01' }), 1);
+        assert.deepStrictEqual(await store.kvGet(ns, 'wm'), { value: { at: '2024-01-01' }, version: 1 });
+        assert.strictEqual(await store.kvPut(ns, 'wm', { at: '2024-01-02' }), 2, 'an unconditional put overwrites');
+        assert.strictEqual(await store.kvPut(ns, 'wm', 'third', 2), 3);
+        assert.deepStrictEqual(await store.kvGet(ns, 'wm'), { value: 'third', version: 3 });
+        assert.strictEqual(await store.kvDelete(ns, 'wm'), true);
+        assert.strictEqual(await store.kvDelete(ns, 'wm'), false);
+        assert.strictEqual(await store.kvGet(ns, 'wm'), undefined);
+        assert.strictEqual(await store.kvPut(ns, 'wm', null), 1, 'a deleted key starts again at version 1');
+        assert.deepStrictEqual(await store.kvGet(ns, 'wm'), { value: null, version: 1 });
+      });
+
+      it('compares the version before writing and leaves the value alone when it differs', async () => {
+        assert.strictEqual(await store.kvPut(ns, 'k', 'a', 1), false, 'version 1 expected, but the key is absent');
+        assert.strictEqual(await store.kvPut(ns, 'k', 'a', 0), false, 'no key ever has version 0');
+        assert.strictEqual(await store.kvGet(ns, 'k'), undefined);
+        assert.strictEqual(await store.kvPut(ns, 'k', 'a', null), 1, 'null: create only');
+        assert.strictEqual(await store.kvPut(ns, 'k', 'b', null), false, 'null: the key exists now');
+        assert.strictEqual(await store.kvPut(ns, 'k', 'b', 2), false, 'a version from the future');
+        assert.deepStrictEqual(await store.kvGet(ns, 'k'), { value: 'a', version: 1 });
+        assert.strictEqual(await store.kvPut(ns, 'k', 'b', 1), 2);
+        assert.strictEqual(await store.kvPut(ns, 'k', 'c', 1), false, 'a stale version');
+        assert.deepStrictEqual(await store.kvGet(ns, 'k'), { value: 'b', version: 2 });
+        assert.strictEqual(await store.kvGet(`${ns}-other`, 'k'), undefined, 'namespaces are apart');
+      });
+
+      it('gives one of many concurrent compare-and-sets of one version the win, from two handles', async () => {
+        const stores = backend.name === 'memory' ? [store] : [store, await backend.openSecond()];
+        try {
+          assert.strictEqual(await store.kvPut(ns, 'hot', 0), 1);
+          const results = await Promise.all(Array.from({ length: 200 }, (_, i) => stores[i % stores.length].kvPut(ns, 'hot', i + 1, 1)));
+          const winners = results.map((r, i) => (r === false ? -1 : i)).filter((i) => i >= 0);
+          assert.strictEqual(winners.length, 1);
+          assert.strictEqual(results[winners[0]], 2);
+          // The winner's value is what every handle reads.
+          for (const s of stores) assert.deepStrictEqual(await s.kvGet(ns, 'hot'), { value: winners[0] + 1, version: 2 });
+          // Create-only races too: one of both handles creates the key.
+          const creates = await Promise.all(Array.from({ length: 50 }, (_, i) => stores[i % stores.length].kvPut(ns, 'fresh', i, null)));
+          assert.strictEqual(creates.filter((r) => r === 1).length, 1);
+          assert.strictEqual(creates.filter((r) => r === false).length, 49);
+        } finally {
+          if (stores[1]) await stores[1].close();
+        }
+      });
+
+      it('rejects a value that cannot be serialised and an empty key, storing nothing', async () => {
+        await assert.rejects(store.kvPut(ns, 'big', { n: BigInt(1) } as any), (err: StoreError) => err instanceof StoreError && err.code === 'NOT_SERIALISABLE');
+        await assert.rejects(store.kvPut(ns, 'big', { n: BigInt(1) } as any, 0), /cannot be stored/);
+        await assert.rejects(store.kvPut(ns, '', 1), /key must be a non-empty string/);
+        assert.strictEqual(await store.kvGet(ns, 'big'), undefined);
+      });
+    });
+
     describe('bad input', () => {
       it('rejects a value that cannot be serialised, naming the backend, and stores nothing', async () => {
         const circular: any = { a: 1 };
@@ -226,11 +282,12 @@ for (const backend of backends) {
     });
 
     if (backend.durable) {
-      it('keeps claims, schedule, queue and counters across close and reopen', async () => {
+      it('keeps claims, schedule, queue, counters and kv values across close and reopen', async () => {
         const c = await store.claim(ns, 'durable', { v: 1 }, 60_000);
         await store.schedule(ns, 'retry-1', { attempt: 1 }, Date.now());
         const qid = await store.enqueue(ns, { parked: true });
         await store.incr(ns, 'n', 7);
+        await store.kvPut(ns, 'watermark', { at: 42 });
         await store.close();
         store = await backend.open();
         const held = await store.get(ns, 'durable');
@@ -238,6 +295,7 @@ for (const backend of backends) {
         assert.deepStrictEqual((await store.takeDue(ns, Date.now(), 10, 1000)).map((t) => t.item), [{ attempt: 1 }]);
         assert.deepStrictEqual((await store.queueGet(ns, qid))?.item, { parked: true });
         assert.strictEqual(await store.counter(ns, 'n'), 7);
+        assert.deepStrictEqual(await store.kvGet(ns, 'watermark'), { value: { at: 42 }, version: 1 });
       });
     }
   });
@@ -312,7 +370,7 @@ describe('store: opening fails with the backend and the cause', () => {
 });
 
 describe('store: SQLite file of an earlier version', () => {
-  it('gains the counter window column when opened, and keeps its counters', async () => {
+  it('gains the counter window column and the kv table when opened, and keeps its counters', async () => {
     const file = path.join(tmp, 'v0.sqlite');
     const old = openSqlite(file);
     old.exec('CREATE TABLE fg_counter (ns TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;');
@@ -323,6 +381,7 @@ describe('store: SQLite file of an earlier version', () => {
       assert.strictEqual(await store.counter('ns', 'kept'), 3);
       assert.strictEqual(await store.incr('ns', 'kept', 1, 60_000), 4);
       assert.strictEqual(await store.incr('ns', 'new', 1, 60_000), 1);
+      assert.strictEqual(await store.kvPut('ns', 'added', 'v', null), 1, 'the kv table is created in the older file');
     } finally {
       await store.close();
     }

@@ -40,6 +40,28 @@ describe('package: Flow Library rules and node completeness', () => {
         }
       });
 
+      it('writes its help as core does: HTML with Inputs / Outputs / Details (docs/CONVENTIONS.md)', () => {
+        for (const type of types) {
+          const help = new RegExp(`<script type="([^"]+)" data-help-name="${type}">([\\s\\S]*?)</script>`).exec(html);
+          assert.ok(help, `${type} has help text`);
+          const [, mime, body] = help;
+          // markdown help's property lists break on colons, backticks and braces in the descriptions (issue 14)
+          assert.strictEqual(mime, 'text/html', `${type}: help is <script type="text/html">`);
+          assert.match(body, /^\s*<p>/, `${type}: help opens with a paragraph (the palette tooltip)`);
+          assert.match(body, /<h3>Details<\/h3>/, `${type}: a Details section`);
+          assert.doesNotMatch(body, /`|\*\*|^\s*: /m, `${type}: no markdown (backticks, **, ': name (type) :' lists) in HTML help`);
+          const inputs = Number(/\binputs:\s*(\d+)/.exec(html)?.[1] ?? 0);
+          const outputs = Number(/\boutputs:\s*(\d+)/.exec(html)?.[1] ?? 0);
+          if (inputs > 0) assert.match(body, /<h3>Inputs<\/h3>\s*<dl class="message-properties">/, `${type}: Inputs as a dl.message-properties`);
+          if (outputs === 1) assert.match(body, /<h3>Outputs<\/h3>\s*<dl class="message-properties">/, `${type}: Outputs as a dl.message-properties`);
+          if (outputs > 1) {
+            const ports = /<h3>Outputs<\/h3>\s*<ol class="node-ports">([\s\S]*?)<\/ol>/.exec(body);
+            assert.ok(ports, `${type}: several outputs as an ol.node-ports`);
+            assert.strictEqual((ports[1].match(/<li>/g) ?? []).length, outputs, `${type}: one port item per output`);
+          }
+        }
+      });
+
       if (!isConfig) {
         it('has an icon beside it and appears in an example with a Comment node', () => {
           const icons = fs.readdirSync(path.join(root, path.dirname(file), 'icons')).filter((f) => f.endsWith('.svg') || f.endsWith('.png'));

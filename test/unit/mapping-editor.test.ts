@@ -27,10 +27,10 @@ describe('mapping editor (fg-field-mapper.html)', () => {
     assert.equal(definition.label.call({ specName: 'charges' }), 'charges');
     assert.equal(definition.label.call({}), 'field mapper');
   });
-  it('has the edit template, markdown help with the standard sections, and calls the flowguard admin routes', () => {
+  it('has the edit template, HTML help with the standard sections, and calls the flowguard admin routes', () => {
     assert.match(html, /<script type="text\/html" data-template-name="fg-field-mapper">/);
-    const help = /<script type="text\/markdown" data-help-name="fg-field-mapper">([\s\S]*?)<\/script>/.exec(html)![1];
-    for (const section of ['### Inputs', '### Outputs', '### Details']) assert.ok(help.includes(`\n${section}\n`), section);
+    const help = /<script type="text\/html" data-help-name="fg-field-mapper">([\s\S]*?)<\/script>/.exec(html)![1];
+    for (const section of ['Inputs', 'Outputs', 'Details', 'References']) assert.ok(help.includes(`<h3>${section}</h3>`), section);
     assert.match(html, /'flowguard\/mapper\/'/);
     assert.doesNotMatch(html, /url: '\/flowguard/, 'relative URLs so the editor sends its token');
   });

@@ -18,7 +18,7 @@ const rows = (count: number, tag: string) => Array.from({ length: count }, (_, i
 async function candidate(sb: SnowflakeSandbox, mode: 'insert' | 'upsert'): Promise<{ statements: number; chunks: number; seconds: number }> {
   await sb.reset();
   await sb.runSql(TABLE, DB);
-  if (mode === 'upsert') await sb.runSql("insert into orders (id, name) select range, 'old' from range(40000)", DB);
+  if (mode === 'upsert') await sb.runSql("insert into orders (id, name) select seq4(), 'old' from table(generator(rowcount => 40000))", DB);
   await loadForBench(['fg-snowflake-config', 'fg-snowflake'], [
     { id: 'c1', type: 'fg-snowflake-config', account: 'sandbox', username: 'sandbox', auth: 'password', database: DB, schema: 'PUBLIC', warehouse: 'WH', poolMax: 2, accessUrl: sb.url },
     // Default chunk settings (16,384 rows / 16 MB per statement), as a user gets them.

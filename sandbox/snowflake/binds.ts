@@ -1,6 +1,6 @@
 // Snowflake bind values → DuckDB: typed casts per bind, and the array-bind rewrite of INSERT … VALUES.
 import { sqlError } from './errors';
-import { tokenize, significant } from './translate';
+import { tokenize, significant } from './tokens';
 
 export interface Binding {
   type: string;

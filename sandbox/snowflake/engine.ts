@@ -1,9 +1,13 @@
 // The SQL engine behind the sandbox: one in-memory DuckDB instance, one DuckDB connection per Snowflake session
-// (so temporary tables and transactions are per session, as in Snowflake).
-import { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, listValue, DuckDBValue, LIST, VARCHAR } from '@duckdb/node-api';
+// (so temporary tables and transactions are per session, as in Snowflake). Transactions follow Snowflake's rules
+// (https://docs.snowflake.com/en/sql-reference/transactions): a DDL statement commits the open transaction and commits
+// itself; a failed statement inside a transaction is rolled back alone and the transaction stays open; BEGIN inside a
+// transaction and COMMIT / ROLLBACK outside one are accepted and change nothing; with AUTOCOMMIT off, the first DML
+// statement starts a transaction.
+import { DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, DuckDBType, JsonDuckDBValueConverter, listValue, DuckDBValue, LIST, VARCHAR } from '@duckdb/node-api';
 import { ResultEncoder } from './encode';
 import { COMPAT_MACROS, significant, tokenize, translate, SessionNames } from './translate';
-import { sqlError } from './errors';
+import { sqlError, unsupported } from './errors';
 import { Binding, bindExpression, isSingleTuple, splitTopLevel } from './binds';
 import { classify, STATEMENT_TYPE, StatementResult, synthetic } from './statements';
 
@@ -11,9 +15,27 @@ export type { Binding } from './binds';
 export type { StatementResult } from './statements';
 export { classify, countStatements, STATEMENT_TYPE } from './statements';
 
+/** Statements that start a transaction when AUTOCOMMIT is off. */
+const DML_KINDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'TRUNCATE']);
+
 export interface SessionContext extends SessionNames {
   database: string;
   schema: string;
+}
+
+/** Session parameters that change how statements run (ALTER SESSION SET …). */
+export interface ExecuteOptions {
+  /** AUTOCOMMIT (default TRUE). */
+  autocommit?: boolean;
+  /** ERROR_ON_NONDETERMINISTIC_MERGE (default TRUE). */
+  errorOnNondeterministicMerge?: boolean;
+}
+
+/** A statement that ran inside the open transaction, kept to replay it after another statement fails. */
+interface Done {
+  sql: string;
+  values: DuckDBValue[] | undefined;
+  types: DuckDBType[] | undefined;
 }
 
 function quoteIdent(name: string): string {
@@ -34,7 +56,8 @@ export class SqlEngine {
 
   async openSession(database: string, schema: string): Promise<EngineSession> {
     const connection = await this.instance.connect();
-    for (const macro of COMPAT_MACROS) await connection.run(macro.replace('CREATE OR REPLACE MACRO', 'CREATE OR REPLACE TEMP MACRO'));
+    // The session's TIMEZONE parameter is UTC (state.ts); TIMESTAMP_LTZ values are read and shown in it.
+    await connection.run(`SET TimeZone = 'UTC'; ${COMPAT_MACROS.map((m) => `CREATE OR REPLACE TEMP MACRO ${m}`).join(';\n')}`);
     const session = new EngineSession(connection);
     if (database) await session.use(database, schema || 'PUBLIC');
     return session;
@@ -48,6 +71,9 @@ export class SqlEngine {
 export class EngineSession {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The open transaction's statements so far, or undefined outside a transaction. */
+  private transaction?: Done[];
+  private autocommit = true;
   database = '';
   schema = '';
 
@@ -83,32 +109,112 @@ export class EngineSession {
     return this.queue.then(() => undefined);
   }
 
-  execute(sqlText: string, bindings: Record<string, Binding> | undefined, names: SessionNames): Promise<StatementResult> {
-    return this.serial(() => this.executeNow(sqlText, bindings ?? {}, names));
+  execute(sqlText: string, bindings: Record<string, Binding> | undefined, names: SessionNames, options: ExecuteOptions = {}): Promise<StatementResult> {
+    return this.serial(() => this.executeNow(sqlText, bindings ?? {}, names, options));
+  }
+
+  get inTransaction(): boolean {
+    return this.transaction !== undefined;
+  }
+
+  private async begin(): Promise<void> {
+    if (this.transaction) return;
+    await this.connection.run('BEGIN TRANSACTION');
+    this.transaction = [];
+  }
+
+  private async end(action: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    if (!this.transaction) return;
+    this.transaction = undefined;
+    await this.connection.run(action);
+  }
+
+  /**
+   * Runs one statement of the open transaction. DuckDB aborts the whole transaction when a statement fails; Snowflake
+   * rolls back only that statement, so the transaction is rebuilt from the statements that succeeded before it.
+   */
+  private async inTransactionRun(sql: string, values: DuckDBValue[] | undefined, types?: DuckDBType[]): Promise<DuckDBMaterializedResult> {
+    try {
+      const result = await this.connection.run(sql, values, types);
+      this.transaction!.push({ sql, values, types });
+      return result;
+    } catch (err) {
+      const done = this.transaction!;
+      this.transaction = undefined;
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      await this.begin();
+      for (const step of done) {
+        await this.connection.run(step.sql, step.values, step.types);
+        this.transaction!.push(step);
+      }
+      throw err;
+    }
+  }
+
+  private run(sql: string, values?: DuckDBValue[], types?: DuckDBType[]): Promise<DuckDBMaterializedResult> {
+    return this.transaction ? this.inTransactionRun(sql, values, types) : this.connection.run(sql, values, types);
   }
 
   private get where(): { database: string; schema: string } {
     return { database: this.database, schema: this.schema };
   }
 
-  private async executeNow(sqlText: string, bindings: Record<string, Binding>, names: SessionNames): Promise<StatementResult> {
+  private async executeNow(sqlText: string, bindings: Record<string, Binding>, names: SessionNames, options: ExecuteOptions): Promise<StatementResult> {
     const { statementTypeId, kind } = classify(sqlText);
+    const autocommit = options.autocommit ?? true;
+    // Changing AUTOCOMMIT commits the open transaction.
+    if (autocommit !== this.autocommit) {
+      this.autocommit = autocommit;
+      await this.end('COMMIT');
+    }
     if (kind === 'USE') return this.executeUse(sqlText, names);
+    const status = () => synthetic(statementTypeId, kind, [['status', 'text']], ['Statement executed successfully.'], this.where);
+    switch (kind) {
+      case 'BEGIN': case 'START':
+        await this.begin();
+        return status();
+      case 'COMMIT': case 'ROLLBACK':
+        await this.end(kind);
+        return status();
+      case 'DDL':
+        // DDL commits the open transaction, then runs (and commits) on its own.
+        await this.end('COMMIT');
+        break;
+      default:
+        if (!autocommit && DML_KINDS.has(kind)) await this.begin();
+    }
     const isArrayBind = Object.values(bindings).some((b) => Array.isArray(b.value));
     let result: DuckDBMaterializedResult;
     if (isArrayBind) {
       result = await this.runArrayBind(sqlText, bindings, names, kind);
     } else {
-      let { sql } = translate(sqlText, names, (p) => bindExpression(bindings[p], `$${p}`));
+      const translated = translate(sqlText, names, (p) => bindExpression(bindings[p], `$${p}`));
+      if (translated.noop) return status();
+      let sql = translated.sql;
       const fromValues = /^([\s\S]*\bFROM)\s+VALUES\s*(\([\s\S]*\))$/.exec(sql);
       if (fromValues && isSingleTuple(fromValues[2])) {
         sql = `${fromValues[1]} (SELECT ${splitTopLevel(fromValues[2].slice(1, -1)).map((e, i) => `${e} AS COLUMN${i + 1}`).join(', ')})`;
       }
       if (kind === 'MERGE' && !/\bRETURNING\b/i.test(sql)) sql += ' RETURNING MERGE_ACTION';
       const values = this.bindValues(bindings);
-      result = await this.connection.run(sql, values.length ? values : undefined);
+      if (translated.mergeDuplicateCheck && options.errorOnNondeterministicMerge !== false) {
+        await this.refuseDuplicateMatches(translated.mergeDuplicateCheck, values);
+      }
+      result = await this.run(sql, values.length ? values : undefined);
     }
     return this.describe(result, statementTypeId, kind);
+  }
+
+  /**
+   * Snowflake refuses a MERGE in which one target row joins several source rows that would update or delete it:
+   * 100090 (42P18) "Duplicate row detected during DML action". Source: https://docs.snowflake.com/en/sql-reference/sql/merge
+   */
+  private async refuseDuplicateMatches(check: string, values: DuckDBValue[]): Promise<void> {
+    const found = await this.connection.run(check, values.length ? values : undefined);
+    if (!found.chunkCount || !found.getChunk(0).rowCount) return;
+    const row = found.getChunk(0).convertColumnValues(0, JsonDuckDBValueConverter)[0] as Record<string, unknown> | null;
+    const rendered = row && typeof row === 'object' ? Object.values(row).map((v) => JSON.stringify(v)).join(', ') : '';
+    throw sqlError('100090', '42P18', `Duplicate row detected during DML action\nRow Values: [${rendered}]`, 'EXECUTION');
   }
 
   private bindValues(bindings: Record<string, Binding>): DuckDBValue[] {
@@ -137,10 +243,11 @@ export class EngineSession {
         ? `${prefix} (SELECT ${splitTopLevel(exprs).map((e, i) => `${e} AS COLUMN${i + 1}`).join(', ')} FROM ${unnest})`
         : `${prefix} SELECT ${exprs} FROM ${unnest}`;
       // Explicit LIST(VARCHAR): a list whose first value is null would otherwise be typed as a list of NULLs.
-      return this.connection.run(rewritten, positions.map((p) => listValue(column(p))), positions.map(() => LIST(VARCHAR)));
+      return this.run(rewritten, positions.map((p) => listValue(column(p))), positions.map(() => LIST(VARCHAR)));
     }
     // Fallback: run the statement per row inside one transaction and report the summed count.
     const single = translate(sqlText, names, (p) => bindExpression(bindings[p], `$${p}`)).sql;
+    if (this.transaction) throw unsupported('An array bind of a statement other than INSERT … VALUES inside an explicit transaction');
     await this.connection.run('BEGIN TRANSACTION');
     try {
       const prepared = await this.connection.prepare(single);

@@ -1,7 +1,7 @@
 // A local Snowflake endpoint for the unmodified snowflake-sdk (wire facts: protocols.md §1), backed by DuckDB.
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { SqlEngine, StatementResult, Binding, classify, countStatements } from './engine';
+import { SqlEngine, StatementResult, Binding, ExecuteOptions, classify, countStatements } from './engine';
 import { splitStatements } from './statements';
 import { chunkBody, multiStatementData, resultData } from './results';
 import { mapDuckDbError } from './errors';
@@ -237,7 +237,7 @@ export class SnowflakeSandbox {
         const command = describeWithoutRunning
           ? { ...classify(sqlText), rowType: [], total: 0, readRows: () => [] }
           : applySessionCommand(session, sqlText);
-        const result: StatementResult = command ?? await session.engine.execute(sqlText, bindings, session.names);
+        const result: StatementResult = command ?? await session.engine.execute(sqlText, bindings, session.names, executeOptions(session));
         record.result = describeOnly ? { ...result, total: 0, readRows: () => [] } : result;
         record.status = 'SUCCESS';
         entry.rows = result.total;
@@ -303,6 +303,15 @@ export class SnowflakeSandbox {
     if (!result) return { status: 403, body: { message: 'chunk expired' } };
     return { status: 200, body: null, raw: chunkBody(result, Number(index), this.options) };
   }
+}
+
+/** The session parameters the engine honours, from ALTER SESSION SET / the login. */
+function executeOptions(session: Session): ExecuteOptions {
+  const flag = (name: string) => {
+    const value = session.parameters.get(name);
+    return value === undefined ? undefined : !(value === false || String(value).toUpperCase() === 'FALSE');
+  };
+  return { autocommit: flag('AUTOCOMMIT'), errorOnNondeterministicMerge: flag('ERROR_ON_NONDETERMINISTIC_MERGE') };
 }
 
 export function startSnowflakeSandbox(options?: SnowflakeSandboxOptions): Promise<SnowflakeSandbox> {

@@ -2,7 +2,7 @@
 import { StatementResult, STATEMENT_TYPE } from './engine';
 import { sqlError } from './errors';
 import { Session, defaultParameters } from './state';
-import { significant, tokenize } from './translate';
+import { significant, tokenize } from './tokens';
 
 function statusResult(session: Session): StatementResult {
   const row = ['Statement executed successfully.'];

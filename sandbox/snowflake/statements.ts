@@ -1,6 +1,6 @@
 // Statement kinds, their Snowflake statementTypeId, and the result shape the server pages through.
 import { RowType } from './encode';
-import { leadingWords, significant, tokenize } from './translate';
+import { leadingWords, significant, tokenize } from './tokens';
 
 export const STATEMENT_TYPE = {
   SELECT: 0x1000, INSERT: 0x3100, UPDATE: 0x3200, DELETE: 0x3300, MERGE: 0x3400, SESSION: 0x4000, TRANSACTION: 0x5000, DDL: 0x6000,
@@ -33,6 +33,9 @@ export function classify(sqlText: string): { statementTypeId: number; kind: stri
       return { statementTypeId: STATEMENT_TYPE.DDL, kind: 'DDL' };
     case 'BEGIN': case 'START': case 'COMMIT': case 'ROLLBACK':
       return { statementTypeId: STATEMENT_TYPE.TRANSACTION, kind: w1 };
+    // TRUNCATE is DML for transactions: it does not commit the open one.
+    case 'TRUNCATE':
+      return { statementTypeId: STATEMENT_TYPE.DDL, kind: 'TRUNCATE' };
     default:
       return { statementTypeId: STATEMENT_TYPE.DDL, kind: 'DDL' };
   }

@@ -103,7 +103,7 @@ describe('fg-snowflake node', function () {
   });
 
   it('upserts 100,000 rows with a staging table and one MERGE (≤ 3 + chunks statements)', async () => {
-    await sql("insert into accounts (id, name) select range, 'old' from range(40000)");
+    await sql("insert into accounts (id, name) select seq4(), 'old' from table(generator(rowcount => 40000))");
     await load(SETS, flow({ mode: 'upsert', table: 'accounts', keys: 'id', maxRows: 50000, maxMegabytes: 64 }), CREDS);
     const rows = Array.from({ length: 100000 }, (_, i) => ({ id: i, name: `new${i}`, active: i % 2 === 0 }));
     const before = sb.stats.statements;

@@ -15,20 +15,20 @@ describe('Snowflake sandbox SQL translation', () => {
       translate('create or replace table t (text string, n number, p number(10,2), v variant, ts timestamp_ltz, b binary(16), i int)', names).sql,
       'CREATE OR REPLACE TABLE T (TEXT VARCHAR, N DECIMAL(38,0), P DECIMAL(10,2), V JSON, TS TIMESTAMPTZ, B BLOB, I DECIMAL(38,0))',
     );
-    assert.equal(translate("select '1'::number, cast(x as variant) as variant_col from t", names).sql, "SELECT '1'::DECIMAL(38,0), CAST(X AS JSON) AS VARIANT_COL FROM T");
+    assert.equal(translate("select '1'::number, cast(x as variant) as variant_col from t", names).sql, "SELECT CAST(SF_NUMERIC_TEXT('1') AS DECIMAL(38,0)), to_json(X) AS VARIANT_COL FROM T");
   });
 
   it('numbers ? placeholders in order and keeps :N positions', () => {
     const q = translate('select ? as a, ? as b where x = :1', names, (p) => `$${p}`);
     assert.equal(q.sql, 'SELECT $1 AS A, $2 AS B WHERE X = $1');
     assert.deepEqual(q.placeholders, [1, 2, 1]);
-    assert.equal(translate('select v::string from t', names).sql, 'SELECT V::VARCHAR FROM T');
+    assert.equal(translate('select v::string from t', names).sql, 'SELECT SF_TO_VARCHAR(V) FROM T');
   });
 
   it('translates session functions, niladic calls, LIKE tables and the row generator', () => {
     assert.equal(translate('select current_warehouse(), current_timestamp(), current_role()', names).sql, "SELECT 'WH', CURRENT_TIMESTAMP, 'R'");
     assert.equal(translate('create temporary table s like db.public.t', names).sql, 'CREATE TEMPORARY TABLE S AS SELECT * FROM DB.PUBLIC.T LIMIT 0');
-    assert.equal(translate('select seq4() from table(generator(rowcount => 10))', names).sql, 'SELECT SEQ4() FROM RANGE(10)');
+    assert.equal(translate('select seq4() from table(generator(rowcount => 10))', names).sql, 'SELECT (ROW_NUMBER() OVER () - 1) FROM range(10)');
   });
 
   it('classifies statements and counts them', () => {

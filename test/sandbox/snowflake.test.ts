@@ -70,8 +70,7 @@ describe('Snowflake sandbox with the unmodified snowflake-sdk', function () {
     await run(connection, `create or replace table types_t (i int, big number(38,0), d number(10,2), r float, s string, b boolean,
       dt date, ts timestamp_ntz, tl timestamp_ltz, v variant, bin binary, n string)`);
     await run(connection, `insert into types_t select 42, 12345678901234567890, 12.50, 0.25, 'héllo', true, '2024-01-01',
-      '2024-01-01 10:20:30.123', '2024-01-01 00:00:00+00', parse_json('{"a":[1,2],"b":null}'), to_binary_hex, null
-      from (select unhex('48656C6C6F') as to_binary_hex)`);
+      '2024-01-01 10:20:30.123', '2024-01-01 00:00:00+00', parse_json('{"a":[1,2],"b":null}'), to_binary('48656C6C6F', 'HEX'), null`);
     const { rows, statement } = await run(connection, 'select * from types_t');
     const row = rows[0];
     assert.deepEqual(Object.keys(row), ['I', 'BIG', 'D', 'R', 'S', 'B', 'DT', 'TS', 'TL', 'V', 'BIN', 'N']);

@@ -600,6 +600,8 @@ function seq(c: Call): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Helper macros, created in every session (TEMP, so each DuckDB connection has its own).
 // ---------------------------------------------------------------------------------------------------------------
+/** A time followed by a zone offset ('10:00:00 +02:00', '10:00Z'): group 1 is the time, group 4 the offset. */
+const ZONE_SUFFIX = `'(\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)\\s*(Z|[+-]\\d{2}(:?\\d{2})?)$'`;
 const NUMERIC_TYPES = `('TINYINT','SMALLINT','INTEGER','BIGINT','HUGEINT','UTINYINT','USMALLINT','UINTEGER','UBIGINT','UHUGEINT')`;
 const list_ = (patterns: string[]) => `[${patterns.map(quote).join(', ')}]`;
 /**
@@ -643,8 +645,9 @@ export const COMPAT_MACROS: string[] = [
   `SF_EPOCH_TS(n) AS (CASE WHEN abs(n) < 31536000000 THEN make_timestamp(CAST(n * 1000000 AS BIGINT))`
     + ` WHEN abs(n) < 31536000000000 THEN make_timestamp(CAST(n * 1000 AS BIGINT))`
     + ` WHEN abs(n) < 31536000000000000 THEN make_timestamp(CAST(n AS BIGINT)) ELSE make_timestamp(CAST(n // 1000 AS BIGINT)) END)`,
+  // Text → TIMESTAMP_NTZ: a time-zone offset after the time is ignored (NTZ keeps the wall clock).
   `SF_STR_TS(s) AS (CASE WHEN regexp_full_match(trim(s), '-?[0-9]+') THEN SF_EPOCH_TS(CAST(trim(s) AS HUGEINT))`
-    + ` ELSE coalesce(TRY_CAST(trim(s) AS TIMESTAMP), CAST(try_strptime(trim(s), ${list_(AUTO_TIMESTAMP_PATTERNS)}) AS TIMESTAMP)) END)`,
+    + ` ELSE coalesce(TRY_CAST(regexp_replace(trim(s), ${ZONE_SUFFIX}, '\\1') AS TIMESTAMP), CAST(try_strptime(trim(s), ${list_(AUTO_TIMESTAMP_PATTERNS)}) AS TIMESTAMP)) END)`,
   `SF_TRY_TO_DATE(x DATE) AS x, (x TIMESTAMP) AS CAST(x AS DATE), (x TIMESTAMPTZ) AS CAST(x AS DATE), (x TIMESTAMP_NS) AS CAST(x AS DATE),`
     + ` (x VARCHAR) AS (CASE WHEN regexp_full_match(trim(SF_UNQUOTE(x)), '-?[0-9]+') THEN CAST(SF_EPOCH_TS(CAST(trim(SF_UNQUOTE(x)) AS HUGEINT)) AS DATE)`
     + ` ELSE coalesce(TRY_CAST(trim(SF_UNQUOTE(x)) AS DATE), CAST(try_strptime(trim(SF_UNQUOTE(x)), ${list_(AUTO_DATE_PATTERNS)}) AS DATE)) END)`,
@@ -654,7 +657,7 @@ export const COMPAT_MACROS: string[] = [
   strict('SF_TO_TIMESTAMP_NTZ', 'SF_TRY_TO_TIMESTAMP_NTZ', ['DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'TIMESTAMP_NS', 'BIGINT', 'DOUBLE'], notRecognized('100035', 'Timestamp', 'x')),
   `SF_TRY_TO_TIMESTAMP_LTZ(x DATE) AS CAST(x AS TIMESTAMPTZ), (x TIMESTAMP) AS CAST(x AS TIMESTAMPTZ), (x TIMESTAMPTZ) AS x, (x TIMESTAMP_NS) AS CAST(CAST(x AS TIMESTAMP) AS TIMESTAMPTZ),`
     + ` (x VARCHAR) AS (CASE WHEN regexp_full_match(trim(SF_UNQUOTE(x)), '-?[0-9]+') THEN CAST(SF_STR_TS(SF_UNQUOTE(x)) AS TIMESTAMPTZ)`
-    + ` ELSE coalesce(TRY_CAST(trim(SF_UNQUOTE(x)) AS TIMESTAMPTZ), CAST(SF_STR_TS(SF_UNQUOTE(x)) AS TIMESTAMPTZ)) END),`
+    + ` ELSE coalesce(TRY_CAST(regexp_replace(trim(SF_UNQUOTE(x)), ${ZONE_SUFFIX}, '\\1\\4') AS TIMESTAMPTZ), CAST(SF_STR_TS(SF_UNQUOTE(x)) AS TIMESTAMPTZ)) END),`
     + ` (x BIGINT) AS to_timestamp(x), (x DOUBLE) AS to_timestamp(x)`,
   strict('SF_TO_TIMESTAMP_LTZ', 'SF_TRY_TO_TIMESTAMP_LTZ', ['DATE', 'TIMESTAMP', 'TIMESTAMPTZ', 'TIMESTAMP_NS', 'BIGINT', 'DOUBLE'], notRecognized('100035', 'Timestamp', 'x')),
   `SF_TRY_TO_BINARY(x) AS (CASE WHEN regexp_full_match(SF_TO_VARCHAR(x), '([0-9A-Fa-f]{2})*') THEN unhex(SF_TO_VARCHAR(x)) END)`,

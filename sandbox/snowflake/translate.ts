@@ -70,8 +70,16 @@ const KEYWORDS = new Set([
   'ALTER', 'ADD', 'COLUMN', 'CONSTRAINT', 'PRIMARY', 'KEY', 'UNIQUE', 'FOREIGN', 'REFERENCES', 'DEFAULT', 'ASC', 'DESC', 'NULLS',
   'OVER', 'PARTITION', 'WITHIN', 'FILTER', 'WINDOW', 'RANGE', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'INTERVAL',
   'EXCLUDE', 'RENAME', 'ESCAPE', 'RETURNING', 'TO', 'CASCADE', 'RESTRICT', 'COMMENT', 'COLLATE', 'TRUNCATE', 'ILIKE', 'SAMPLE',
-  'TABLESAMPLE', 'PIVOT', 'UNPIVOT', 'IGNORE', 'RESPECT', 'CLUSTER', 'COPY', 'GRANTS', 'DESCRIBE', 'SHOW', 'EXPLAIN',
+  'TABLESAMPLE', 'PIVOT', 'UNPIVOT', 'IGNORE', 'RESPECT', 'CLUSTER', 'COPY', 'GRANTS', 'DESCRIBE', 'SHOW', 'EXPLAIN', 'CHECK',
 ]);
+/**
+ * DuckDB keywords that cannot be a bare column or table name there (its 'reserved' and 'type_function' keywords) but
+ * can be in Snowflake (a column named AT, MAP or SEMI): such names are quoted.
+ */
+const DUCKDB_RESERVED = new Set(('ANALYSE ANALYZE ARRAY ASYMMETRIC BOTH DO FOR LAMBDA LEADING PLACING PIVOT_LONGER PIVOT_WIDER SUMMARIZE SYMMETRIC '
+  + 'TRAILING VARIADIC ANTI ASOF AT AUTHORIZATION BINARY COLLATION COLUMNS CONCURRENTLY FREEZE GENERATED GLOB MAP NOTNULL OVERLAPS '
+  + 'POSITIONAL SEMI SIMILAR STRUCT UNPACK VERBOSE ISNULL').split(' '));
+const nameSql = (upper: string): string => (DUCKDB_RESERVED.has(upper) ? `"${upper}"` : upper);
 /** Keywords that are calls before a parenthesis (checked against the function table like any call: IF(…) and RANGE(…) are DuckDB's, not Snowflake's). */
 const CALLABLE_KEYWORDS = new Set(['TABLE', 'LEFT', 'RIGHT', 'REPLACE', 'TRUNCATE', 'IF', 'RANGE', 'ROW']);
 /** Before these, a name followed by a parenthesis is a table with a column list, not a call. */
@@ -221,13 +229,13 @@ function toPieces(nodes: Node[], ctx: Context): Piece[] {
       continue;
     }
     if (afterName) {
-      push({ kind: 'term', text: upper, word: upper, raw: token.text, name: true });
+      push({ kind: 'term', text: nameSql(upper), word: upper, raw: token.text, name: true });
     } else if (upper === 'NULL' || upper === 'TRUE' || upper === 'FALSE' || NILADIC.has(upper)) {
       push({ kind: 'term', text: upper, word: upper });
     } else if (KEYWORDS.has(upper)) {
       push({ kind: 'keyword', text: upper === 'MINUS' ? 'EXCEPT' : upper, word: upper });
     } else {
-      push({ kind: 'term', text: upper, word: upper, raw: token.text, name: true });
+      push({ kind: 'term', text: nameSql(upper), word: upper, raw: token.text, name: true });
     }
   }
   if (pre && pieces.length) pieces.push({ pre, text: '', kind: 'op' });
@@ -297,8 +305,13 @@ function renderCall(name: string, nodes: Node[], groupIndex: number, ctx: Contex
   const group = nodes[groupIndex] as Extract<Node, { kind: 'group' }>;
   let end = groupIndex;
   if (CAST_FUNCTIONS.has(name)) return { text: renderCast(name, group.items, ctx), end };
+  // EXTRACT(<part> FROM <expr>) is DATE_PART(<part>, <expr>).
+  const from = name === 'EXTRACT' ? group.items.findIndex((n) => wordOf(n) === 'FROM') : -1;
+  if (name === 'EXTRACT' && from < 0) throw syntaxError(')');
   const call: Call = { name, args: [], named: {}, session: ctx.names, get argsSql() { return render(group.items, ctx); } };
-  for (const argNodes of splitArgs(group.items)) {
+  const argList = from >= 0 ? [group.items.slice(0, from), group.items.slice(from + 1)] : splitArgs(group.items);
+  if (from >= 0) call.name = 'DATE_PART';
+  for (const argNodes of argList) {
     const sig = argNodes.map((n, i) => ({ n, i })).filter(({ n }) => !isBlank(n));
     if (sig.length >= 2 && wordOf(sig[0].n) && textOf(sig[1].n) === '=>') {
       call.named[wordOf(sig[0].n)!] = makeArg(argNodes.slice(sig[1].i + 1), ctx);
@@ -327,7 +340,7 @@ function renderCall(name: string, nodes: Node[], groupIndex: number, ctx: Contex
     call.over = window?.kind === 'group' ? `OVER (${render(window.items, ctx)})` : `OVER ${render(window ? [window] : [], ctx)}`;
     end = nextIndex(nodes, k);
   }
-  const translation = FUNCTIONS[name];
+  const translation = FUNCTIONS[call.name];
   let text: string;
   if (translation) {
     text = translation(call);
@@ -606,7 +619,7 @@ function renderColumns(items: Node[], ctx: Context): string {
 
 function columnName(node: Node | undefined): string {
   if (node?.kind === 'token' && node.token.kind === 'quoted') return node.token.text;
-  return (wordOf(node) ?? '').toUpperCase();
+  return nameSql(wordOf(node) ?? '');
 }
 
 function renderColumn(sig: Node[], ctx: Context): { name: string; text: string[] } {

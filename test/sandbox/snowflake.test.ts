@@ -3,40 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import snowflake from 'snowflake-sdk';
 import { startSnowflakeSandbox, SnowflakeSandbox } from '../../sandbox/snowflake';
-
-process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE = '1';
-// No snowflake.log in the working directory during tests.
-snowflake.configure({ logLevel: 'OFF' });
-
-type Row = Record<string, any>;
-
-function connect(sandbox: SnowflakeSandbox, extra: Partial<snowflake.ConnectionOptions> = {}): Promise<snowflake.Connection> {
-  const connection = snowflake.createConnection({
-    account: 'sandbox', username: 'sandbox', password: 'sandbox', accessUrl: sandbox.url,
-    database: 'TEST_DB', schema: 'PUBLIC', warehouse: 'TEST_WH', sfRetryMaxLoginRetries: 1, ...extra,
-  } as snowflake.ConnectionOptions);
-  return new Promise((resolve, reject) => connection.connect((err, conn) => (err ? reject(err) : resolve(conn))));
-}
-
-function run(connection: snowflake.Connection, sqlText: string, binds?: any[], options: Partial<snowflake.StatementOption> = {}): Promise<{ rows: Row[]; statement: snowflake.RowStatement }> {
-  return new Promise((resolve, reject) => {
-    connection.execute({
-      sqlText, binds, ...options,
-      complete: (err, statement, rows) => (err ? reject(err) : resolve({ rows: (rows ?? []) as Row[], statement: statement as snowflake.RowStatement })),
-    } as snowflake.StatementOption);
-  });
-}
-
-function destroy(connection: snowflake.Connection): Promise<void> {
-  return new Promise((resolve, reject) => connection.destroy((err) => (err ? reject(err) : resolve())));
-}
-
-async function control(sandbox: SnowflakeSandbox, method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${sandbox.url}/_sandbox/${path}`, {
-    method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return response.json();
-}
+import { connect, control, destroy, Row, run } from './snowflake-client';
 
 describe('Snowflake sandbox with the unmodified snowflake-sdk', function () {
   let sandbox: SnowflakeSandbox;

@@ -81,7 +81,7 @@ const DUCKDB_RESERVED = new Set(('ANALYSE ANALYZE ARRAY ASYMMETRIC BOTH DO FOR L
   + 'POSITIONAL SEMI SIMILAR STRUCT UNPACK VERBOSE ISNULL').split(' '));
 const nameSql = (upper: string): string => (DUCKDB_RESERVED.has(upper) ? `"${upper}"` : upper);
 /** Keywords that are calls before a parenthesis (checked against the function table like any call: IF(…) and RANGE(…) are DuckDB's, not Snowflake's). */
-const CALLABLE_KEYWORDS = new Set(['TABLE', 'LEFT', 'RIGHT', 'REPLACE', 'TRUNCATE', 'IF', 'RANGE', 'ROW']);
+const CALLABLE_KEYWORDS = new Set(['TABLE', 'LEFT', 'RIGHT', 'REPLACE', 'TRUNCATE', 'IF', 'RANGE', 'ROW', 'RLIKE']);
 /** Before these, a name followed by a parenthesis is a table with a column list, not a call. */
 const TABLE_CONTEXT = new Set(['INTO', 'TABLE', 'EXISTS', 'REFERENCES', 'VIEW', 'AS', 'KEY', 'UNIQUE']);
 /** Calls written without parentheses. */
@@ -232,6 +232,8 @@ function toPieces(nodes: Node[], ctx: Context): Piece[] {
       push({ kind: 'term', text: nameSql(upper), word: upper, raw: token.text, name: true });
     } else if (upper === 'NULL' || upper === 'TRUE' || upper === 'FALSE' || NILADIC.has(upper)) {
       push({ kind: 'term', text: upper, word: upper });
+    } else if ((upper === 'SAMPLE' || upper === 'TABLESAMPLE') && prev?.kind !== 'op') {
+      throw unsupported(`${upper} (row sampling)`);
     } else if (KEYWORDS.has(upper)) {
       push({ kind: 'keyword', text: upper === 'MINUS' ? 'EXCEPT' : upper, word: upper });
     } else {
@@ -305,12 +307,13 @@ function renderCall(name: string, nodes: Node[], groupIndex: number, ctx: Contex
   const group = nodes[groupIndex] as Extract<Node, { kind: 'group' }>;
   let end = groupIndex;
   if (CAST_FUNCTIONS.has(name)) return { text: renderCast(name, group.items, ctx), end };
-  // EXTRACT(<part> FROM <expr>) is DATE_PART(<part>, <expr>).
-  const from = name === 'EXTRACT' ? group.items.findIndex((n) => wordOf(n) === 'FROM') : -1;
+  // EXTRACT(<part> FROM <expr>) is DATE_PART(<part>, <expr>); POSITION(<needle> IN <text>) is POSITION(<needle>, <text>).
+  const infix = name === 'EXTRACT' ? 'FROM' : name === 'POSITION' ? 'IN' : undefined;
+  const from = infix ? group.items.findIndex((n) => wordOf(n) === infix) : -1;
   if (name === 'EXTRACT' && from < 0) throw syntaxError(')');
   const call: Call = { name, args: [], named: {}, session: ctx.names, get argsSql() { return render(group.items, ctx); } };
   const argList = from >= 0 ? [group.items.slice(0, from), group.items.slice(from + 1)] : splitArgs(group.items);
-  if (from >= 0) call.name = 'DATE_PART';
+  if (name === 'EXTRACT') call.name = 'DATE_PART';
   for (const argNodes of argList) {
     const sig = argNodes.map((n, i) => ({ n, i })).filter(({ n }) => !isBlank(n));
     if (sig.length >= 2 && wordOf(sig[0].n) && textOf(sig[1].n) === '=>') {
@@ -369,7 +372,7 @@ function renderCast(name: string, items: Node[], ctx: Context): string {
 // ---------------------------------------------------------------------------------------------------------------
 
 function fold(pieces: Piece[]): Piece[] {
-  return foldComparisons(foldDivision(foldPostfix(pieces)));
+  return foldDivision(foldVariantOperands(foldPostfix(pieces)));
 }
 
 function isOp(piece: Piece | undefined, text: string): boolean {
@@ -508,16 +511,32 @@ function operandEnd(pieces: Piece[], start: number): number {
   return -1;
 }
 
-/** v:status = 'paid': Snowflake compares the VARIANT with the string as a VARIANT string. */
-function foldComparisons(pieces: Piece[]): Piece[] {
+/**
+ * A VARIANT next to an operator: `v:status = 'paid'` compares VARIANT strings; `v:qty * 2`, `v:qty > 3` and
+ * `v:qty = 3` read the VARIANT as a number (FLOAT), as Snowflake casts a VARIANT operand implicitly.
+ * Source: https://docs.snowflake.com/en/sql-reference/data-type-conversion#implicit-casting-coercion
+ */
+function foldVariantOperands(pieces: Piece[]): Piece[] {
+  const numeric = (piece: Piece) => {
+    piece.text = `CAST(SF_NUMERIC_TEXT(${piece.text}) AS DOUBLE)`;
+    piece.variant = false;
+  };
+  const isNumber = (piece: Piece | undefined) => piece?.kind === 'term' && /^\d+(\.\d*)?([eE][-+]?\d+)?$/.test(piece.text);
   for (let i = 1; i + 1 < pieces.length; i++) {
     const op = pieces[i];
-    if (op.kind !== 'op' || !['=', '!=', '<>'].includes(op.text)) continue;
+    if (op.kind !== 'op') continue;
     const [left, right] = [pieces[i - 1], pieces[i + 1]];
-    const leftAlone = !ARITHMETIC.has(pieces[i - 2]?.text ?? '');
-    const rightAlone = !ARITHMETIC.has(pieces[i + 2]?.text ?? '');
-    if (left.variant && leftAlone && right.literal !== undefined && rightAlone) right.text = `to_json(${right.text})`;
-    else if (right.variant && rightAlone && left.literal !== undefined && leftAlone) left.text = `to_json(${left.text})`;
+    if (['=', '!=', '<>'].includes(op.text)) {
+      const leftAlone = !ARITHMETIC.has(pieces[i - 2]?.text ?? '');
+      const rightAlone = !ARITHMETIC.has(pieces[i + 2]?.text ?? '');
+      if (left.variant && leftAlone && right.literal !== undefined && rightAlone) right.text = `to_json(${right.text})`;
+      else if (right.variant && rightAlone && left.literal !== undefined && leftAlone) left.text = `to_json(${left.text})`;
+      else if (left.variant && isNumber(right)) numeric(left);
+      else if (right.variant && isNumber(left)) numeric(right);
+    } else if (['+', '-', '*', '/', '%', '<', '>', '<=', '>='].includes(op.text)) {
+      if (left.kind === 'term' && left.variant) numeric(left);
+      if (right.kind === 'term' && right.variant) numeric(right);
+    }
   }
   return pieces;
 }

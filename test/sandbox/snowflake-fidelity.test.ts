@@ -348,6 +348,13 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
       assert.deepEqual((await run(db, "select id from s_events where payload:status = 'paid'")).rows, [{ ID: 1 }]);
     });
 
+    // https://docs.snowflake.com/en/sql-reference/data-type-conversion#implicit-casting-coercion
+    it('casts a VARIANT operand of arithmetic or of a comparison with a number implicitly', async () => {
+      const { rows } = await run(db, `select f.value:qty * 10 as tenfold, f.value:qty + 0.5 as more, f.value:qty > 2 as big
+        from s_events e, lateral flatten(input => e.payload:items) f where f.value:qty = 3`);
+      assert.deepEqual(rows, [{ TENFOLD: 30, MORE: 3.5, BIG: true }]);
+    });
+
     it('PARSE_JSON of invalid JSON fails with 100069; of an empty string is NULL', async () => {
       await refused(db, "select parse_json('{not json')", '100069', undefined, /Error parsing JSON/);
       assert.deepEqual(await one(db, "select parse_json('') as e, try_parse_json('{x') as t"), { E: null, T: null });

@@ -56,7 +56,16 @@ interface Context {
   placeholder: (position: number) => string;
   /** CREATE / ALTER: a Snowflake type name after a column name is a type. */
   ddl: boolean;
+  /** Rendering a row of a VALUES clause, where Snowflake takes only expressions it can evaluate while compiling. */
+  inValues?: boolean;
 }
+
+/**
+ * Calls Snowflake refuses in a VALUES row (002014 "Invalid expression [PARSE_JSON(…)] in VALUES clause"): a VALUES
+ * expression must be a constant at compile time. Source: https://docs.snowflake.com/en/sql-reference/constructs/values
+ */
+const NOT_IN_VALUES = new Set(['PARSE_JSON', 'TRY_PARSE_JSON', 'OBJECT_CONSTRUCT', 'OBJECT_CONSTRUCT_KEEP_NULL', 'ARRAY_CONSTRUCT',
+  'ARRAY_CONSTRUCT_COMPACT', 'TO_VARIANT', 'TO_OBJECT', 'TO_ARRAY']);
 
 const syntaxError = (near: string) => sqlError('001003', '42000', `SQL compilation error:\nsyntax error line 1 unexpected '${near}'.`);
 
@@ -166,6 +175,8 @@ function join(pieces: Piece[]): string {
 function toPieces(nodes: Node[], ctx: Context): Piece[] {
   const pieces: Piece[] = [];
   let pre = '';
+  // After VALUES, the parenthesised rows up to the next keyword.
+  let valueRows = false;
   const push = (piece: Omit<Piece, 'pre'>) => {
     pieces.push({ pre, ...piece });
     pre = '';
@@ -180,7 +191,7 @@ function toPieces(nodes: Node[], ctx: Context): Piece[] {
         // An ARRAY constant: [1, 2].
         push({ kind: 'term', text: `to_json([${render(node.items, ctx)}])`, variant: true });
       } else {
-        push({ kind: 'term', text: `(${render(node.items, ctx)})` });
+        push({ kind: 'term', text: `(${render(node.items, valueRows ? { ...ctx, inValues: true } : ctx)})` });
       }
       continue;
     }
@@ -234,7 +245,13 @@ function toPieces(nodes: Node[], ctx: Context): Piece[] {
       push({ kind: 'term', text: upper, word: upper });
     } else if ((upper === 'SAMPLE' || upper === 'TABLESAMPLE') && prev?.kind !== 'op') {
       throw unsupported(`${upper} (row sampling)`);
+    } else if (upper === 'VALUES' && prev?.kind === 'keyword' && (prev.word === 'FROM' || prev.word === 'JOIN') && valuesRowCount(nodes, i) > 1) {
+      // FROM VALUES (…), (…): DuckDB needs the rows in parentheses; the columns are COLUMN1 … COLUMNn.
+      const { text, end } = renderFromValues(nodes, i, ctx);
+      push({ kind: 'term', text });
+      i = end;
     } else if (KEYWORDS.has(upper)) {
+      valueRows = upper === 'VALUES';
       push({ kind: 'keyword', text: upper === 'MINUS' ? 'EXCEPT' : upper, word: upper });
     } else {
       push({ kind: 'term', text: nameSql(upper), word: upper, raw: token.text, name: true });
@@ -244,11 +261,42 @@ function toPieces(nodes: Node[], ctx: Context): Piece[] {
   return pieces;
 }
 
+/** The number of parenthesised rows after the VALUES at nodes[at]. */
+function valuesRowCount(nodes: Node[], at: number): number {
+  let rows = 0;
+  for (let i = nextIndex(nodes, at); i < nodes.length; i = nextIndex(nodes, i)) {
+    const node = nodes[i];
+    if (node.kind === 'group' && node.open === '(') rows++;
+    else if (!(node.kind === 'token' && node.token.text === ',')) break;
+  }
+  return rows;
+}
+
+function renderFromValues(nodes: Node[], at: number, ctx: Context): { text: string; end: number } {
+  const rows: string[] = [];
+  let end = at;
+  let width = 0;
+  for (let i = nextIndex(nodes, at); i < nodes.length; i = nextIndex(nodes, i)) {
+    const node = nodes[i];
+    if (node.kind === 'group' && node.open === '(') {
+      rows.push(`(${render(node.items, { ...ctx, inValues: true })})`);
+      width ||= splitArgs(node.items).length;
+      end = i;
+    } else if (!(node.kind === 'token' && node.token.text === ',')) break;
+  }
+  const following = nodes[nextIndex(nodes, end)];
+  const aliased = wordOf(following) !== undefined && !KEYWORDS.has(wordOf(following)!) || wordOf(following) === 'AS';
+  const columns = Array.from({ length: width }, (_, k) => `COLUMN${k + 1}`).join(', ');
+  return { text: `(VALUES ${rows.join(', ')})${aliased ? '' : ` AS "__SF_VALUES"(${columns})`}`, end };
+}
+
 function isCall(word: string, pieces: Piece[]): boolean {
   if (KEYWORDS.has(word) && !CALLABLE_KEYWORDS.has(word)) return false;
   // SELECT * REPLACE (…) / * EXCLUDE (…) / * RENAME (…) are column lists.
   const prev = pieces[pieces.length - 1];
   if (word === 'REPLACE' && prev?.kind === 'op' && prev.text === '*') return false;
+  // A name right after a term is an alias with column names: (VALUES …) T(X, Y).
+  if (prev?.kind === 'term') return false;
   // INTO t (…), CREATE TABLE t (…), REFERENCES t (…): walk back over a qualified name.
   let i = pieces.length - 1;
   while (i >= 1 && pieces[i].kind === 'op' && pieces[i].text === '.' && pieces[i - 1].name) i -= 2;
@@ -306,6 +354,9 @@ function makeArg(nodes: Node[], ctx: Context): Arg {
 function renderCall(name: string, nodes: Node[], groupIndex: number, ctx: Context): { text: string; end: number } {
   const group = nodes[groupIndex] as Extract<Node, { kind: 'group' }>;
   let end = groupIndex;
+  if (ctx.inValues && NOT_IN_VALUES.has(name)) {
+    throw sqlError('002014', '22000', `SQL compilation error:\nInvalid expression [${name}(${sourceText(group.items)})] in VALUES clause`);
+  }
   if (CAST_FUNCTIONS.has(name)) return { text: renderCast(name, group.items, ctx), end };
   // EXTRACT(<part> FROM <expr>) is DATE_PART(<part>, <expr>); POSITION(<needle> IN <text>) is POSITION(<needle>, <text>).
   const infix = name === 'EXTRACT' ? 'FROM' : name === 'POSITION' ? 'IN' : undefined;
@@ -354,6 +405,11 @@ function renderCall(name: string, nodes: Node[], groupIndex: number, ctx: Contex
     throw unsupported(`The function ${name}`);
   }
   return { text, end };
+}
+
+/** The statement text of nodes, as written. */
+function sourceText(nodes: Node[]): string {
+  return nodes.map((n) => (n.kind === 'token' ? n.token.text : `${n.open}${sourceText(n.items)}${n.open === '(' ? ')' : ']'}`)).join('');
 }
 
 /** CAST(<expr> AS <type>) / TRY_CAST(…). */

@@ -402,6 +402,15 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
     });
   });
 
+  // https://docs.snowflake.com/en/sql-reference/constructs/values: a VALUES expression must be a constant at compile time.
+  it('refuses PARSE_JSON in INSERT … VALUES (002014) and accepts it in INSERT … SELECT … FROM VALUES', async () => {
+    await run(db, 'create or replace table v_docs (id int, doc variant)');
+    await refused(db, "insert into v_docs values (1, parse_json('{\"a\":1}'))", '002014', '22000', /Invalid expression \[PARSE_JSON\('\{"a":1\}'\)\] in VALUES clause/);
+    await run(db, "insert into v_docs (id, doc) select column1, parse_json(column2) from values (1, '{\"a\":1}'), (2, '[2]')");
+    assert.deepEqual((await run(db, 'select id, doc from v_docs order by id')).rows, [{ ID: 1, DOC: { a: 1 } }, { ID: 2, DOC: [2] }]);
+    assert.deepEqual((await run(db, "select * from (values (1, 'a'), (2, 'b')) t (x, y) order by x")).rows, [{ X: 1, Y: 'a' }, { X: 2, Y: 'b' }]);
+  });
+
   // https://docs.snowflake.com/en/sql-reference/constructs/qualify
   it('QUALIFY filters on a window function: the latest row per key', async () => {
     await run(db, 'create or replace table q_changes (id int, v string, at int)');

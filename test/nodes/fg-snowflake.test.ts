@@ -41,7 +41,7 @@ describe('fg-snowflake node', function () {
   afterEach(async () => { await unload(); });
 
   it('runs a query with binds; injection strings stay data; types arrive as JS values', async () => {
-    await sql(`insert into accounts values (1, 'alice', 10.50, true, parse_json('{"tier":"gold"}'), '2024-01-02', '2024-01-02 03:04:05.678')`);
+    await sql(`insert into accounts select 1, 'alice', 10.50, true, parse_json('{"tier":"gold"}'), '2024-01-02', '2024-01-02 03:04:05.678'`);
     await load(SETS, flow({ mode: 'query', sql: 'select * from accounts where name = ? or id = ?' }), CREDS);
     const ok = receive('ok');
     getNode('n1').receive({ binds: ["alice' or '1'='1", 1] });

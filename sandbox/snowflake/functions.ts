@@ -200,6 +200,10 @@ const NUMBER_TYPES = new Set(['NUMBER', 'NUMERIC', 'DECIMAL', 'DEC']);
 const INTEGER_TYPES = new Set(['INT', 'INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'BYTEINT']);
 const FLOAT_TYPES = new Set(['FLOAT', 'FLOAT4', 'FLOAT8', 'DOUBLE', 'DOUBLE PRECISION', 'REAL']);
 
+export function isVarcharType(name: string): boolean {
+  return VARCHAR_TYPES.has(name);
+}
+
 export function isSnowflakeType(name: string): boolean {
   return VARCHAR_TYPES.has(name) || NUMBER_TYPES.has(name) || INTEGER_TYPES.has(name) || FLOAT_TYPES.has(name)
     || ['BOOLEAN', 'DATE', 'TIME', 'DATETIME', 'TIMESTAMP', 'TIMESTAMP_NTZ', 'TIMESTAMP_LTZ', 'TIMESTAMP_TZ', 'VARIANT', 'OBJECT', 'ARRAY',

@@ -3,8 +3,8 @@
 // through the table in functions.ts, `v:path` / `v[0]` / `::type` / `/` rewritten with Snowflake's semantics, and a
 // few statements (CREATE TABLE constraints, ALTER TABLE … ADD CONSTRAINT, MERGE / UPDATE SET targets) reshaped.
 import { Token, tokenize, significant, leadingWords } from './tokens';
-import { Arg, Call, CAST_FUNCTIONS, COMPAT_MACROS, FUNCTIONS, OVER_INSIDE, PASSTHROUGH, SnowflakeType, castTo, duckType, isSnowflakeType } from './functions';
-import { sqlError, unsupported } from './errors';
+import { Arg, Call, CAST_FUNCTIONS, COMPAT_MACROS, FUNCTIONS, OVER_INSIDE, PASSTHROUGH, SnowflakeType, castTo, duckType, isSnowflakeType, isVarcharType } from './functions';
+import { raiseSql, sqlError, unsupported } from './errors';
 
 export { tokenize, significant, leadingWords, COMPAT_MACROS };
 export type { Token };
@@ -702,6 +702,12 @@ function renderColumn(sig: Node[], ctx: Context): { name: string; text: string[]
   if (!wordOf(sig[1])) throw syntaxError(textOf(sig[1]) ?? ')');
   const { type, end } = readType(sig, 1);
   const text = [name, duckType(type)];
+  // VARCHAR(n) refuses a longer value: 100074 "User character length limit (n) exceeded by string '…'".
+  const limit = isVarcharType(type.name) ? type.params[0] : undefined;
+  if (limit !== undefined && limit < 16777216) {
+    const message = `'User character length limit (${limit}) exceeded by string ''' || ${name} || ''''`;
+    text.push(`CHECK (CASE WHEN length(${name}) > ${limit} THEN ${raiseSql('100074', '22000', message)} ELSE TRUE END)`);
+  }
   let notNull = false;
   for (let i = end + 1; i < sig.length; i++) {
     const w = wordOf(sig[i]);

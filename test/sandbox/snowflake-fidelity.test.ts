@@ -37,6 +37,15 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
       assert.equal((await one(db, 'select count(*) as n from c_lines')).N, 2);
     });
 
+    // https://docs.snowflake.com/en/sql-reference/data-types-text#varchar: the length is a maximum.
+    it('refuses a value longer than a VARCHAR(n) column with 100074 "User character length limit (n) exceeded"', async () => {
+      await run(db, 'create or replace table c_codes (currency varchar(3), note string)');
+      await run(db, "insert into c_codes values ('USD', 'fits')");
+      await refused(db, "insert into c_codes values ('USDT', 'too long')", '100074', '22000', /User character length limit \(3\) exceeded by string 'USDT'/);
+      await refused(db, "update c_codes set currency = 'EURO'", '100074');
+      assert.equal((await one(db, 'select count(*) as n from c_codes')).N, 1);
+    });
+
     it('enforces NOT NULL, including on a PRIMARY KEY column (100072)', async () => {
       await run(db, 'create or replace table c_nn (id int primary key, name string not null, note string)');
       await refused(db, "insert into c_nn values (null, 'a', null)", '100072', '22000', /NULL result in a non-nullable column/);

@@ -1,6 +1,9 @@
 // Snowflake functions → DuckDB: one table, one entry per function, each written from Snowflake's documentation
-// (sources in the comments). A function that is neither translated here nor listed in PASSTHROUGH fails to compile
-// with 001003, naming it, so a query the sandbox cannot answer faithfully never runs with DuckDB's semantics.
+// (sources in the comments; '…/functions/x' stands for https://docs.snowflake.com/en/sql-reference/functions/x).
+// A function that is neither translated here nor listed in PASSTHROUGH fails to compile with 001003, naming it, so a
+// query the sandbox cannot answer faithfully never runs with DuckDB's semantics. To add one: an entry in FUNCTIONS
+// (or PASSTHROUGH when DuckDB's namesake behaves the same), a helper macro below if it needs one, a case in
+// test/sandbox/snowflake-fidelity.test.ts, and its name in docs/snowflake.md.
 import { AUTO_DATE_PATTERNS, AUTO_TIMESTAMP_PATTERNS, convertFormat } from './formats';
 import { raiseSql, sqlError, unsupported } from './errors';
 

@@ -40,7 +40,6 @@ interface Piece {
   raw?: string;
   /** A bare or quoted identifier (not a call, literal or expression). */
   name?: boolean;
-  quoted?: boolean;
   /** Parts of a qualified name (T.NAME → ['T', 'NAME']). */
   segments?: string[];
   /** The value of a string literal. */
@@ -78,7 +77,7 @@ const KEYWORDS = new Set([
   'DELETE', 'MERGE', 'MATCHED', 'CREATE', 'REPLACE', 'TABLE', 'VIEW', 'TEMPORARY', 'TEMP', 'TRANSIENT', 'VOLATILE', 'IF', 'DROP',
   'ALTER', 'ADD', 'COLUMN', 'CONSTRAINT', 'PRIMARY', 'KEY', 'UNIQUE', 'FOREIGN', 'REFERENCES', 'DEFAULT', 'ASC', 'DESC', 'NULLS',
   'OVER', 'PARTITION', 'WITHIN', 'FILTER', 'WINDOW', 'RANGE', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'INTERVAL',
-  'EXCLUDE', 'RENAME', 'ESCAPE', 'RETURNING', 'TO', 'CASCADE', 'RESTRICT', 'COMMENT', 'COLLATE', 'TRUNCATE', 'ILIKE', 'SAMPLE',
+  'EXCLUDE', 'RENAME', 'ESCAPE', 'RETURNING', 'TO', 'CASCADE', 'RESTRICT', 'COMMENT', 'COLLATE', 'TRUNCATE', 'SAMPLE',
   'TABLESAMPLE', 'PIVOT', 'UNPIVOT', 'IGNORE', 'RESPECT', 'CLUSTER', 'COPY', 'GRANTS', 'DESCRIBE', 'SHOW', 'EXPLAIN', 'CHECK',
 ]);
 /**
@@ -213,7 +212,7 @@ function toPieces(nodes: Node[], ctx: Context): Piece[] {
         push({ kind: 'term', text: token.text });
         continue;
       case 'quoted':
-        push({ kind: 'term', text: token.text, name: true, quoted: true, raw: token.text.slice(1, -1).replace(/""/g, '"') });
+        push({ kind: 'term', text: token.text, name: true, raw: token.text.slice(1, -1).replace(/""/g, '"') });
         continue;
       case 'punct':
         if (token.text === ',') push({ kind: 'comma', text: ',' });

@@ -127,7 +127,13 @@ export function paginate(items: StripeObject[], params: Params, url: string, kin
   const filtered = items.filter(createdFilter(params));
   const after = optionalString(params, 'starting_after');
   const before = optionalString(params, 'ending_before');
-  if (after && before) throw invalidRequest('You may only specify one of these parameters: ending_before, starting_after.', 'parameter_invalid_string');
+  if (after && before) {
+    // Stripe looks both cursors up first: an unknown one is a 404 even when both are given.
+    for (const [cursor, param] of [[after, 'starting_after'], [before, 'ending_before']]) {
+      if (!items.some((object) => object.id === cursor)) throw notFound(kind, cursor, param);
+    }
+    throw invalidRequest('Received both starting_after and ending_before parameters. Please pass in only one.');
+  }
   let data: StripeObject[];
   let hasMore: boolean;
   if (after) {
@@ -146,55 +152,4 @@ export function paginate(items: StripeObject[], params: Params, url: string, kin
     hasMore = filtered.length > limit;
   }
   return { object: 'list', data, has_more: hasMore, url } as unknown as StripeObject;
-}
-
-type Clause = { negate: boolean; field: string; operator: string; value: string };
-
-function parseQuery(query: string): { clauses: Clause[]; any: boolean } {
-  const parts = query.trim().split(/\s+(AND|OR)\s+/);
-  const joiners = parts.filter((_, index) => index % 2 === 1);
-  if (new Set(joiners).size > 1) throw invalidRequest('Search queries cannot mix AND and OR.', 'parameter_invalid_string', 'query');
-  const clauses = parts.filter((_, index) => index % 2 === 0).map((text) => {
-    const match = /^(-)?([a-z_]+(?:\['[^']+'\])?)(:|~|>=|<=|>|<)(?:'([^']*)'|"([^"]*)"|(\S+))$/.exec(text.trim());
-    if (!match) throw invalidRequest(`Invalid search query: ${query}`, 'parameter_invalid_string', 'query');
-    return { negate: !!match[1], field: match[2], operator: match[3], value: match[4] ?? match[5] ?? match[6] };
-  });
-  return { clauses, any: joiners[0] === 'OR' };
-}
-
-function fieldValue(object: StripeObject, field: string): unknown {
-  const metadata = /^metadata\['([^']+)'\]$/.exec(field);
-  return metadata ? object.metadata?.[metadata[1]] : object[field];
-}
-
-function matches(object: StripeObject, clause: Clause): boolean {
-  const actual = fieldValue(object, clause.field);
-  let result: boolean;
-  if (clause.operator === ':') result = actual !== undefined && actual !== null && String(actual).toLowerCase() === clause.value.toLowerCase();
-  else if (clause.operator === '~') result = typeof actual === 'string' && actual.toLowerCase().includes(clause.value.toLowerCase());
-  else {
-    const left = Number(actual);
-    const right = Number(clause.value);
-    result = clause.operator === '>' ? left > right : clause.operator === '<' ? left < right : clause.operator === '>=' ? left >= right : left <= right;
-  }
-  return clause.negate ? !result : result;
-}
-
-/** Stripe's search: `query` in the search language subset (field:'v', metadata['k']:'v', ~, > <, AND / OR), `page` tokens. */
-export function search(items: StripeObject[], params: Params, url: string): StripeObject {
-  const query = optionalString(params, 'query');
-  if (!query) throw invalidRequest('Missing required param: query.', 'parameter_missing', 'query');
-  const limit = optionalInt(params, 'limit') ?? 10;
-  if (limit < 1 || limit > 100) throw invalidRequest('Invalid limit: must be between 1 and 100', 'parameter_invalid_integer', 'limit');
-  const page = optionalString(params, 'page');
-  const offset = page ? Number(Buffer.from(page, 'base64url').toString()) : 0;
-  if (!Number.isInteger(offset) || offset < 0) throw invalidRequest('Invalid page token', 'parameter_invalid_string', 'page');
-  const { clauses, any } = parseQuery(query);
-  const found = items.filter((object) => (any ? clauses.some((c) => matches(object, c)) : clauses.every((c) => matches(object, c))));
-  const data = found.slice(offset, offset + limit);
-  const hasMore = offset + limit < found.length;
-  return {
-    object: 'search_result', data, has_more: hasMore, url,
-    next_page: hasMore ? Buffer.from(String(offset + limit)).toString('base64url') : null,
-  } as unknown as StripeObject;
 }

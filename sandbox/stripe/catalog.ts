@@ -1,5 +1,6 @@
 // Customers, products, prices, webhook endpoints and events.
 
+import { createHash } from 'crypto';
 import { newId, paginate, StripeObject } from './account';
 import { crudRoutes, currencyOf } from './crud';
 import { invalidRequest, missingParam } from './errors';
@@ -25,6 +26,26 @@ function defaultPaymentMethod(params: Params): string | undefined {
   return settings.default_payment_method === undefined ? undefined : optionalString(settings, 'default_payment_method');
 }
 
+const ADDRESS_FIELDS = ['city', 'country', 'line1', 'line2', 'postal_code', 'state'];
+
+/** An address hash with every field Stripe returns (null when not given); `address=` clears it. */
+function addressOf(params: Params, name: string): Record<string, string | null> | null | undefined {
+  if (params[name] === '') return null;
+  const given = optionalObject(params, name);
+  if (!given) return undefined;
+  const address: Record<string, string | null> = {};
+  for (const key of Object.keys(given)) {
+    if (!ADDRESS_FIELDS.includes(key)) throw invalidRequest(`Received unknown parameter: ${name}[${key}]`, 'parameter_unknown', `${name}[${key}]`);
+  }
+  for (const key of ADDRESS_FIELDS) address[key] = optionalString(given, key) || null;
+  return address;
+}
+
+/** Stripe gives each customer an invoice prefix (invoice numbers are `<prefix>-0001`, `-0002`, …). */
+function invoicePrefix(customerId: string): string {
+  return createHash('sha256').update(customerId).digest('hex').slice(0, 8).toUpperCase();
+}
+
 const customers = crudRoutes({
   path: '/v1/customers', collection: 'customers', object: 'customer', idPrefix: 'cus',
   createParams: [...CUSTOMER_FIELDS, 'payment_method', 'address', 'balance', 'preferred_locales', 'invoice_settings', 'shipping'],
@@ -32,12 +53,16 @@ const customers = crudRoutes({
   listParams: ['email'],
   listFilter: (object, params) => params.email === undefined || object.email === params.email,
   build(ctx) {
+    const id = newId('cus', 14);
     const object = {
-      address: optionalObject(ctx.params, 'address') ?? null, balance: optionalInt(ctx.params, 'balance') ?? 0, currency: null,
-      default_source: null, delinquent: false, description: null, email: null, name: null, phone: null,
-      invoice_settings: { default_payment_method: defaultPaymentMethod(ctx.params) ?? optionalString(ctx.params, 'payment_method') ?? null },
-      preferred_locales: optionalStringList(ctx.params, 'preferred_locales') ?? [],
-      shipping: optionalObject(ctx.params, 'shipping') ?? null,
+      id, address: addressOf(ctx.params, 'address') ?? null, balance: optionalInt(ctx.params, 'balance') ?? 0, currency: null,
+      default_source: null, delinquent: false, description: null, discount: null, email: null, invoice_prefix: invoicePrefix(id),
+      invoice_settings: {
+        custom_fields: null, default_payment_method: defaultPaymentMethod(ctx.params) ?? optionalString(ctx.params, 'payment_method') ?? null,
+        footer: null, rendering_options: null,
+      },
+      name: null, next_invoice_sequence: 1, phone: null, preferred_locales: optionalStringList(ctx.params, 'preferred_locales') ?? [],
+      shipping: optionalObject(ctx.params, 'shipping') ?? null, tax_exempt: 'none', test_clock: null,
     } as unknown as StripeObject;
     assignStrings(object, ctx.params, CUSTOMER_FIELDS);
     return object;
@@ -46,13 +71,22 @@ const customers = crudRoutes({
     assignStrings(object, ctx.params, CUSTOMER_FIELDS);
     const balance = optionalInt(ctx.params, 'balance');
     if (balance !== undefined) object.balance = balance;
-    const address = optionalObject(ctx.params, 'address');
-    if (address) object.address = address;
+    const address = addressOf(ctx.params, 'address');
+    if (address !== undefined) object.address = address;
     const paymentMethod = defaultPaymentMethod(ctx.params);
     if (paymentMethod !== undefined) object.invoice_settings = { ...object.invoice_settings, default_payment_method: paymentMethod || null };
   },
   deletable: true, searchable: true,
 });
+
+/** A product as API 2026-10-28 returns it (products created through the API are services unless said otherwise). */
+export function productFields(ctx: RouteContext, name: string): Record<string, unknown> {
+  return {
+    active: optionalBool(ctx.params, 'active') ?? true, default_price: null, description: null, images: [], marketing_features: [], name,
+    package_dimensions: null, shippable: null, statement_descriptor: null, tax_code: null, tax_details: null, type: 'service', unit_label: null,
+    updated: ctx.account.now(), url: null,
+  };
+}
 
 const products = crudRoutes({
   path: '/v1/products', collection: 'products', object: 'product', idPrefix: 'prod',
@@ -61,11 +95,8 @@ const products = crudRoutes({
   listParams: ['active', 'ids'],
   listFilter: (object, params) => params.active === undefined || String(object.active) === params.active,
   build(ctx) {
-    const object = {
-      name: requireString(ctx.params, 'name'), active: optionalBool(ctx.params, 'active') ?? true, description: null,
-      images: optionalStringList(ctx.params, 'images') ?? [], url: null, unit_label: null, tax_code: null, default_price: null,
-      updated: ctx.account.now(),
-    } as unknown as StripeObject;
+    const object = productFields(ctx, requireString(ctx.params, 'name')) as StripeObject;
+    object.images = optionalStringList(ctx.params, 'images') ?? [];
     assignStrings(object, ctx.params, ['description', 'url', 'unit_label', 'tax_code']);
     const customId = optionalString(ctx.params, 'id');
     if (customId) {
@@ -107,7 +138,7 @@ const prices = crudRoutes({
       const name = productData!.name;
       if (typeof name !== 'string' || !name) throw missingParam('product_data[name]');
       product = newId('prod');
-      const created = { id: product, object: 'product', created: ctx.account.now(), livemode: ctx.account.livemode, metadata: {}, name, active: true, description: null, images: [], url: null, unit_label: null, tax_code: null, default_price: null, updated: ctx.account.now() };
+      const created = { id: product, object: 'product', created: ctx.account.now(), livemode: ctx.account.livemode, metadata: {}, ...productFields(ctx, name), active: true };
       ctx.account.insert('products', created);
       ctx.account.emit('product.created', created, ctx.request);
     }
@@ -120,9 +151,11 @@ const prices = crudRoutes({
     }
     return {
       active: optionalBool(ctx.params, 'active') ?? true, billing_scheme: 'per_unit', currency: currencyOf(optionalString(ctx.params, 'currency')),
-      lookup_key: optionalString(ctx.params, 'lookup_key') ?? null, nickname: optionalString(ctx.params, 'nickname') ?? null, product,
-      recurring: recurring ? { interval: recurring.interval, interval_count: Number(recurring.interval_count ?? 1), usage_type: 'licensed' } : null,
-      tax_behavior: optionalString(ctx.params, 'tax_behavior') ?? 'unspecified',
+      custom_unit_amount: null, lookup_key: optionalString(ctx.params, 'lookup_key') ?? null, nickname: optionalString(ctx.params, 'nickname') ?? null, product,
+      recurring: recurring
+        ? { interval: recurring.interval, interval_count: Number(recurring.interval_count ?? 1), meter: null, trial_period_days: null, usage_type: 'licensed' }
+        : null,
+      tax_behavior: optionalString(ctx.params, 'tax_behavior') ?? 'unspecified', tiers_mode: null, transform_quantity: null,
       type: recurring ? 'recurring' : 'one_time', unit_amount: unitAmount, unit_amount_decimal: String(unitAmount),
     };
   },
@@ -181,9 +214,9 @@ function typeMatches(type: string, pattern: string): boolean {
 }
 
 const events: Route[] = [
-  { method: 'GET', pattern: '/v1/events/:id', handle: (ctx) => ctx.account.get('events', ctx.ids[0], 'event') },
+  { method: 'GET', pattern: '/v1/events/:id', returns: 'event', handle: (ctx) => ctx.account.get('events', ctx.ids[0], 'event') },
   {
-    method: 'GET', pattern: '/v1/events',
+    method: 'GET', pattern: '/v1/events', returns: 'list:event',
     handle(ctx: RouteContext) {
       const type = optionalString(ctx.params, 'type');
       const types = optionalStringList(ctx.params, 'types');

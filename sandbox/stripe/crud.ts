@@ -1,10 +1,11 @@
 // Generic create / retrieve / update / delete / list / search routes for a Stripe resource, with events
 // (`<object>.created|updated|deleted`, or another prefix) and `previous_attributes` on updates.
 
-import { newId, paginate, search, StripeObject } from './account';
+import { newId, paginate, StripeObject } from './account';
 import { invalidRequest } from './errors';
 import { mergeMetadata, Params, rejectUnknown } from './params';
 import type { Route, RouteContext } from './routes';
+import { search } from './search';
 
 export interface CrudSpec {
   path: string;
@@ -14,6 +15,8 @@ export interface CrudSpec {
   /** Event types are `<eventPrefix>.created|updated|deleted` (default: the object name; disputes: `charge.dispute`). */
   eventPrefix?: string;
   createParams?: readonly string[];
+  /** false: the object has no `livemode` field (refunds). */
+  livemode?: false;
   updateParams: readonly string[];
   /**
    * Object fields from create params (id, object, created, livemode and metadata are added here). Without it the
@@ -63,13 +66,15 @@ export function crudRoutes(spec: CrudSpec): Route[] {
   const build = spec.build;
   if (build) {
     routes.push({
-      method: 'POST', pattern: spec.path,
+      method: 'POST', pattern: spec.path, returns: spec.object,
       handle(ctx) {
         rejectUnknown(ctx.params, spec.createParams ?? []);
+        // Checked before build(), which may create other objects (a price's product_data).
+        const metadata = mergeMetadata({}, ctx.params);
         const fields = build(ctx);
         const object = {
-          id: newId(spec.idPrefix), object: spec.object, created: ctx.account.now(), livemode: ctx.account.livemode,
-          metadata: mergeMetadata({}, ctx.params), ...fields,
+          id: newId(spec.idPrefix), object: spec.object, created: ctx.account.now(), ...(spec.livemode === false ? {} : { livemode: ctx.account.livemode }),
+          metadata, ...fields,
         } as StripeObject;
         ctx.account.insert(spec.collection, object);
         emit('created', object, ctx);
@@ -78,15 +83,19 @@ export function crudRoutes(spec: CrudSpec): Route[] {
     });
   }
   routes.push(
-    { method: 'GET', pattern: `${spec.path}/:id`, handle: (ctx) => view(ctx.account.get(spec.collection, ctx.ids[0], spec.object)) },
+    { method: 'GET', pattern: `${spec.path}/:id`, returns: spec.object, handle: (ctx) => view(ctx.account.get(spec.collection, ctx.ids[0], spec.object)) },
     {
-      method: 'POST', pattern: `${spec.path}/:id`,
+      method: 'POST', pattern: `${spec.path}/:id`, returns: spec.object,
       handle(ctx) {
         rejectUnknown(ctx.params, spec.updateParams);
         const object = ctx.account.getLive(spec.collection, ctx.ids[0], spec.object);
+        // Applied to a copy and committed only when every param was valid: a refused update changes nothing.
         const apply = () => {
-          spec.update?.(object, ctx);
-          object.metadata = mergeMetadata(object.metadata ?? {}, ctx.params);
+          const draft = structuredClone(object);
+          spec.update?.(draft, ctx);
+          draft.metadata = mergeMetadata(draft.metadata ?? {}, ctx.params);
+          for (const key of Object.keys(object)) delete object[key];
+          Object.assign(object, draft);
         };
         if (spec.events === false) apply();
         else updateWithEvent(ctx, object, apply, `${eventPrefix}.updated`);
@@ -94,7 +103,7 @@ export function crudRoutes(spec: CrudSpec): Route[] {
       },
     },
     {
-      method: 'GET', pattern: spec.path,
+      method: 'GET', pattern: spec.path, returns: `list:${spec.object}`,
       handle(ctx) {
         spec.checkListParams?.(ctx.params);
         const filter = spec.listFilter ?? (() => true);
@@ -117,8 +126,8 @@ export function crudRoutes(spec: CrudSpec): Route[] {
   }
   if (spec.searchable) {
     routes.push({
-      method: 'GET', pattern: `${spec.path}/search`,
-      handle: (ctx) => search(ctx.account.newestFirst(spec.collection).map(view), ctx.params, `${spec.path}/search`),
+      method: 'GET', pattern: `${spec.path}/search`, returns: `search:${spec.object}`,
+      handle: (ctx) => search(spec.path.replace('/v1/', ''), ctx.account.newestFirst(spec.collection).map(view), ctx.params, `${spec.path}/search`),
     });
   }
   return routes;

@@ -16,6 +16,9 @@ const DISPUTE_TRIGGERS: Record<string, string> = {
   tok_createDispute: 'fraudulent',
 };
 
+/** Visa's reason codes for the test reasons (fraud: 10.4 card-absent fraud; not received: 13.1). */
+const NETWORK_REASONS: Record<string, string> = { fraudulent: '10.4', product_not_received: '13.1' };
+
 /** The text and file-id fields of `evidence` (Stripe's update params; `enhanced_evidence` is not modelled). */
 const EVIDENCE_FIELDS = [
   'access_activity_log', 'billing_address', 'cancellation_policy', 'cancellation_policy_disclosure', 'cancellation_rebuttal',
@@ -49,6 +52,10 @@ export function disputeIfTestCard(ctx: RouteContext, charge: StripeObject): void
     intended_submission_method: null,
     // A chargeback has taken the funds already: the charge can no longer be refunded (see refundBlocker).
     is_charge_refundable: false, livemode: ctx.account.livemode, metadata: {}, payment_intent: charge.payment_intent ?? null,
+    payment_method_details: {
+      card: { brand: charge.payment_method_details?.card?.brand ?? 'visa', case_type: 'chargeback', network: charge.payment_method_details?.card?.network ?? 'visa', network_reason_code: NETWORK_REASONS[reason] },
+      type: 'card',
+    },
     reason, status: 'needs_response',
   } as StripeObject);
   charge.disputed = true;
@@ -107,7 +114,7 @@ const disputes: Route[] = runAfter(crudRoutes({
 });
 
 const close: Route = {
-  method: 'POST', pattern: '/v1/disputes/:id/close',
+  method: 'POST', pattern: '/v1/disputes/:id/close', returns: 'dispute',
   handle(ctx) {
     rejectUnknown(ctx.params, []);
     const dispute = ctx.account.get('disputes', ctx.ids[0], 'dispute');

@@ -17,11 +17,19 @@ export class SandboxStripeError extends Error {
     super(message);
   }
 
+  private docUrl = true;
+
+  /** For codes that Stripe's error-codes page does not list (Stripe then sends no `doc_url`). */
+  withoutDocUrl(): this {
+    this.docUrl = false;
+    return this;
+  }
+
   toBody(): { error: Record<string, unknown> } {
     const error: Record<string, unknown> = { type: this.type, message: this.message, ...this.extra };
     if (this.code) {
       error.code = this.code;
-      error.doc_url = `https://docs.stripe.com/error-codes/${this.code.replace(/_/g, '-')}`;
+      if (this.docUrl) error.doc_url = `https://docs.stripe.com/error-codes/${this.code.replace(/_/g, '-')}`;
     }
     if (this.param) error.param = this.param;
     return { error };

@@ -5,7 +5,6 @@
 // Not modelled: manual invoices (POST /v1/invoices), invoice items, drafts edited before finalization, credit notes,
 // taxes, discounts, uncollectible, automatic retries (next_payment_attempt stays null).
 
-import { createHash } from 'crypto';
 import { newId, paginate, StripeObject } from './account';
 import { crudRoutes, updateWithEvent } from './crud';
 import { invalidRequest, SandboxStripeError } from './errors';
@@ -67,7 +66,7 @@ export function createSubscriptionInvoice(ctx: RouteContext, subscription: Strip
     customer_tax_exempt: 'none', customer_tax_ids: [], default_payment_method: null, default_source: null, default_tax_rates: [],
     description: null, discounts: [], due_date: null, effective_at: null, ending_balance: null, footer: null, from_invoice: null,
     hosted_invoice_url: null, invoice_pdf: null, issuer: { type: 'self' }, last_finalization_error: null, latest_revision: null,
-    lines: { object: 'list', data: lines, has_more: false, total_count: lines.length, url: `/v1/invoices/${id}/lines` },
+    lines: { object: 'list', data: lines, has_more: false, url: `/v1/invoices/${id}/lines` },
     livemode: ctx.account.livemode, metadata: {}, next_payment_attempt: null, number: null, on_behalf_of: null,
     parent: {
       quote_details: null, subscription_details: { metadata: { ...subscription.metadata }, subscription: subscription.id }, type: 'subscription_details',
@@ -86,11 +85,12 @@ export function createSubscriptionInvoice(ctx: RouteContext, subscription: Strip
   return invoice;
 }
 
-/** `<customer prefix>-0001`: one prefix per customer, numbered in finalization order. */
-function invoiceNumber(ctx: RouteContext, customer: string): string {
-  const prefix = createHash('sha256').update(customer).digest('hex').slice(0, 8).toUpperCase();
-  const earlier = ctx.account.newestFirst('invoices', (invoice) => invoice.customer === customer && invoice.number !== null).length;
-  return `${prefix}-${String(earlier + 1).padStart(4, '0')}`;
+/** `<customer's invoice_prefix>-0001`, numbered by the customer's `next_invoice_sequence` in finalization order. */
+function invoiceNumber(ctx: RouteContext, customerId: string): string {
+  const customer = ctx.account.getLive('customers', customerId, 'customer', 'customer');
+  const sequence = customer.next_invoice_sequence;
+  customer.next_invoice_sequence = sequence + 1;
+  return `${customer.invoice_prefix}-${String(sequence).padStart(4, '0')}`;
 }
 
 /** draft → open (`invoice.finalized`); an amount due opens the PaymentIntent that will collect it. */
@@ -172,15 +172,6 @@ export function attemptPayment(ctx: RouteContext, invoice: StripeObject, payment
   return undefined;
 }
 
-/** `expand[]=payments` (or `data.payments` on lists): the includable payments list. */
-function withPayments(ctx: RouteContext, invoice: StripeObject, field: string): StripeObject {
-  const expand = ctx.params.expand;
-  const wanted = typeof expand === 'string' ? [expand] : Array.isArray(expand) ? expand : [];
-  if (!wanted.includes(field)) return invoice;
-  const data = ctx.account.newestFirst('invoice_payments', (payment) => payment.invoice === invoice.id);
-  return { ...invoice, payments: { object: 'list', data, has_more: false, total_count: data.length, url: `/v1/invoices/${invoice.id}/payments` } };
-}
-
 function openInvoice(ctx: RouteContext, action: 'pay' | 'void'): StripeObject {
   const invoice = ctx.account.getLive('invoices', ctx.ids[0], 'invoice');
   if (action === 'pay' && invoice.status === 'paid') throw invalidRequest('Invoice is already paid');
@@ -207,28 +198,19 @@ const invoiceCrud: Route[] = crudRoutes({
   listFilter,
   checkListParams: (params) => optionalEnum(params, 'status', INVOICE_STATUSES),
   searchable: true,
-}).map((route) => {
-  if (route.method === 'GET' && route.pattern === '/v1/invoices') {
-    return { ...route, handle: (ctx: RouteContext) => {
-      const list = route.handle(ctx);
-      return { ...list, data: list.data.map((invoice: StripeObject) => withPayments(ctx, invoice, 'data.payments')) };
-    } };
-  }
-  if (route.pattern !== '/v1/invoices/:id') return route;
-  return { ...route, handle: (ctx: RouteContext) => withPayments(ctx, route.handle(ctx), 'payments') };
 });
 
 export const invoiceRoutes: Route[] = [
   ...invoiceCrud,
   {
-    method: 'GET', pattern: '/v1/invoices/:id/lines',
+    method: 'GET', pattern: '/v1/invoices/:id/lines', returns: 'list:line_item',
     handle(ctx) {
       const invoice = ctx.account.get('invoices', ctx.ids[0], 'invoice');
       return paginate(invoice.lines.data, ctx.params, `/v1/invoices/${invoice.id}/lines`, 'line_item', []);
     },
   },
   {
-    method: 'POST', pattern: '/v1/invoices/:id/pay',
+    method: 'POST', pattern: '/v1/invoices/:id/pay', returns: 'invoice',
     handle(ctx) {
       rejectUnknown(ctx.params, ['payment_method', 'off_session']);
       const invoice = openInvoice(ctx, 'pay');
@@ -236,11 +218,11 @@ export const invoiceRoutes: Route[] = [
       if (!paymentMethod && invoice.amount_due > 0) throw noPaymentMethod('payment_method');
       const declined = attemptPayment(ctx, invoice, paymentMethod);
       if (declined) throw declined;
-      return withPayments(ctx, invoice, 'payments');
+      return invoice;
     },
   },
   {
-    method: 'POST', pattern: '/v1/invoices/:id/void',
+    method: 'POST', pattern: '/v1/invoices/:id/void', returns: 'invoice',
     handle(ctx) {
       rejectUnknown(ctx.params, []);
       const invoice = openInvoice(ctx, 'void');
@@ -256,7 +238,7 @@ export const invoiceRoutes: Route[] = [
       }
       Object.assign(invoice, { status: 'void', status_transitions: { ...invoice.status_transitions, voided_at: now } });
       ctx.account.emit('invoice.voided', invoice, ctx.request);
-      return withPayments(ctx, invoice, 'payments');
+      return invoice;
     },
   },
 ];

@@ -76,6 +76,13 @@ export function rejectUnknown(params: Params, allowed: readonly string[]): void 
   }
 }
 
+/**
+ * Stripe's metadata limits: "up to 50 keys, with key names up to 40 characters long and values up to 500 characters
+ * long" (https://docs.stripe.com/api/metadata). The messages are Stripe's (stripe/stripe-php#246 for keys and values;
+ * the key count as Stripe words it when an update brings an object to 51 keys).
+ */
+export const METADATA_LIMITS = { keys: 50, keyLength: 40, valueLength: 500 };
+
 /** Metadata update semantics: keys merge, an empty value removes a key, `metadata=` clears everything. */
 export function mergeMetadata(current: Record<string, string>, params: Params): Record<string, string> {
   const update = params.metadata;
@@ -85,8 +92,18 @@ export function mergeMetadata(current: Record<string, string>, params: Params): 
   const merged = { ...current };
   for (const [key, value] of Object.entries(update)) {
     if (typeof value !== 'string') throw invalidRequest(`Invalid metadata value for ${key}`, 'parameter_invalid_string', `metadata[${key}]`);
+    if (key.length > METADATA_LIMITS.keyLength) {
+      throw invalidRequest(`Invalid key: ${key} must be a string under ${METADATA_LIMITS.keyLength} characters`, undefined, 'metadata');
+    }
+    if (value.length > METADATA_LIMITS.valueLength) {
+      throw invalidRequest(`Invalid val: ${value} must be a string under ${METADATA_LIMITS.valueLength} characters`, undefined, 'metadata');
+    }
     if (value === '') delete merged[key];
     else merged[key] = value;
+  }
+  const count = Object.keys(merged).length;
+  if (count > METADATA_LIMITS.keys) {
+    throw invalidRequest(`Metadata can have up to ${METADATA_LIMITS.keys} keys, but you've set ${count}. Email us at support+metadata@stripe.com for more information.`, undefined, 'metadata');
   }
   return merged;
 }

@@ -1,27 +1,42 @@
 // PaymentIntents (create / confirm / capture / cancel with Stripe's status machine), charges and refunds.
+//
+// Payment methods on this API version (2026-10-28, the installed SDK's): a PaymentIntent uses dynamic payment methods
+// unless it names `allowed_payment_method_types`, so it carries `automatic_payment_methods: {enabled: true}` by default
+// (https://docs.stripe.com/changelog/2023-08-16/automatic-payment-methods), and confirming it needs a `return_url`
+// unless `automatic_payment_methods[allow_redirects]=never` or `off_session=true`; Stripe refuses it with the message
+// below. `payment_method_types` is no longer a writable parameter: 400 `payment_method_types_no_longer_supported`
+// (https://docs.stripe.com/changelog/endive/2026-09-30/removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents).
+// `allowed_payment_method_types` is mutually exclusive with `automatic_payment_methods` and
+// `excluded_payment_method_types` (https://docs.stripe.com/changelog/dahlia/2026-07-29/allowed-payment-method-types-parameter).
+// The sandbox's account accepts cards only: other payment method types are refused as not modelled.
 
 import { newId, StripeObject } from './account';
+import { checkChargeAmount } from './amounts';
+import { Decline, declineOf, testCard } from './cards';
 import { crudRoutes, currencyOf, runAfter, updateWithEvent } from './crud';
 import { disputeIfTestCard, refundBlocker } from './disputes';
 import { invalidRequest, missingParam, SandboxStripeError, unexpectedState } from './errors';
-import { mergeMetadata, optionalBool, optionalEnum, optionalInt, optionalString, optionalStringList, rejectUnknown, requirePositiveAmount } from './params';
+import { mergeMetadata, optionalBool, optionalEnum, optionalInt, optionalObject, optionalString, optionalStringList, Params, rejectUnknown, requirePositiveAmount } from './params';
 import type { Route, RouteContext } from './routes';
-
-/** Stripe's test payment methods that decline, with their decline codes. */
-const DECLINES: Record<string, { code: string; decline_code: string; message: string }> = {
-  pm_card_chargeDeclined: { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
-  pm_card_chargeDeclinedInsufficientFunds: { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
-  pm_card_chargeDeclinedExpiredCard: { code: 'expired_card', decline_code: 'expired_card', message: 'Your card has expired.' },
-  tok_chargeDeclined: { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
-};
 
 const CAPTURE_METHODS = ['automatic', 'automatic_async', 'manual'] as const;
 const CANCELABLE = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
-const PI_CREATE = ['amount', 'currency', 'customer', 'description', 'payment_method', 'payment_method_types', 'capture_method', 'confirm',
-  'receipt_email', 'statement_descriptor', 'setup_future_usage', 'off_session', 'return_url', 'automatic_payment_methods', 'confirmation_method'];
-const PI_UPDATE = ['amount', 'currency', 'customer', 'description', 'payment_method', 'payment_method_types', 'receipt_email', 'capture_method',
-  'statement_descriptor', 'setup_future_usage'];
+const SETUP_FUTURE_USAGE = ['off_session', 'on_session'] as const;
+const PI_CREATE = ['amount', 'currency', 'customer', 'description', 'payment_method', 'capture_method', 'confirm', 'receipt_email',
+  'statement_descriptor', 'statement_descriptor_suffix', 'setup_future_usage', 'off_session', 'return_url', 'automatic_payment_methods',
+  'allowed_payment_method_types', 'excluded_payment_method_types', 'confirmation_method', 'error_on_requires_action', 'transfer_group',
+  // Refused by name (payment_method_types_no_longer_supported), not as unknown.
+  'payment_method_types'];
+const PI_UPDATE = ['amount', 'currency', 'customer', 'description', 'payment_method', 'receipt_email', 'capture_method', 'statement_descriptor',
+  'statement_descriptor_suffix', 'setup_future_usage', 'transfer_group', 'payment_method_types'];
+const PI_CONFIRM = ['payment_method', 'return_url', 'off_session', 'receipt_email', 'capture_method', 'setup_future_usage', 'error_on_requires_action'];
+
+/** Stripe's answer to a confirmation that could redirect the customer but has nowhere to send them back to. */
+export const RETURN_URL_REQUIRED = 'A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment '
+  + 'methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept '
+  + 'redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` '
+  + 'to `never` when creating Setup Intents and Payment Intents.';
 
 function checkCustomer(ctx: RouteContext): string | null {
   const customer = optionalString(ctx.params, 'customer');
@@ -29,18 +44,135 @@ function checkCustomer(ctx: RouteContext): string | null {
   return customer ?? null;
 }
 
-function newCharge(ctx: RouteContext, fields: Record<string, unknown>): StripeObject {
-  const charge = {
-    id: newId('ch'), object: 'charge', created: ctx.account.now(), livemode: ctx.account.livemode, metadata: {},
-    amount_refunded: 0, refunded: false, balance_transaction: newId('txn'), description: null, disputed: false, failure_code: null,
-    failure_message: null, ...fields,
-  } as StripeObject;
-  return ctx.account.insert('charges', charge);
+/** `payment_method_types` was a writable parameter up to API 2026-08-26; on this version it is refused. */
+function refusePaymentMethodTypes(params: Params): void {
+  if (params.payment_method_types === undefined) return;
+  throw invalidRequest('The `payment_method_types` parameter is no longer supported on this API version. Use dynamic payment methods, '
+    + 'and `allowed_payment_method_types` or `excluded_payment_method_types` to narrow them.', 'payment_method_types_no_longer_supported', 'payment_method_types');
 }
 
-/** How a test payment method declines, if it does (for callers that must refuse before creating anything). */
-export function declineOf(paymentMethod: string): { code: string; decline_code: string; message: string } | undefined {
-  return DECLINES[paymentMethod];
+function cardsOnly(types: string[] | undefined, param: string): void {
+  const other = types?.find((type) => type !== 'card');
+  if (other) throw invalidRequest(`Payment method type ${other} is not modelled by the sandbox (its account accepts cards only).`, undefined, param);
+}
+
+interface PaymentMethodSetup {
+  automatic_payment_methods: { enabled: boolean; allow_redirects?: string } | null;
+  allowed_payment_method_types: string[] | null;
+  excluded_payment_method_types: string[] | null;
+  payment_method_types: string[];
+}
+
+/** How a new PaymentIntent chooses its payment methods (see the top of this file). */
+function paymentMethodSetup(params: Params): PaymentMethodSetup {
+  refusePaymentMethodTypes(params);
+  const automatic = optionalObject(params, 'automatic_payment_methods');
+  const allowed = optionalStringList(params, 'allowed_payment_method_types');
+  const excluded = optionalStringList(params, 'excluded_payment_method_types');
+  if (allowed && (automatic || excluded)) {
+    throw invalidRequest('`allowed_payment_method_types` cannot be used together with `automatic_payment_methods` or `excluded_payment_method_types`.', undefined, 'allowed_payment_method_types');
+  }
+  if (allowed) {
+    if (allowed.length === 0) throw invalidRequest('Invalid array', 'parameter_invalid_array', 'allowed_payment_method_types');
+    cardsOnly(allowed, 'allowed_payment_method_types');
+    return { automatic_payment_methods: null, allowed_payment_method_types: allowed, excluded_payment_method_types: null, payment_method_types: ['card'] };
+  }
+  if (excluded?.includes('card')) throw invalidRequest('Excluding cards is not modelled by the sandbox (its account accepts cards only).', undefined, 'excluded_payment_method_types');
+  let allowRedirects: string | undefined;
+  if (automatic) {
+    for (const key of Object.keys(automatic)) {
+      if (key !== 'enabled' && key !== 'allow_redirects') {
+        throw invalidRequest(`Received unknown parameter: automatic_payment_methods[${key}]`, 'parameter_unknown', `automatic_payment_methods[${key}]`);
+      }
+    }
+    const enabled = optionalBool(automatic, 'enabled');
+    if (enabled === undefined) throw missingParam('automatic_payment_methods[enabled]');
+    if (!enabled) throw invalidRequest('automatic_payment_methods[enabled]=false is not modelled by the sandbox: leave it on, or use allowed_payment_method_types.', undefined, 'automatic_payment_methods[enabled]');
+    allowRedirects = optionalEnum(automatic, 'allow_redirects', ['always', 'never'] as const);
+  }
+  return {
+    automatic_payment_methods: { enabled: true, ...(allowRedirects ? { allow_redirects: allowRedirects } : {}) },
+    allowed_payment_method_types: null, excluded_payment_method_types: excluded?.length ? excluded : null, payment_method_types: ['card'],
+  };
+}
+
+/** `off_session`: true / false, or `one_off` / `recurring`. */
+function offSession(params: Params): boolean {
+  const value = optionalString(params, 'off_session');
+  if (value === undefined || value === 'false') return false;
+  if (['true', 'one_off', 'recurring'].includes(value)) return true;
+  throw invalidRequest(`Invalid off_session: must be one of true, false, one_off, recurring`, 'parameter_invalid_string', 'off_session');
+}
+
+/** Refuses a confirmation that Stripe refuses before it tries to pay (redirects possible, no `return_url`). */
+function checkConfirmation(automatic: PaymentMethodSetup['automatic_payment_methods'], params: Params): void {
+  const redirects = !!automatic?.enabled && automatic.allow_redirects !== 'never';
+  if (!redirects) return;
+  if (optionalBool(params, 'error_on_requires_action')) {
+    // "When confirming a PaymentIntent, you can't use error_on_requires_action" with automatic payment methods (2023-08-16).
+    throw invalidRequest('`error_on_requires_action` cannot be used with automatic payment methods that allow redirects.', undefined, 'error_on_requires_action');
+  }
+  if (!optionalString(params, 'return_url') && !offSession(params)) throw invalidRequest(RETURN_URL_REQUIRED);
+}
+
+function receiptUrl(chargeId: string): string {
+  return `https://pay.stripe.com/receipts/payment/sandbox_${chargeId}`;
+}
+
+/** A card charge in the shape of API 2026-10-28 (payment_method_details for the test card, outcome, billing details). */
+function chargeFields(ctx: RouteContext, input: {
+  amount: number; currency: string; customer: string | null; paymentIntent: string | null; paymentMethod: string; captured: boolean;
+  decline?: Decline; description: string | null; receiptEmail: string | null;
+}): StripeObject {
+  const id = newId('ch');
+  const card = testCard(input.paymentMethod);
+  const { decline } = input;
+  const charge = {
+    id, object: 'charge', amount: input.amount, amount_captured: decline || !input.captured ? 0 : input.amount, amount_refunded: 0,
+    application: null, application_fee: null, application_fee_amount: null, balance_transaction: decline ? null : newId('txn'),
+    billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null, tax_id: null },
+    calculated_statement_descriptor: 'FLOWGUARD SANDBOX', captured: !decline && input.captured, created: ctx.account.now(), currency: input.currency,
+    customer: input.customer, description: input.description, disputed: false, failure_balance_transaction: null,
+    failure_code: decline?.code ?? null, failure_message: decline?.message ?? null, fraud_details: {}, livemode: ctx.account.livemode, metadata: {},
+    on_behalf_of: null,
+    outcome: {
+      advice_code: null, network_advice_code: null, network_decline_code: decline?.network_decline_code ?? null,
+      network_status: decline ? 'declined_by_network' : 'approved_by_network', reason: decline?.decline_code ?? null, risk_level: 'normal',
+      risk_score: 20, seller_message: decline ? 'The bank did not return any further details with this decline.' : 'Payment complete.',
+      type: decline ? 'issuer_declined' : 'authorized',
+    },
+    paid: !decline, payment_intent: input.paymentIntent, payment_method: input.paymentMethod,
+    payment_method_details: {
+      card: {
+        amount_authorized: decline ? null : input.amount, authorization_code: decline ? null : String(100000 + (input.amount % 900000)), brand: card.brand,
+        checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' }, country: card.country,
+        electronic_commerce_indicator: null, exp_month: card.exp_month, exp_year: card.exp_year, extended_authorization: { status: 'disabled' }, fingerprint: card.fingerprint,
+        funding: card.funding, incremental_authorization: { status: 'unavailable' }, installments: null, last4: card.last4, mandate: null,
+        multicapture: { status: 'unavailable' }, network: card.brand, network_token: { used: false }, network_transaction_id: newId('ntx', 15).slice(4),
+        overcapture: { maximum_amount_capturable: input.amount, status: 'unavailable' }, regulated_status: 'unregulated', three_d_secure: null, transaction_link_id: null, wallet: null,
+      },
+      type: 'card',
+    },
+    receipt_email: input.receiptEmail, receipt_number: null, receipt_url: receiptUrl(id), refunded: false, review: null, shipping: null,
+    source: null, source_transfer: null, statement_descriptor: null, statement_descriptor_suffix: null, status: decline ? 'failed' : 'succeeded',
+    transfer_data: null, transfer_group: null,
+  } as unknown as StripeObject;
+  return charge;
+}
+
+/** The PaymentMethod object Stripe puts in a card error and in `last_payment_error` (a test card, not attached). */
+function paymentMethodObject(ctx: RouteContext, id: string): StripeObject {
+  const card = testCard(id);
+  return {
+    id, object: 'payment_method', allow_redisplay: 'unspecified',
+    billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null, tax_id: null },
+    card: {
+      brand: card.brand, checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: null }, country: card.country, display_brand: card.brand,
+      exp_month: card.exp_month, exp_year: card.exp_year, fingerprint: card.fingerprint, funding: card.funding, generated_from: null, last4: card.last4,
+      networks: { available: [card.brand], preferred: null }, regulated_status: 'unregulated', three_d_secure_usage: { supported: true }, wallet: null,
+    },
+    created: ctx.account.now(), customer: null, customer_account: null, livemode: ctx.account.livemode, metadata: {}, type: 'card',
+  } as unknown as StripeObject;
 }
 
 /** Confirms `pi` with `requested`, else the request's `payment_method`, else the one on the intent; a decline throws a 402. */
@@ -52,23 +184,25 @@ export function confirm(pi: StripeObject, ctx: RouteContext, requested?: string)
   if (!paymentMethod) {
     throw unexpectedState("You cannot confirm this PaymentIntent because it's missing a payment method.", { payment_intent: pi });
   }
-  const decline = DECLINES[paymentMethod];
+  const decline = declineOf(paymentMethod);
   const manual = pi.capture_method === 'manual';
   const before = structuredClone(pi);
-  const charge = newCharge(ctx, {
-    amount: pi.amount, amount_captured: decline || manual ? 0 : pi.amount, captured: !decline && !manual, currency: pi.currency,
-    customer: pi.customer, payment_intent: pi.id, payment_method: paymentMethod, paid: !decline, status: decline ? 'failed' : 'succeeded',
-    failure_code: decline?.code ?? null, failure_message: decline?.message ?? null, outcome: { type: decline ? 'issuer_declined' : 'authorized' },
-  });
+  const charge = ctx.account.insert('charges', chargeFields(ctx, {
+    amount: pi.amount, currency: pi.currency, customer: pi.customer, paymentIntent: pi.id, paymentMethod, captured: !manual, decline,
+    description: pi.description, receiptEmail: pi.receipt_email,
+  }));
   Object.assign(pi, { payment_method: paymentMethod, latest_charge: charge.id });
   if (decline) {
     ctx.account.emit('charge.failed', charge, ctx.request);
-    const lastError = { type: 'card_error', charge: charge.id, code: decline.code, decline_code: decline.decline_code, message: decline.message, payment_method: { id: paymentMethod } };
+    const lastError = {
+      charge: charge.id, code: decline.code, decline_code: decline.decline_code, doc_url: `https://docs.stripe.com/error-codes/${decline.code.replace(/_/g, '-')}`,
+      message: decline.message, payment_method: paymentMethodObject(ctx, paymentMethod), payment_method_type: 'card', type: 'card_error',
+    };
     Object.assign(pi, { status: 'requires_payment_method', last_payment_error: lastError, payment_method: null });
     ctx.account.emit('payment_intent.payment_failed', pi, ctx.request, { status: before.status });
     // A decline happens after execution began, so Stripe stores it under the idempotency key.
     throw new SandboxStripeError(402, 'card_error', decline.message, decline.code, undefined, {
-      decline_code: decline.decline_code, charge: charge.id, payment_intent: structuredClone(pi), payment_method: { id: paymentMethod },
+      decline_code: decline.decline_code, charge: charge.id, payment_intent: structuredClone(pi), payment_method: paymentMethodObject(ctx, paymentMethod),
     });
   }
   ctx.account.emit('charge.succeeded', charge, ctx.request);
@@ -85,25 +219,45 @@ export function confirm(pi: StripeObject, ctx: RouteContext, requested?: string)
 
 interface PaymentIntentInput {
   amount: number; currency: string; customer: string | null; description: string | null; paymentMethod: string | null;
-  captureMethod: string; paymentMethodTypes: string[]; receiptEmail: string | null;
+  captureMethod: string; methods: PaymentMethodSetup; receiptEmail: string | null;
+  statementDescriptor?: string | null; statementDescriptorSuffix?: string | null; setupFutureUsage?: string | null; transferGroup?: string | null;
 }
 
-function paymentIntentFields(input: PaymentIntentInput): Record<string, unknown> {
+/** Per account, the payment method configuration that dynamic payment methods use (Stripe's default one). */
+function paymentMethodConfiguration(ctx: RouteContext): string {
+  const settings = ctx.account.collection('settings');
+  let config = settings.get('payment_method_configuration');
+  if (!config) config = ctx.account.insert('settings', { id: 'payment_method_configuration', object: 'setting', value: newId('pmc') });
+  return config.value;
+}
+
+/** Every field of a PaymentIntent on API 2026-10-28, as Stripe returns it for a card payment. */
+function paymentIntentFields(ctx: RouteContext, input: PaymentIntentInput): Record<string, unknown> {
   const id = newId('pi');
   return {
-    id, amount: input.amount, amount_capturable: 0, amount_received: 0, canceled_at: null, cancellation_reason: null,
-    capture_method: input.captureMethod, client_secret: `${id}_secret_${newId('x', 16).slice(2)}`, confirmation_method: 'automatic',
-    currency: input.currency, customer: input.customer, description: input.description, last_payment_error: null, latest_charge: null,
-    payment_method: input.paymentMethod, payment_method_types: input.paymentMethodTypes, receipt_email: input.receiptEmail,
-    status: input.paymentMethod ? 'requires_confirmation' : 'requires_payment_method',
+    id, allowed_payment_method_types: input.methods.allowed_payment_method_types, amount: input.amount, amount_capturable: 0,
+    amount_details: { tip: {} }, amount_received: 0, application: null, application_fee_amount: null,
+    automatic_payment_methods: input.methods.automatic_payment_methods, canceled_at: null, cancellation_reason: null,
+    capture_method: input.captureMethod, client_secret: `${id}_secret_${newId('x', 25).slice(2)}`, confirmation_method: 'automatic',
+    currency: input.currency, customer: input.customer, customer_account: null, description: input.description,
+    excluded_payment_method_types: input.methods.excluded_payment_method_types, last_payment_error: null, latest_charge: null,
+    managed_payments: null, next_action: null, on_behalf_of: null, payment_method: input.paymentMethod,
+    payment_method_configuration_details: input.methods.automatic_payment_methods ? { id: paymentMethodConfiguration(ctx), parent: null } : null,
+    payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_types: input.methods.payment_method_types, payment_record: null, processing: null, receipt_email: input.receiptEmail,
+    review: null, setup_future_usage: input.setupFutureUsage ?? null, shipping: null, source: null,
+    statement_descriptor: input.statementDescriptor ?? null, statement_descriptor_suffix: input.statementDescriptorSuffix ?? null,
+    status: input.paymentMethod ? 'requires_confirmation' : 'requires_payment_method', transfer_data: null, transfer_group: input.transferGroup ?? null,
   };
 }
 
 /** A PaymentIntent opened by Stripe itself (an invoice being finalized), with its `payment_intent.created` event. */
 export function openPaymentIntent(ctx: RouteContext, fields: { amount: number; currency: string; customer: string; description: string }): StripeObject {
+  // Invoices pay with the invoice's payment settings, not dynamic payment methods: automatic_payment_methods is null.
+  const methods: PaymentMethodSetup = { automatic_payment_methods: null, allowed_payment_method_types: null, excluded_payment_method_types: null, payment_method_types: ['card'] };
   const pi = {
     object: 'payment_intent', created: ctx.account.now(), livemode: ctx.account.livemode, metadata: {},
-    ...paymentIntentFields({ ...fields, paymentMethod: null, captureMethod: 'automatic', paymentMethodTypes: ['card'], receiptEmail: null }),
+    ...paymentIntentFields(ctx, { ...fields, paymentMethod: null, captureMethod: 'automatic', methods, receiptEmail: null }),
   } as unknown as StripeObject;
   ctx.account.insert('payment_intents', pi);
   ctx.account.emit('payment_intent.created', pi, ctx.request);
@@ -114,42 +268,61 @@ function paymentIntent(ctx: RouteContext): StripeObject {
   return ctx.account.getLive('payment_intents', ctx.ids[0], 'payment_intent');
 }
 
+function requireCurrency(params: Params): string {
+  const currency = optionalString(params, 'currency');
+  if (!currency) throw missingParam('currency');
+  return currencyOf(currency);
+}
+
+const paymentIntentCrud = crudRoutes({
+  path: '/v1/payment_intents', collection: 'payment_intents', object: 'payment_intent', idPrefix: 'pi',
+  createParams: PI_CREATE, updateParams: PI_UPDATE,
+  listParams: ['customer'],
+  listFilter: (object, params) => params.customer === undefined || object.customer === params.customer,
+  build(ctx) {
+    const amount = requirePositiveAmount(ctx.params, 'amount');
+    const currency = requireCurrency(ctx.params);
+    checkChargeAmount(amount, currency);
+    const methods = paymentMethodSetup(ctx.params);
+    const confirming = optionalBool(ctx.params, 'confirm') ?? false;
+    // "This parameter can only be used with confirm=true" (return_url, off_session, error_on_requires_action).
+    for (const name of ['return_url', 'off_session', 'error_on_requires_action']) {
+      if (ctx.params[name] !== undefined && !confirming) throw invalidRequest(`The parameter \`${name}\` can only be used with \`confirm=true\`.`, undefined, name);
+    }
+    if (confirming) checkConfirmation(methods.automatic_payment_methods, ctx.params);
+    return paymentIntentFields(ctx, {
+      amount, currency, customer: checkCustomer(ctx), description: optionalString(ctx.params, 'description') ?? null,
+      paymentMethod: optionalString(ctx.params, 'payment_method') ?? null,
+      captureMethod: optionalEnum(ctx.params, 'capture_method', CAPTURE_METHODS) ?? 'automatic_async', methods,
+      receiptEmail: optionalString(ctx.params, 'receipt_email') ?? null,
+      statementDescriptor: optionalString(ctx.params, 'statement_descriptor'), statementDescriptorSuffix: optionalString(ctx.params, 'statement_descriptor_suffix'),
+      setupFutureUsage: optionalEnum(ctx.params, 'setup_future_usage', SETUP_FUTURE_USAGE), transferGroup: optionalString(ctx.params, 'transfer_group'),
+    });
+  },
+  update(pi, ctx) {
+    refusePaymentMethodTypes(ctx.params);
+    if (!CONFIRMABLE.includes(pi.status)) throw unexpectedState(`You cannot update this PaymentIntent because it has a status of ${pi.status}.`);
+    const currency = optionalString(ctx.params, 'currency');
+    if (currency) pi.currency = currencyOf(currency);
+    if (ctx.params.amount !== undefined) pi.amount = requirePositiveAmount(ctx.params, 'amount');
+    if (ctx.params.amount !== undefined || currency) checkChargeAmount(pi.amount, pi.currency);
+    if (ctx.params.customer !== undefined) pi.customer = checkCustomer(ctx);
+    for (const name of ['description', 'receipt_email', 'statement_descriptor', 'statement_descriptor_suffix', 'transfer_group'] as const) {
+      const value = optionalString(ctx.params, name);
+      if (value !== undefined) pi[name] = value || null;
+    }
+    const paymentMethod = optionalString(ctx.params, 'payment_method');
+    if (paymentMethod) Object.assign(pi, { payment_method: paymentMethod, status: 'requires_confirmation' });
+    const captureMethod = optionalEnum(ctx.params, 'capture_method', CAPTURE_METHODS);
+    if (captureMethod) pi.capture_method = captureMethod;
+    const futureUsage = optionalEnum(ctx.params, 'setup_future_usage', SETUP_FUTURE_USAGE);
+    if (futureUsage) pi.setup_future_usage = futureUsage;
+  },
+  searchable: true,
+});
+
 const paymentIntents: Route[] = [
-  ...crudRoutes({
-    path: '/v1/payment_intents', collection: 'payment_intents', object: 'payment_intent', idPrefix: 'pi',
-    createParams: PI_CREATE, updateParams: PI_UPDATE,
-    listParams: ['customer'],
-    listFilter: (object, params) => params.customer === undefined || object.customer === params.customer,
-    build(ctx) {
-      const amount = requirePositiveAmount(ctx.params, 'amount');
-      const currency = optionalString(ctx.params, 'currency');
-      if (!currency) throw missingParam('currency');
-      return paymentIntentFields({
-        amount, currency: currencyOf(currency), customer: checkCustomer(ctx), description: optionalString(ctx.params, 'description') ?? null,
-        paymentMethod: optionalString(ctx.params, 'payment_method') ?? null,
-        captureMethod: optionalEnum(ctx.params, 'capture_method', CAPTURE_METHODS) ?? 'automatic_async',
-        paymentMethodTypes: optionalStringList(ctx.params, 'payment_method_types') ?? ['card'],
-        receiptEmail: optionalString(ctx.params, 'receipt_email') ?? null,
-      });
-    },
-    update(pi, ctx) {
-      if (!CONFIRMABLE.includes(pi.status)) throw unexpectedState(`You cannot update this PaymentIntent because it has a status of ${pi.status}.`);
-      const amount = ctx.params.amount === undefined ? undefined : requirePositiveAmount(ctx.params, 'amount');
-      if (amount !== undefined) pi.amount = amount;
-      const currency = optionalString(ctx.params, 'currency');
-      if (currency) pi.currency = currencyOf(currency);
-      if (ctx.params.customer !== undefined) pi.customer = checkCustomer(ctx);
-      for (const name of ['description', 'receipt_email'] as const) {
-        const value = optionalString(ctx.params, name);
-        if (value !== undefined) pi[name] = value || null;
-      }
-      const paymentMethod = optionalString(ctx.params, 'payment_method');
-      if (paymentMethod) Object.assign(pi, { payment_method: paymentMethod, status: 'requires_confirmation' });
-      const captureMethod = optionalEnum(ctx.params, 'capture_method', CAPTURE_METHODS);
-      if (captureMethod) pi.capture_method = captureMethod;
-    },
-    searchable: true,
-  }).map((route) => {
+  ...paymentIntentCrud.map((route) => {
     // `confirm=true` on create runs confirmation in the same request, as on Stripe.
     if (route.method !== 'POST' || route.pattern !== '/v1/payment_intents') return route;
     return { ...route, handle: (ctx: RouteContext) => {
@@ -159,19 +332,24 @@ const paymentIntents: Route[] = [
     } };
   }),
   {
-    method: 'POST', pattern: '/v1/payment_intents/:id/confirm',
+    method: 'POST', pattern: '/v1/payment_intents/:id/confirm', returns: 'payment_intent',
     handle(ctx) {
-      rejectUnknown(ctx.params, ['payment_method', 'return_url', 'off_session', 'receipt_email', 'capture_method', 'payment_method_types']);
+      refusePaymentMethodTypes(ctx.params);
+      rejectUnknown(ctx.params, PI_CONFIRM);
       const pi = paymentIntent(ctx);
+      if (CONFIRMABLE.includes(pi.status)) checkConfirmation(pi.automatic_payment_methods, ctx.params);
       const captureMethod = optionalEnum(ctx.params, 'capture_method', CAPTURE_METHODS);
-      if (captureMethod) pi.capture_method = captureMethod;
+      const futureUsage = optionalEnum(ctx.params, 'setup_future_usage', SETUP_FUTURE_USAGE);
+      offSession(ctx.params);
+      if (captureMethod && CONFIRMABLE.includes(pi.status)) pi.capture_method = captureMethod;
+      if (futureUsage && CONFIRMABLE.includes(pi.status)) pi.setup_future_usage = futureUsage;
       return confirm(pi, ctx);
     },
   },
   {
-    method: 'POST', pattern: '/v1/payment_intents/:id/capture',
+    method: 'POST', pattern: '/v1/payment_intents/:id/capture', returns: 'payment_intent',
     handle(ctx) {
-      rejectUnknown(ctx.params, ['amount_to_capture', 'statement_descriptor', 'final_capture']);
+      rejectUnknown(ctx.params, ['amount_to_capture', 'statement_descriptor', 'statement_descriptor_suffix', 'final_capture']);
       const pi = paymentIntent(ctx);
       if (pi.status !== 'requires_capture') {
         throw unexpectedState(`This PaymentIntent could not be captured because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.`, { payment_intent: pi });
@@ -180,17 +358,20 @@ const paymentIntents: Route[] = [
       if (amount < 1 || amount > pi.amount_capturable) {
         throw invalidRequest(`The amount to capture must be between 1 and ${pi.amount_capturable}.`, 'amount_too_large', 'amount_to_capture');
       }
+      const metadata = mergeMetadata(pi.metadata, ctx.params);
       const charge = ctx.account.getLive('charges', pi.latest_charge, 'charge');
-      updateWithEvent(ctx, charge, () => Object.assign(charge, { captured: true, amount_captured: amount }), 'charge.captured');
+      updateWithEvent(ctx, charge, () => Object.assign(charge, {
+        captured: true, amount_captured: amount, balance_transaction: charge.balance_transaction ?? newId('txn'),
+      }), 'charge.captured');
       const before = { status: pi.status, amount_received: pi.amount_received, amount_capturable: pi.amount_capturable };
-      Object.assign(pi, { status: 'succeeded', amount_received: amount, amount_capturable: 0, metadata: mergeMetadata(pi.metadata, ctx.params) });
+      Object.assign(pi, { status: 'succeeded', amount_received: amount, amount_capturable: 0, metadata });
       ctx.account.emit('payment_intent.succeeded', pi, ctx.request, before);
       disputeIfTestCard(ctx, charge);
       return pi;
     },
   },
   {
-    method: 'POST', pattern: '/v1/payment_intents/:id/cancel',
+    method: 'POST', pattern: '/v1/payment_intents/:id/cancel', returns: 'payment_intent',
     handle(ctx) {
       rejectUnknown(ctx.params, ['cancellation_reason']);
       const pi = paymentIntent(ctx);
@@ -223,17 +404,16 @@ const charges = runAfter(crudRoutes({
   build(ctx) {
     const amount = requirePositiveAmount(ctx.params, 'amount');
     const currency = currencyOf(optionalString(ctx.params, 'currency'));
+    checkChargeAmount(amount, currency);
     const customer = checkCustomer(ctx);
     const source = optionalString(ctx.params, 'source');
     if (!source && !customer) throw missingParam('source');
-    const decline = source ? DECLINES[source] : undefined;
+    const decline = source ? declineOf(source) : undefined;
     if (decline) throw new SandboxStripeError(402, 'card_error', decline.message, decline.code, undefined, { decline_code: decline.decline_code });
-    const capture = optionalBool(ctx.params, 'capture') ?? true;
-    return {
-      amount, amount_captured: capture ? amount : 0, amount_refunded: 0, balance_transaction: newId('txn'), captured: capture, currency, customer,
-      description: optionalString(ctx.params, 'description') ?? null, disputed: false, failure_code: null, failure_message: null, paid: true, payment_intent: null,
-      payment_method: source ?? null, refunded: false, status: 'succeeded', outcome: { type: 'authorized' },
-    };
+    return chargeFields(ctx, {
+      amount, currency, customer, paymentIntent: null, paymentMethod: source ?? 'card_sandbox', captured: optionalBool(ctx.params, 'capture') ?? true,
+      description: optionalString(ctx.params, 'description') ?? null, receiptEmail: optionalString(ctx.params, 'receipt_email') ?? null,
+    });
   },
   update(object, ctx) {
     for (const name of ['description', 'receipt_email']) {
@@ -245,7 +425,7 @@ const charges = runAfter(crudRoutes({
 }), 'POST', '/v1/charges', (charge, ctx) => disputeIfTestCard(ctx, charge));
 
 const refunds = crudRoutes({
-  path: '/v1/refunds', collection: 'refunds', object: 'refund', idPrefix: 're',
+  path: '/v1/refunds', collection: 'refunds', object: 'refund', idPrefix: 're', livemode: false,
   createParams: ['charge', 'payment_intent', 'amount', 'reason'],
   updateParams: [],
   listParams: ['charge', 'payment_intent'],
@@ -273,8 +453,11 @@ const refunds = crudRoutes({
     const reason = optionalEnum(ctx.params, 'reason', ['duplicate', 'fraudulent', 'requested_by_customer'] as const) ?? null;
     updateWithEvent(ctx, charge, () => Object.assign(charge, { amount_refunded: charge.amount_refunded + amount, refunded: charge.amount_refunded + amount === charge.amount_captured }), 'charge.refunded');
     return {
-      amount, balance_transaction: newId('txn'), charge: charge.id, currency: charge.currency, payment_intent: charge.payment_intent,
-      reason, status: 'succeeded',
+      amount, balance_transaction: newId('txn'), charge: charge.id, currency: charge.currency, customer: charge.customer, customer_account: null,
+      // A refund of a card payment goes back to the card (`reversal` before the charge settled, as in the sandbox's instant refunds).
+      destination_details: { card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'reversal' }, type: 'card' },
+      payment_intent: charge.payment_intent, payment_method: charge.payment_method, reason, receipt_number: null, source_transfer_reversal: null,
+      status: 'succeeded', transfer_reversal: null,
     };
   },
 });

@@ -16,6 +16,11 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   /** Pattern such as `/v1/customers/:id/capture`; doubles as the call-count key. */
   pattern: string;
+  /**
+   * What the route answers, for `expand[]`: an object type (`payment_intent`), `list:<type>` or `search:<type>`.
+   * Without it no path can be expanded.
+   */
+  returns?: string;
   handle(ctx: RouteContext): StripeObject;
 }
 

@@ -9,6 +9,7 @@ import { disputeRoutes } from './disputes';
 import { SandboxStripeError } from './errors';
 import { CallCounter, FaultInjector, FaultRule, RateLimiter } from './faults';
 import { canonicalJson } from '../../lib/reliability/canonical';
+import { applyExpand, checkExpand, expandPaths } from './expand';
 import { decodeForm } from './form';
 import { IdempotencyCache } from './idempotency';
 import { invoiceRoutes } from './invoices';
@@ -134,6 +135,9 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       throw new SandboxStripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`);
     }
     const params = decodeForm(method === 'POST' ? rawBody : url.search.slice(1));
+    // A path the response cannot expand is refused before anything runs (and before the idempotency key is taken).
+    const expand = expandPaths(params.expand);
+    checkExpand(matched.route.returns, expand);
     const idempotencyKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     const echo: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
     const decision = idempotencyKey
@@ -147,8 +151,9 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     let body: string;
     let store = true;
     try {
-      const result: StripeObject = matched.route.handle({ account: account(apiKey), params, ids: matched.ids, request: { requestId, idempotencyKey }, path: url.pathname });
-      body = JSON.stringify(result, null, 2);
+      const owner = account(apiKey);
+      const result: StripeObject = matched.route.handle({ account: owner, params, ids: matched.ids, request: { requestId, idempotencyKey }, path: url.pathname });
+      body = JSON.stringify(applyExpand(owner, matched.route.returns, result, expand), null, 2);
     } catch (err) {
       const error = err instanceof SandboxStripeError ? err : new SandboxStripeError(500, 'api_error', 'An unknown error occurred.');
       status = error.status;

@@ -12,7 +12,7 @@ import { invalidRequest, missingParam, SandboxStripeError } from './errors';
 import { FormObject } from './form';
 import { attemptPayment, createSubscriptionInvoice, finalizeInvoice, invoicePaymentMethod, noPaymentMethod } from './invoices';
 import { mergeMetadata, optionalBool, optionalEnum, optionalInt, optionalObject, optionalString, Params, rejectUnknown } from './params';
-import { declineOf } from './payments';
+import { declineOf } from './cards';
 import type { Route, RouteContext } from './routes';
 
 const PAYMENT_BEHAVIORS = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const;
@@ -131,13 +131,13 @@ function build(ctx: RouteContext): Record<string, unknown> {
     currency: items[0].price.currency, customer, customer_account: null, days_until_due: null, default_payment_method: defaultPaymentMethod,
     default_source: null, default_tax_rates: [], description: optionalString(ctx.params, 'description') ?? null, discounts: [], ended_at: null,
     invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
-    items: { object: 'list', data: items, has_more: false, total_count: items.length, url: `/v1/subscription_items?subscription=${id}` },
+    items: { object: 'list', data: items, has_more: false, url: `/v1/subscription_items?subscription=${id}` },
     // The first invoice's id is known up front, so customer.subscription.created already names it.
     latest_invoice: newId('in'), managed_payments: null, next_pending_invoice_item_invoice: null, on_behalf_of: null, pause_collection: null,
     payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
     pending_invoice_item_interval: null, pending_setup_intent: null, pending_update: null, schedule: null, start_date: now,
     status: trialEnd ? 'trialing' : 'incomplete', test_clock: null, transfer_data: null, trial_end: trialEnd,
-    trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } }, trial_start: trialEnd ? now : null,
+    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } }, trial_start: trialEnd ? now : null,
   };
 }
 
@@ -226,7 +226,7 @@ const subscriptionCrud = runAfter(crudRoutes({
 }), 'POST', '/v1/subscriptions', runFirstInvoice);
 
 const cancel: Route = {
-  method: 'DELETE', pattern: '/v1/subscriptions/:id',
+  method: 'DELETE', pattern: '/v1/subscriptions/:id', returns: 'subscription',
   handle(ctx) {
     rejectUnknown(ctx.params, ['cancellation_details', 'invoice_now', 'prorate']);
     const subscription = ctx.account.getLive('subscriptions', ctx.ids[0], 'subscription');

@@ -5,6 +5,12 @@ import { SANDBOX_LIVE_KEY, startStripeSandbox, StripeSandbox } from '../../sandb
 import { FaultInjector } from '../../sandbox/stripe/faults';
 import { sandboxClient, startReceiver } from '../../sandbox/stripe/testing';
 
+/**
+ * Server-side card payments: automatic payment methods without redirects, so a confirmation needs no return_url
+ * (https://docs.stripe.com/changelog/2023-08-16/automatic-payment-methods).
+ */
+const NO_REDIRECTS = { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } };
+
 async function rejection(promise: Promise<unknown>): Promise<any> {
   try {
     await promise;
@@ -90,7 +96,7 @@ describe('Stripe sandbox (official SDK)', function () {
   describe('payment intents, charges and refunds', () => {
     it('create → confirm → succeeded creates a captured charge and the events', async () => {
       const customer = await stripe.customers.create({ email: 'p@example.com' });
-      const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'USD', customer: customer.id });
+      const pi = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 2000, currency: 'USD', customer: customer.id });
       assert.strictEqual(pi.status, 'requires_payment_method');
       assert.strictEqual(pi.currency, 'usd');
       const confirmed = await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
@@ -108,7 +114,7 @@ describe('Stripe sandbox (official SDK)', function () {
     });
 
     it('manual capture: requires_capture → partial capture; cancel releases; wrong states are refused', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 5000, currency: 'eur', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
+      const pi = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 5000, currency: 'eur', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true });
       assert.strictEqual(pi.status, 'requires_capture');
       assert.strictEqual(pi.amount_capturable, 5000);
       const tooMuch = await rejection(stripe.paymentIntents.capture(pi.id, { amount_to_capture: 6000 }));
@@ -118,7 +124,7 @@ describe('Stripe sandbox (official SDK)', function () {
       const cancelAfter = await rejection(stripe.paymentIntents.cancel(pi.id));
       assert.strictEqual(cancelAfter.code, 'payment_intent_unexpected_state');
 
-      const other = await stripe.paymentIntents.create({ amount: 700, currency: 'eur' });
+      const other = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 700, currency: 'eur' });
       const canceled = await stripe.paymentIntents.cancel(other.id, { cancellation_reason: 'abandoned' });
       assert.deepStrictEqual([canceled.status, canceled.cancellation_reason], ['canceled', 'abandoned']);
       const captureCanceled = await rejection(stripe.paymentIntents.capture(other.id));
@@ -128,7 +134,7 @@ describe('Stripe sandbox (official SDK)', function () {
     });
 
     it('a declined card is a 402 StripeCardError and the intent needs a new payment method', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
+      const pi = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 1000, currency: 'usd' });
       const err = await rejection(stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_chargeDeclinedInsufficientFunds' }));
       assert.strictEqual(err.type, 'StripeCardError');
       assert.deepStrictEqual([err.statusCode, err.code, err.decline_code], [402, 'card_declined', 'insufficient_funds']);
@@ -141,7 +147,7 @@ describe('Stripe sandbox (official SDK)', function () {
     });
 
     it('refunds partially then fully; over-refunds and double refunds fail', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      const pi = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
       const partial = await stripe.refunds.create({ payment_intent: pi.id, amount: 400, reason: 'requested_by_customer' });
       assert.deepStrictEqual([partial.amount, partial.status, partial.charge], [400, 'succeeded', pi.latest_charge]);
       const over = await rejection(stripe.refunds.create({ charge: pi.latest_charge as string, amount: 700 }));
@@ -165,7 +171,7 @@ describe('Stripe sandbox (official SDK)', function () {
 
   describe('disputes', () => {
     const disputedPayment = (amount: number, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>
-      stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true, ...extra });
+      stripe.paymentIntents.create({ ...NO_REDIRECTS, amount, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true, ...extra });
     const disputeOf = async (pi: Stripe.PaymentIntent): Promise<Stripe.Dispute> => {
       const found = await stripe.disputes.list({ payment_intent: pi.id });
       assert.strictEqual(found.data.length, 1, `one dispute for ${pi.id}`);
@@ -197,7 +203,7 @@ describe('Stripe sandbox (official SDK)', function () {
       const [created] = (await stripe.events.list({ type: 'charge.dispute.created' })).data;
       assert.strictEqual((created.data.object as Stripe.Dispute).id, dispute.id);
 
-      const paid = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      const paid = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 3000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
       assert.strictEqual((await stripe.charges.retrieve(paid.latest_charge as string)).disputed, false);
       assert.strictEqual((await stripe.disputes.list({ payment_intent: paid.id })).data.length, 0);
     });
@@ -580,15 +586,15 @@ describe('Stripe sandbox (official SDK)', function () {
     });
 
     it('replays errors that happened during execution (a decline), not validation failures', async () => {
-      const pi = await stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
+      const pi = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 100, currency: 'usd' });
       const first = await rejection(stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'c1' }));
       const replay = await rejection(stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_chargeDeclined' }, { idempotencyKey: 'c1' }));
       assert.strictEqual(replay.type, 'StripeCardError');
       assert.strictEqual(replay.headers['idempotent-replayed'], 'true');
       assert.strictEqual(replay.charge, first.charge);
-      const invalid = await rejection(stripe.paymentIntents.create({ amount: 100 } as any, { idempotencyKey: 'v1' }));
+      const invalid = await rejection(stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 100 } as any, { idempotencyKey: 'v1' }));
       assert.strictEqual(invalid.code, 'parameter_missing');
-      const fixed = await stripe.paymentIntents.create({ amount: 100, currency: 'usd' } as any, { idempotencyKey: 'v1' });
+      const fixed = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 100, currency: 'usd' } as any, { idempotencyKey: 'v1' });
       assert.match(fixed.id, /^pi_/);
     });
 
@@ -630,14 +636,14 @@ describe('Stripe sandbox (official SDK)', function () {
     });
 
     it('missing params, unknown params, unknown ids and unknown URLs have Stripe codes', async () => {
-      const missing = await rejection(stripe.paymentIntents.create({ currency: 'usd' } as any));
+      const missing = await rejection(stripe.paymentIntents.create({ ...NO_REDIRECTS, currency: 'usd' } as any));
       assert.deepStrictEqual([missing.type, missing.code, missing.param, missing.statusCode], ['StripeInvalidRequestError', 'parameter_missing', 'amount', 400]);
       assert.match(missing.requestId, /^req_/);
       const unknown = await rejection(stripe.customers.create({ emial: 'x' } as any));
       assert.deepStrictEqual([unknown.code, unknown.param], ['parameter_unknown', 'emial']);
       const notFound = await rejection(stripe.customers.retrieve('cus_missing'));
       assert.deepStrictEqual([notFound.statusCode, notFound.code], [404, 'resource_missing']);
-      const badInt = await rejection(stripe.paymentIntents.create({ amount: 'ten' as any, currency: 'usd' }));
+      const badInt = await rejection(stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 'ten' as any, currency: 'usd' }));
       assert.strictEqual(badInt.code, 'parameter_invalid_integer');
       const url = await rejection(stripe.rawRequest('GET', '/v1/nothing_here', {}));
       assert.strictEqual(url.statusCode, 404);
@@ -748,7 +754,7 @@ describe('Stripe sandbox (official SDK)', function () {
     it('delivers a disputed payment\'s events in order, the dispute signed like any event', async () => {
       const r = await receiver();
       const endpoint = await stripe.webhookEndpoints.create({ url: r.url, enabled_events: ['payment_intent.succeeded', 'charge.succeeded', 'charge.dispute.created', 'charge.dispute.closed'] });
-      const pi = await stripe.paymentIntents.create({ amount: 4200, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true });
+      const pi = await stripe.paymentIntents.create({ ...NO_REDIRECTS, amount: 4200, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true });
       const [dispute] = (await stripe.disputes.list({ payment_intent: pi.id })).data;
       await stripe.disputes.close(dispute.id);
       await sandbox.webhooks.idle();

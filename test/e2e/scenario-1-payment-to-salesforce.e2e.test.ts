@@ -25,7 +25,7 @@ describe('e2e: Scenario 1, Stripe payment → Salesforce', function () {
     return records.filter((r) => r.Stripe_Payment_Id__c === piId);
   };
   const pay = (amount: number, account: string, order: string, paymentMethod = 'pm_card_visa') =>
-    stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: paymentMethod, confirm: true, metadata: { account_id: account, order_id: order } });
+    stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: paymentMethod, confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, metadata: { account_id: account, order_id: order } });
   const settle = () => new Promise((r) => setTimeout(r, 500));
   /** The event types whose processing wrote the payment's Opportunity, sorted (one entry per write). */
   const writesFor = (piId: string): string[] =>

@@ -23,7 +23,7 @@ describe('e2e: Scenario 4, nightly ETL to Snowflake', function () {
     const s = sandboxes.info.stripe;
     stripe = new Stripe(s.testKey, { host: s.host, port: s.port, protocol: 'http' });
     for (const [amount, currency] of [[2000, 'usd'], [1999, 'usd'], [500, 'jpy'], [4250, 'eur']] as const) {
-      const pi = await stripe.paymentIntents.create({ amount, currency, payment_method: 'pm_card_visa', confirm: true, metadata: { order_id: `o-${amount}` } });
+      const pi = await stripe.paymentIntents.create({ amount, currency, payment_method: 'pm_card_visa', confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' }, metadata: { order_id: `o-${amount}` } });
       charges.push({ id: String(pi.latest_charge), amount, currency });
     }
     await control(sandboxes.info.salesforce.url, 'POST', '/_sandbox/seed', {

@@ -50,7 +50,7 @@ describe('Stripe examples', function () {
     assert.strictEqual((await paid)[0].idempotencyKey, 'evt_paid');
 
     const stripe = sandboxClient(sandbox);
-    const pi = await stripe.paymentIntents.create({ amount: 700, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    const pi = await stripe.paymentIntents.create({ amount: 700, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
     await stripe.refunds.create({ payment_intent: pi.id });
     const backfilled = receive('st-ex1-paid');
     const others = receive('st-ex1-other');

@@ -179,7 +179,7 @@ describe('fg-stripe-webhook', function () {
       sandbox.webhooks.settings.duplicate = true;
       const stripe = await deploy(['payment_intent.succeeded']);
       const got = collect();
-      const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
       await sandbox.webhooks.idle();
       await eventually(() => got.length === 2, 'two deliveries');
       assert.strictEqual(got[0].idempotencyKey, got[1].idempotencyKey);
@@ -192,7 +192,7 @@ describe('fg-stripe-webhook', function () {
       sandbox.webhooks.settings.holdMs = 60000;
       const stripe = await deploy(['payment_intent.created', 'payment_intent.succeeded']);
       const got = collect();
-      const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'usd' });
+      const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
       await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
       sandbox.webhooks.flush();
       await sandbox.webhooks.idle();
@@ -203,16 +203,16 @@ describe('fg-stripe-webhook', function () {
     it('backfill emits the events created since a time, oldest first, filtered by type', async () => {
       const stripe = await deploy(['payment_intent.created']);
       const since = now() - 2;
-      await stripe.paymentIntents.create({ amount: 1, currency: 'usd' });
+      await stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
       await stripe.customers.create({ email: 'not-selected@example.com' });
-      await stripe.paymentIntents.create({ amount: 2, currency: 'usd' });
+      await stripe.paymentIntents.create({ amount: 200, currency: 'usd' });
       await sandbox.webhooks.idle();
       const got = collect();
       const before = got.length;
       getNode('hook').receive({ payload: { since } });
       await eventually(() => got.length === before + 2, 'two backfilled events');
       const backfilled = got.slice(before);
-      assert.deepStrictEqual(backfilled.map((m) => m.payload.data.object.amount), [1, 2]);
+      assert.deepStrictEqual(backfilled.map((m) => m.payload.data.object.amount), [100, 200]);
       assert.ok(backfilled.every((m) => m.stripe.backfill === true && m.idempotencyKey === m.payload.id));
     });
 

@@ -60,7 +60,7 @@ describe('fg-stripe', function () {
 
   it('payment intents: create, confirm, capture, refund; cancel; events list', async () => {
     await deploy({ resource: 'paymentIntents', method: 'create' });
-    const pi = (await call({ payload: { amount: 3000, currency: 'usd', capture_method: 'manual' } })).payload;
+    const pi = (await call({ payload: { amount: 3000, currency: 'usd', capture_method: 'manual', automatic_payment_methods: { enabled: true, allow_redirects: 'never' } } })).payload;
     await unload();
     await deploy({ resource: 'paymentIntents', method: 'confirm' });
     assert.strictEqual((await call({ stripeId: pi.id, payload: { payment_method: 'pm_card_visa' } })).payload.status, 'requires_capture');
@@ -71,7 +71,7 @@ describe('fg-stripe', function () {
     await deploy({ resource: 'refunds', method: 'create' });
     assert.strictEqual((await call({ payload: { payment_intent: pi.id, amount: 1000 } })).payload.amount, 1000);
     await unload();
-    await deploy({ resource: 'paymentIntents', method: 'cancel', idType: 'str', idValue: (await sandboxClient(sandbox).paymentIntents.create({ amount: 5, currency: 'usd' })).id, paramsType: 'none' });
+    await deploy({ resource: 'paymentIntents', method: 'cancel', idType: 'str', idValue: (await sandboxClient(sandbox).paymentIntents.create({ amount: 500, currency: 'usd' })).id, paramsType: 'none' });
     assert.strictEqual((await call({})).payload.status, 'canceled');
     await unload();
     await deploy({ resource: 'events', method: 'list', paramsType: 'json', paramsValue: '{"type":"payment_intent.*"}' });
@@ -164,7 +164,7 @@ describe('fg-stripe', function () {
 
   it('a card decline is final; with the error output unwired the error goes to Catch (done(err))', async () => {
     await deploy({ resource: 'paymentIntents', method: 'create' }, SANDBOX_TEST_KEY, false);
-    getNode('s').receive({ payload: { amount: 100, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true } });
+    getNode('s').receive({ payload: { amount: 100, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' } } });
     await eventually(() => reportedErrors('s').length === 1, 'an error for Catch');
     const [reported] = reportedErrors('s');
     assert.match(reported.text, /declined/);

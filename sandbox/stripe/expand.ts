@@ -168,6 +168,8 @@ function expandInto(account: Account, node: unknown, type: string, segments: str
     for (const item of (record.data as unknown[]) ?? []) expandInto(account, item, itemType(type), segments.slice(1));
     return;
   }
+  // A deleted object (`{id, object, deleted: true}`) has nothing left to expand.
+  if (record.deleted === true) return;
   const [segment, ...rest] = segments;
   const shape = SHAPES[type];
   const rule = shape?.expand?.[segment];

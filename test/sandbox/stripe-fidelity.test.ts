@@ -217,6 +217,8 @@ describe('Stripe sandbox fidelity (documented rules, official SDK)', function ()
       const expanded = await stripe.paymentIntents.retrieve(pi.id, { expand: ['customer', 'latest_charge', 'review'] });
       assert.deepStrictEqual(expanded.customer, { id: customer.id, object: 'customer', deleted: true });
       assert.deepStrictEqual([expanded.latest_charge, expanded.review], [null, null]);
+      const { lastResponse: _response, ...stub } = await stripe.customers.retrieve(customer.id, { expand: ['subscriptions'] });
+      assert.deepStrictEqual(stub, { id: customer.id, object: 'customer', deleted: true }, 'nothing is added to a deleted object');
     });
   });
 

@@ -33,8 +33,11 @@ export function changeQuery(opts: ChangeFeedOptions, wm: Watermark, now = Date.n
   const fields = [...new Set([...system, ...opts.fields.map((f) => f.trim()).filter(Boolean)])];
   const stamp = new Date(Date.parse(wm.stamp.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')));
   const upper = opts.lagMs ? ' AND SystemModstamp <= :upper' : '';
-  const template = `SELECT ${fields.join(', ')} FROM ${opts.object} WHERE (SystemModstamp > :stamp OR (SystemModstamp = :stamp AND Id > :lastId))${upper} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${opts.pageSize ?? 200}`;
-  return bindSoql(template, { stamp, lastId: wm.lastId, upper: new Date(now - (opts.lagMs ?? 0)) });
+  // Before the first record the watermark has no Id: everything from the stamp on is new (and SOQL refuses an
+  // Id compared with '', which it reads as null).
+  const after = wm.lastId ? '(SystemModstamp > :stamp OR (SystemModstamp = :stamp AND Id > :lastId))' : 'SystemModstamp >= :stamp';
+  const template = `SELECT ${fields.join(', ')} FROM ${opts.object} WHERE ${after}${upper} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${opts.pageSize ?? 200}`;
+  return bindSoql(template, { stamp, ...(wm.lastId ? { lastId: wm.lastId } : {}), upper: new Date(now - (opts.lagMs ?? 0)) });
 }
 
 export function changeTypeOf(rec: { IsDeleted?: boolean; CreatedDate?: string; SystemModstamp?: string; LastModifiedDate?: string }): ChangeType {

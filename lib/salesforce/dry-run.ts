@@ -2,6 +2,7 @@
 // current records (read with queries, which change nothing).
 import { escapeSoqlString } from './soql-binds';
 import { BULK_OPERATION, WriteOperation, chunk, useBulk } from './plan';
+import { idKey, isIdShaped } from './ids';
 
 export interface PlannedRequest { method: string; url: string; body?: unknown }
 export interface FieldChange { field: string; from: unknown; to: unknown }
@@ -40,16 +41,22 @@ function sameValue(a: unknown, b: unknown): boolean {
 export async function diffAgainstCurrent(records: Record<string, unknown>[], op: WriteOperation, object: string, keyField: string,
   query: (soql: string) => Promise<any[]>): Promise<RecordDiff[]> {
   const fields = [...new Set(records.flatMap((r) => Object.keys(r)).filter((k) => k !== 'attributes' && k.toLowerCase() !== 'id' && k.toLowerCase() !== keyField.toLowerCase()))];
-  const keys = [...new Set(records.map((r) => keyOf(r, keyField)).filter((v) => v !== undefined && v !== null && v !== ''))].map(String);
+  const byId = keyField.toLowerCase() === 'id';
+  // A value that is no Id cannot match a record (and SOQL would refuse the whole query for it).
+  const keys = [...new Set(records.map((r) => keyOf(r, keyField)).filter((v) => v !== undefined && v !== null && v !== ''))].map(String)
+    .filter((k) => !byId || isIdShaped(k));
   const current = new Map<string, any>();
+  // Ids match by their case-sensitive 15-character base (a 15- and an 18-character Id of one record are equal);
+  // external id values match case-insensitively, as Salesforce matches them.
+  const matchKey = (v: unknown): string => (byId ? idKey(String(v)) : String(v).toLowerCase());
   for (const part of chunk(keys)) {
     const select = ['Id', ...(keyField === 'Id' ? [] : [keyField]), ...fields].join(', ');
     const rows = await query(`SELECT ${select} FROM ${object} WHERE ${keyField} IN (${part.map((k) => `'${escapeSoqlString(k)}'`).join(', ')})`);
-    for (const row of rows) current.set(String(keyOf(row, keyField)).toLowerCase(), row);
+    for (const row of rows) current.set(matchKey(keyOf(row, keyField)), row);
   }
   return records.map((r, index) => {
     const key = keyOf(r, keyField);
-    const existing = key === undefined || key === null ? undefined : current.get(String(key).toLowerCase());
+    const existing = key === undefined || key === null ? undefined : current.get(matchKey(key));
     if (op === 'delete') return { index, match: existing?.Id ?? null, action: existing ? 'delete' : 'unknown', changes: [] };
     if (!existing) {
       return { index, match: null, action: op === 'upsert' ? 'create' : 'unknown', changes: fields.filter((f) => keyOf(r, f) !== undefined).map((f) => ({ field: f, from: null, to: keyOf(r, f) })) };

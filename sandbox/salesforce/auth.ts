@@ -1,6 +1,8 @@
 // Sessions and the login flows: OAuth2 token endpoint (password, refresh_token, client_credentials, JWT bearer),
 // SOAP login/logout, token revocation and the identity URL.
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { id18 } from './ids';
+import { LAST_SOAP_LOGIN_VERSION, versionStatus } from './versions';
 
 export interface SandboxUser { userId: string; username: string; password: string; securityToken: string }
 export interface ConnectedApp {
@@ -17,8 +19,8 @@ interface Session { userId: string; expiresAt: number; oauth: boolean }
 export interface AuthReply { status: number; body: unknown; contentType?: string }
 
 export const DEFAULT_USERS: SandboxUser[] = [
-  { userId: '0055g00000FlowIntAAA', username: 'integration@flowguard.test', password: 'password', securityToken: 'TOKEN' },
-  { userId: '0055g00000FlowUsrAAA', username: 'alice@flowguard.test', password: 'password', securityToken: 'TOKEN' },
+  { userId: id18('0055g00000FlInt'), username: 'integration@flowguard.test', password: 'password', securityToken: 'TOKEN' },
+  { userId: id18('0055g00000FlUsr'), username: 'alice@flowguard.test', password: 'password', securityToken: 'TOKEN' },
 ];
 export const DEFAULT_APP: ConnectedApp = { clientId: 'flowguard-client', clientSecret: 'flowguard-secret', runAs: 'integration@flowguard.test' };
 
@@ -28,6 +30,8 @@ export class Auth {
   users: SandboxUser[] = [...DEFAULT_USERS];
   apps: ConnectedApp[] = [{ ...DEFAULT_APP }];
   sessionTtlMs = 2 * 3600_000;
+  /** The org setting "Enable SOAP API login()" (off by default in orgs created from Winter '26 on). */
+  soapLoginEnabled = true;
   private sessions = new Map<string, Session>();
   private refreshTokens = new Map<string, { userId: string; clientId: string }>();
   loginCount = 0;
@@ -38,6 +42,7 @@ export class Auth {
     this.users = [...DEFAULT_USERS];
     this.apps = [{ ...DEFAULT_APP }];
     this.sessionTtlMs = 2 * 3600_000;
+    this.soapLoginEnabled = true;
     this.sessions.clear();
     this.refreshTokens.clear();
     this.loginCount = 0;
@@ -163,6 +168,8 @@ export class Auth {
 
   /** SOAP partner API: <login> on the login URL, <logout> on the instance. */
   soap(xml: string, version: string): AuthReply {
+    // A retired or unknown version: "SOAP API returns 500:UNSUPPORTED_API_VERSION" (API End-of-Life Policy).
+    if (versionStatus(version) !== 'supported') return soapFault('UNSUPPORTED_API_VERSION', 'Invalid Api version specified on URL');
     const field = (tag: string): string | undefined => new RegExp(`<(?:\\w+:)?${tag}>([^<]*)</(?:\\w+:)?${tag}>`).exec(xml)?.[1];
     if (/<(?:\w+:)?logout\b/.test(xml)) {
       const sid = field('sessionId');
@@ -170,6 +177,14 @@ export class Auth {
       return soapEnvelope('<logoutResponse/>');
     }
     if (!/<(?:\w+:)?login\b/.test(xml)) return soapFault('INVALID_OPERATION', 'unsupported SOAP operation');
+    // login() is not available from API 65.0 on; the fault text is what Salesforce answers (forcedotcom/wsc#363).
+    if (Number(version) > LAST_SOAP_LOGIN_VERSION) {
+      return soapFault('INVALID_OPERATION', `The SOAP Login operation is not available in the API version specified (${version}). Refer to the documentation for supported versions.`);
+    }
+    // New orgs have login() off until an admin enables it (Salesforce Help 005132110).
+    if (!this.soapLoginEnabled) {
+      return soapFault('INVALID_OPERATION', 'SOAP API login() is disabled by default in this org. Contact the org administrator to enable SOAP API login().');
+    }
     const user = this.checkPassword(unescapeXml(field('username') ?? ''), unescapeXml(field('password') ?? ''));
     if (!user) return soapFault('INVALID_LOGIN', 'Invalid username, password, security token; or user locked out.');
     this.loginCount++;

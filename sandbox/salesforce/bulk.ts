@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseCsv, toCsv } from './csv';
 import { SfError, notFound } from './errors';
-import { SfRecord, formatDateTime } from './org';
+import { id18 } from './ids';
+import { Org, SfRecord, formatDateTime } from './org';
+import { FieldDef, FieldType, ObjectDef } from './schema';
 import { runSoql } from './soql-eval';
 import { SandboxState } from './state';
 import { Ctx, Route, noContent, ok, route } from './types';
@@ -43,7 +45,7 @@ export class BulkJobs {
   newInfo(prefix: string, ctx: Ctx, extra: Record<string, unknown>): Record<string, unknown> {
     const now = formatDateTime(this.state.org.now());
     return {
-      id: `${prefix}5g000${randomBytes(5).toString('hex').slice(0, 7)}AAA`, createdById: ctx.userId, createdDate: now, systemModstamp: now,
+      id: id18(`${prefix}5g000${randomBytes(4).toString('hex').slice(0, 7)}`), createdById: ctx.userId, createdDate: now, systemModstamp: now,
       concurrencyMode: 'Parallel', contentType: 'CSV', apiVersion: Number(ctx.version), lineEnding: 'LF', columnDelimiter: 'COMMA', ...extra,
     };
   }
@@ -52,31 +54,31 @@ export class BulkJobs {
   process(job: IngestJob): void {
     const org = this.state.org;
     const { object, operation, externalIdFieldName } = job.info as { object: string; operation: string; externalIdFieldName?: string };
+    const def = org.object(object);
     const rows = job.uploads.flatMap((csv) => {
       const parsed = parseCsv(csv);
       if (!job.header.length) job.header = parsed[0] ?? [];
       return parsed.slice(1);
     });
     for (const row of rows) {
-      const rec: SfRecord = {};
-      // Empty cells leave a field unchanged; #N/A sets it to null.
-      job.header.forEach((h, i) => { if (row[i] !== undefined && row[i] !== '') rec[h] = row[i] === '#N/A' ? null : row[i]; });
-      const idKey = Object.keys(rec).find((k) => k.toLowerCase() === 'id');
-      const id = idKey ? String(rec[idKey]) : '';
+      const idCell = row[job.header.findIndex((h) => h.toLowerCase() === 'id')] ?? '';
       try {
+        const rec = rowValues(org, def, job.header, row);
         let result: { id: string; created: boolean };
         if (operation === 'insert') result = org.create(object, rec, job.userId);
-        else if (operation === 'update') result = org.update(object, id, rec, job.userId);
         else if (operation === 'upsert') {
           const key = Object.keys(rec).find((k) => k.toLowerCase() === String(externalIdFieldName).toLowerCase());
           const value = key ? rec[key] : undefined;
           if (key) delete rec[key];
           result = org.upsert(object, String(externalIdFieldName), value, rec, job.userId);
-        } else result = org.delete(object, id, job.userId);
+        } else {
+          if (!idCell) throw new SfError(400, 'MISSING_ARGUMENT', `Id not specified in an ${operation} call`, ['Id']);
+          result = operation === 'update' ? org.update(object, idCell, rec, job.userId) : org.delete(object, idCell, job.userId);
+        }
         job.successful.push([result.id, String(result.created), ...row]);
       } catch (err) {
         const e = err instanceof SfError ? err : new SfError(500, 'UNKNOWN_EXCEPTION', 'unexpected error');
-        job.failed.push([id, `${e.errorCode}:${e.message}:${e.fields.join(',')} --`, ...row]);
+        job.failed.push([idCell, `${e.errorCode}:${e.message}:${e.fields.join(',')} --`, ...row]);
       }
     }
     Object.assign(job.info, {
@@ -99,6 +101,50 @@ export class BulkJobs {
 }
 
 const CSV = 'text/csv; charset=UTF-8';
+
+const XSD_TYPES: Partial<Record<FieldType, string>> = {
+  boolean: 'boolean', double: 'double', currency: 'double', int: 'int', date: 'date', datetime: 'dateTime',
+};
+
+/**
+ * One CSV row as field values, as "Valid CSV Record Rows" and "Valid Date Format in Records" (Bulk API 2.0 and
+ * Bulk API Developer Guide) describe it: an empty value is ignored when a record is updated (and so not set
+ * when one is created); #N/A sets the field to null; dateTime is yyyy-MM-ddTHH:mm:ss.SSS+/-HH:mm or ...Z (the
+ * milliseconds optional); date is yyyy-MM-dd; booleans and numbers in their XML Schema forms. A value that is
+ * none of these fails its row the way Salesforce reports it:
+ * "INVALID_FIELD:Failed to deserialize field at col 0. Due to, 'x' is not a valid value for the type xsd:dateTime".
+ */
+function rowValues(org: Org, def: ObjectDef, header: string[], row: string[]): SfRecord {
+  const rec: SfRecord = {};
+  header.forEach((name, col) => {
+    const cell = row[col] ?? '';
+    if (cell === '') return;
+    if (cell === '#N/A') { rec[name] = null; return; }
+    const field = org.field(def, name);
+    rec[name] = field ? csvValue(field, cell, col) : cell; // an unknown column is refused by the DML validation
+  });
+  return rec;
+}
+
+function csvValue(field: FieldDef, cell: string, col: number): unknown {
+  const xsd = XSD_TYPES[field.type];
+  if (!xsd) return cell;
+  const bad = (): SfError => new SfError(400, 'INVALID_FIELD', `Failed to deserialize field at col ${col}. Due to, '${cell}' is not a valid value for the type xsd:${xsd}`, [field.name]);
+  switch (field.type) {
+    case 'boolean':
+      if (!/^(true|false|1|0)$/i.test(cell)) throw bad();
+      return /^(true|1)$/i.test(cell);
+    case 'date':
+      if (!/^\d{4}-\d\d-\d\dZ?$/.test(cell)) throw bad();
+      return cell.slice(0, 10);
+    case 'datetime':
+      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?(Z|[+-]\d\d:?\d\d)$/.test(cell)) throw bad();
+      return cell;
+    default:
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(cell)) throw bad();
+      return Number(cell);
+  }
+}
 
 function ingestRoutes(state: SandboxState, bulk: BulkJobs): Route[] {
   const stats = { retries: 0, totalProcessingTime: 0, apiActiveProcessingTime: 0, apexProcessingTime: 0, jobType: 'V2Ingest' };

@@ -54,7 +54,9 @@ export class CometD {
     };
     for (const channel of [`/data/${change.entity}ChangeEvent`, '/data/ChangeEvents']) {
       const event = { replayId, data };
-      this.events.set(channel, [...(this.events.get(channel) ?? []), event]);
+      let retained = this.events.get(channel);
+      if (!retained) this.events.set(channel, (retained = []));
+      retained.push(event);
       for (const client of this.clients.values()) {
         if (client.channels.has(channel)) {
           client.queue.push({ channel, data });

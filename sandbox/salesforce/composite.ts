@@ -1,5 +1,6 @@
 // sObject Collections (≤ 200 records, allOrNone) and the composite resource (≤ 25 subrequests, one API call).
-import { SfError } from './errors';
+import { SfError, entityIsDeleted } from './errors';
+import { canonicalId } from './ids';
 import { DmlResult, SfRecord } from './org';
 import { recordView } from './rest';
 import { SandboxState } from './state';
@@ -86,9 +87,12 @@ export function compositeRoutes(state: SandboxState, dispatch: (ctx: Ctx) => Pro
     route('DELETE', '/composite/sobjects', 'collections.delete', (ctx) => {
       const ids = (ctx.query.get('ids') ?? '').split(',').filter(Boolean);
       return runCollection(state, ctx.query.get('allOrNone') === 'true', ids.length, (i) => {
-        const rec = org.findById(ids[i]);
-        if (!rec) throw new SfError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
-        const def = [...org.objects.values()].find((d) => ids[i].startsWith(d.keyPrefix))!;
+        const def = org.objectOfId(ids[i]);
+        if (!def || !org.findAnyById(ids[i])) {
+          if (!canonicalId(ids[i])) throw new SfError(400, 'MALFORMED_ID', `malformed id ${ids[i]}`, []);
+          // Salesforce answers a delete of an Id that names no live record with ENTITY_IS_DELETED.
+          throw entityIsDeleted();
+        }
         return org.delete(def.name, ids[i], ctx.userId);
       }, false);
     }),
@@ -100,7 +104,7 @@ export function compositeRoutes(state: SandboxState, dispatch: (ctx: Ctx) => Pro
         try {
           return recordView(state, t, org.get(t, id), ctx.version, body?.fields);
         } catch (err) {
-          if (asSfError(err).errorCode === 'NOT_FOUND') return null;
+          if (['NOT_FOUND', 'ENTITY_IS_DELETED'].includes(asSfError(err).errorCode)) return null;
           throw err;
         }
       }));

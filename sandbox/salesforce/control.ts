@@ -50,7 +50,8 @@ export function control(state: SandboxState, bulk: BulkJobs, method: string, pat
       Object.assign(state.config, pick(body, ['queryBatchSize', 'apiDailyMax', 'bulkProcessingDelayMs', 'bulkQueryPageSize']));
       if (typeof body.apiUsage === 'number') state.apiUsage = body.apiUsage;
       if (typeof body.sessionTtlMs === 'number') state.auth.sessionTtlMs = body.sessionTtlMs;
-      return ok({ ...state.config, apiUsage: state.apiUsage, sessionTtlMs: state.auth.sessionTtlMs });
+      if (typeof body.soapLogin === 'boolean') state.auth.soapLoginEnabled = body.soapLogin;
+      return ok({ ...state.config, apiUsage: state.apiUsage, sessionTtlMs: state.auth.sessionTtlMs, soapLogin: state.auth.soapLoginEnabled });
     case 'POST /_sandbox/clock':
       // { frozenAt: ISO string | null } freezes the org clock so tests can create SystemModstamp ties.
       state.org.frozenNow = body.frozenAt ? Date.parse(body.frozenAt) : undefined;

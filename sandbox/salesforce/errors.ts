@@ -24,3 +24,11 @@ export const notFound = (what = 'The requested resource does not exist'): SfErro
 export function malformedQuery(message: string): SfError {
   return new SfError(400, 'MALFORMED_QUERY', message);
 }
+
+/** An Id that is malformed or names another object (REST API "Status Codes and Error Responses", incorrect ID example). */
+export function malformedId(def: { label: string }, raw: unknown, fields = ['Id']): SfError {
+  return new SfError(400, 'MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${String(raw)}`, fields);
+}
+
+/** A record in the recycle bin: updated, deleted or read again. */
+export const entityIsDeleted = (): SfError => new SfError(404, 'ENTITY_IS_DELETED', 'entity is deleted');

@@ -1,5 +1,6 @@
 // The sandbox org's data: records per object, DML with describe-based validation, system fields, a settable clock.
-import { SfError, notFound } from './errors';
+import { SfError, entityIsDeleted, malformedId, notFound } from './errors';
+import { canonicalId, id18, newId } from './ids';
 import { FieldDef, ObjectDef, defaultSchema } from './schema';
 
 export type SfRecord = Record<string, unknown>;
@@ -30,10 +31,8 @@ export function parseDateTime(value: string): number {
   return ms;
 }
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-
 export class Org {
-  readonly organizationId = '00D5g000004FlowAAA';
+  readonly organizationId = id18('00D5g000004Flow');
   objects = new Map<string, ObjectDef>();
   private records = new Map<string, Map<string, SfRecord>>();
   private indexes = new Map<string, Map<string, Set<string>>>();
@@ -78,13 +77,19 @@ export class Org {
   }
 
   newId(def: ObjectDef): string {
-    let n = ++this.idCounter;
-    let tail = '';
-    for (let i = 0; i < 8; i++) {
-      tail = BASE62[n % 62] + tail;
-      n = Math.floor(n / 62);
-    }
-    return `${def.keyPrefix}5g00${tail}AAA`;
+    return newId(def.keyPrefix, ++this.idCounter);
+  }
+
+  /** The canonical 18-character Id of `raw` for this object; MALFORMED_ID when it is no Id of this object. */
+  idOf(def: ObjectDef, raw: unknown): string {
+    const id = canonicalId(raw);
+    if (!id || !id.startsWith(def.keyPrefix)) throw malformedId(def, raw);
+    return id;
+  }
+
+  /** The object an Id belongs to (by key prefix), if any. */
+  objectOfId(id: string): ObjectDef | undefined {
+    return [...this.objects.values()].find((d) => id.startsWith(d.keyPrefix));
   }
 
   /** Records of a type, in insertion order; deleted ones only when asked. */
@@ -94,19 +99,29 @@ export class Org {
     return includeDeleted ? rows : rows.filter((r) => r.IsDeleted !== true);
   }
 
-  get(type: string, id: string): SfRecord {
+  /** A live record by a 15- or 18-character Id: MALFORMED_ID, NOT_FOUND, or ENTITY_IS_DELETED (in the recycle bin). */
+  get(type: string, rawId: string): SfRecord {
     const def = this.object(type);
-    const rec = this.records.get(def.name.toLowerCase())?.get(id);
-    if (!rec || rec.IsDeleted === true) throw notFound();
+    const rec = this.records.get(def.name.toLowerCase())?.get(this.idOf(def, rawId));
+    if (!rec) throw notFound();
+    if (rec.IsDeleted === true) throw entityIsDeleted();
     return rec;
   }
 
-  findById(id: string): SfRecord | undefined {
+  /** Any record by Id, deleted ones included (undefined for text that is no Id). */
+  findAnyById(rawId: string): SfRecord | undefined {
+    const id = canonicalId(rawId);
+    if (!id) return undefined;
     for (const table of this.records.values()) {
       const rec = table.get(id);
-      if (rec && rec.IsDeleted !== true) return rec;
+      if (rec) return rec;
     }
     return undefined;
+  }
+
+  findById(rawId: string): SfRecord | undefined {
+    const rec = this.findAnyById(rawId);
+    return rec && rec.IsDeleted !== true ? rec : undefined;
   }
 
   findByExternalId(def: ObjectDef, field: FieldDef, value: unknown): SfRecord[] {
@@ -153,9 +168,10 @@ export class Org {
     return { id, created: true };
   }
 
-  update(type: string, id: string, input: SfRecord, userId: string): DmlResult {
+  update(type: string, rawId: string, input: SfRecord, userId: string): DmlResult {
     const def = this.object(type);
-    const rec = this.get(def.name, id);
+    const rec = this.get(def.name, rawId);
+    const id = String(rec.Id);
     const values = this.validate(def, input, false);
     const next = { ...rec, ...values };
     this.checkUnique(def, next);
@@ -187,8 +203,9 @@ export class Org {
     return this.create(def.name, body, userId);
   }
 
-  delete(type: string, id: string, userId = ''): DmlResult {
-    const rec = this.get(type, id);
+  delete(type: string, rawId: string, userId = ''): DmlResult {
+    const rec = this.get(type, rawId);
+    const id = String(rec.Id);
     rec.IsDeleted = true;
     rec.SystemModstamp = formatDateTime(this.now());
     this.notify(this.object(type).name, 'DELETE', rec, [], userId);
@@ -239,7 +256,8 @@ export class Org {
   }
 
   private coerce(field: FieldDef, raw: unknown): unknown {
-    if (raw === null || raw === undefined) return null;
+    // Salesforce stores an empty string as null; a checkbox is never null.
+    if (raw === null || raw === undefined || raw === '') return field.type === 'boolean' ? false : null;
     const bad = (): SfError => new SfError(400, 'INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.name}: value not of required type: ${String(raw)}`, [field.name]);
     switch (field.type) {
       case 'boolean':
@@ -262,8 +280,14 @@ export class Org {
         return formatDateTime(ms);
       }
       case 'reference': {
-        const id = String(raw);
-        if (field.referenceTo && field.referenceTo !== 'User' && !this.findById(id)) {
+        const target = this.object(field.referenceTo ?? 'User');
+        const id = canonicalId(raw);
+        if (!id) throw malformedId(target, raw, [field.name]);
+        if (!id.startsWith(target.keyPrefix)) {
+          throw new SfError(400, 'FIELD_INTEGRITY_EXCEPTION', `${target.label} ID: id value of incorrect type: ${String(raw)}`, [field.name]);
+        }
+        // Users live in the sandbox's auth state, not in the org tables.
+        if (target.name !== 'User' && !this.findById(id)) {
           throw new SfError(400, 'INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [field.name]);
         }
         return id;

@@ -52,6 +52,7 @@ export function defaultSchema(): ObjectDef[] {
       { name: 'Website', type: 'url' },
       { name: 'Description', type: 'textarea' },
       { name: 'Active__c', type: 'boolean', label: 'Active' },
+      { name: 'Last_Synced_At__c', type: 'datetime', label: 'Last Synced At' },
     ]),
     object('Contact', 'Contact', '003', [
       { name: 'LastName', type: 'string', required: true },

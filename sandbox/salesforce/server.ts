@@ -10,6 +10,7 @@ import { SfError } from './errors';
 import { restRoutes } from './rest';
 import { SandboxConfig, SandboxState } from './state';
 import { Ctx, Reply, Route } from './types';
+import { versionList, versionStatus } from './versions';
 
 export interface SalesforceSandbox {
   url: string;
@@ -20,8 +21,6 @@ export interface SalesforceSandbox {
 }
 
 export interface SandboxOptions { port?: number; host?: string; config?: Partial<SandboxConfig> }
-
-const VERSIONS = ['55.0', '56.0', '57.0', '58.0', '59.0', '60.0', '61.0', '62.0', '63.0', '64.0'];
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -135,11 +134,14 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
       try { messages = [JSON.parse(raw || '[]')].flat(); } catch { /* empty batch */ }
       return send(res, { status: 200, body: await cometd.handle(messages, state.auth.userFor(token)) });
     }
-    if (url.pathname.replace(/\/$/, '') === '/services/data') {
-      return send(res, { status: 200, body: VERSIONS.map((v) => ({ label: `v${v}`, url: `/services/data/v${v}`, version: v })) });
-    }
-    const data = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(url.pathname);
+    if (url.pathname.replace(/\/$/, '') === '/services/data') return send(res, { status: 200, body: versionList() });
+    const data = /^\/services\/data\/v(\d+\.\d+)(\/.*)?$/.exec(url.pathname);
     if (data) {
+      const status = versionStatus(data[1]);
+      // "If you request any resource or use an operation from a retired API version, REST API returns the 410:GONE
+      // error code" (API End-of-Life Policy); a version that does not exist is an unknown resource.
+      if (status === 'retired') return send(res, { status: 410, body: [{ errorCode: 'GONE', message: `API version ${data[1]} is retired and unavailable` }] });
+      if (status === 'unknown') return send(res, { status: 404, body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }] });
       const reply = await dataRequest(req, url, raw, data[1], (data[2] ?? '').replace(/\/$/, ''));
       if (fault?.kind === 'lost-reply') { req.socket.destroy(); return; }
       return send(res, reply, { 'Sforce-Limit-Info': state.limitInfoHeader() });

@@ -1,5 +1,6 @@
 // Runs a parsed SOQL query against the org: type-checked filters, ordering, paging, projection.
 import { SfError } from './errors';
+import { compareIds, idBase } from './ids';
 import { Org, SfRecord, parseDateTime } from './org';
 import { FieldDef, ObjectDef } from './schema';
 import { Cond, Value, parseSoql } from './soql-parse';
@@ -14,6 +15,9 @@ export function runSoql(org: Org, soql: string, version: string, includeDeleted:
   const resolve = (path: string): ResolvedField => resolveField(org, def, path);
   const where = query.where ? compileCond(query.where, resolve) : () => true;
   let rows = org.all(def.name, includeDeleted).filter(where);
+  // SOQL reference, OFFSET: "The maximum offset is 2,000 rows. Requesting an offset greater than 2,000 results in
+  // a NUMBER_OUTSIDE_VALID_RANGE error."
+  if ((query.offset ?? 0) > 2000) throw new SfError(400, 'NUMBER_OUTSIDE_VALID_RANGE', `Maximum SOQL offset allowed for apiName ${def.name} is 2000`);
   if (query.count) return { totalSize: rows.length, records: [] };
   if (query.orderBy.length) {
     const keys = query.orderBy.map((o) => ({ ...o, field: resolve(o.field) }));
@@ -73,7 +77,8 @@ function resolveField(org: Org, def: ObjectDef, path: string): ResolvedField {
   return { def: f, get: (r) => (r[ref.name] ? org.findById(String(r[ref.name]))?.[f.name] : undefined) };
 }
 
-const TEXT_TYPES = new Set(['id', 'string', 'textarea', 'email', 'phone', 'url', 'picklist', 'reference']);
+const TEXT_TYPES = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist']);
+const ID_TYPES = new Set(['id', 'reference']);
 const NUMBER_TYPES = new Set(['double', 'currency', 'int']);
 
 function typeError(field: FieldDef, expected: string): SfError {
@@ -86,7 +91,23 @@ function timeOf(field: FieldDef, v: unknown): number | null {
   return field.type === 'date' ? Date.parse(`${String(v)}T00:00:00Z`) : parseDateTime(String(v));
 }
 
-function compareValue(field: FieldDef, recValue: unknown, op: string, value: Value): boolean {
+/**
+ * An Id literal's 15-character base; '' stands for null. Anything else that is no 15- or 18-character Id is
+ * refused the way Salesforce does ("invalid ID field: x", INVALID_QUERY_FILTER_OPERATOR).
+ */
+function idLiteral(field: FieldDef, value: Value): Value {
+  if (value.kind !== 'string') {
+    if (value.kind === 'null') return value;
+    throw typeError(field, 'id');
+  }
+  if (value.v === '') return { kind: 'null' };
+  const base = idBase(value.v);
+  if (base === undefined) throw new SfError(400, 'INVALID_QUERY_FILTER_OPERATOR', `invalid ID field: ${value.v}`);
+  return { kind: 'string', v: base };
+}
+
+function compareValue(field: FieldDef, recValue: unknown, op: string, literal: Value): boolean {
+  const value = ID_TYPES.has(field.type) ? idLiteral(field, literal) : literal;
   if (value.kind === 'null') {
     if (op === '=') return recValue === null || recValue === undefined;
     if (op === '!=') return recValue !== null && recValue !== undefined;
@@ -115,6 +136,9 @@ function compareValue(field: FieldDef, recValue: unknown, op: string, value: Val
   } else if (field.type === 'boolean') {
     if (value.kind !== 'bool') throw typeError(field, 'boolean');
     c = Number(recValue) - Number(value.v);
+  } else if (ID_TYPES.has(field.type)) {
+    // Ids compare by their case-sensitive 15-character base, in WHERE as in ORDER BY.
+    c = compareIds(String(recValue), (value as { v: string }).v);
   } else {
     if (value.kind !== 'string') throw typeError(field, 'string');
     c = String(recValue).toLowerCase().localeCompare(value.v.toLowerCase());
@@ -149,12 +173,14 @@ function compileCond(cond: Cond, resolve: (p: string) => ResolvedField): (rec: S
     case 'not': { const inner = compileCond(cond.cond, resolve); return (x) => !inner(x); }
     case 'like': {
       const f = resolve(cond.field);
+      if (ID_TYPES.has(f.def.type)) throw new SfError(400, 'INVALID_QUERY_FILTER_OPERATOR', 'invalid operator on id field');
       if (!TEXT_TYPES.has(f.def.type)) throw typeError(f.def, f.def.type);
       const re = likeToRegExp(cond.pattern);
       return (x) => { const v = f.get(x); return v !== null && v !== undefined && re.test(String(v)); };
     }
     case 'in': {
       const f = resolve(cond.field);
+      for (const v of cond.values) compareValue(f.def, sampleFor(f.def), '=', v);
       return (x) => {
         const hit = cond.values.some((v) => compareValue(f.def, f.get(x), '=', v));
         return cond.not ? !hit : hit;
@@ -187,6 +213,6 @@ function compareForSort(a: unknown, b: unknown, f: FieldDef, desc: boolean, null
 function compareValues(a: unknown, b: unknown, f: FieldDef): number {
   if (NUMBER_TYPES.has(f.type) || f.type === 'boolean') return Number(a) - Number(b);
   if (f.type === 'date' || f.type === 'datetime') return timeOf(f, a)! - timeOf(f, b)!;
-  if (f.type === 'id' || f.type === 'reference') return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  if (ID_TYPES.has(f.type)) return compareIds(String(a), String(b));
   return String(a).toLowerCase().localeCompare(String(b).toLowerCase());
 }

@@ -59,6 +59,22 @@ describe('fg-salesforce-events node', function () {
     assert.deepEqual((await third).map((m) => [m.topic, m.payload.Id]), [['Account/deleted', ids.Account[0]]]);
   });
 
+  it('emits each of 100 records sharing one SystemModstamp exactly once', async () => {
+    await ctl('POST', '/reset');
+    await ctl('POST', '/clock', { frozenAt: '2030-03-01T00:00:00.000Z' });
+    const { ids } = await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: Array.from({ length: 100 }, (_, i) => ({ Name: `tie ${i}` })) } });
+    await ctl('POST', '/clock', { frozenAt: null });
+    await load(SETS, flow({ pageSize: 7 }), { c1: CREDS });
+    const msgs: any[] = [];
+    getNode('out').on('input', (m: any) => msgs.push(m));
+    const statusText = (): string => getNode('e1').status.lastCall?.args[0].text ?? '';
+    await eventually(() => /^100 change\(s\)/.test(statusText()), 'the first poll reports 100 changes');
+    // Another poll finds nothing new: no record comes out twice.
+    getNode('e1').receive({});
+    await eventually(() => /^0 change\(s\)/.test(statusText()), 'a second poll with nothing new');
+    assert.deepEqual(msgs.map((m) => m.payload.Id).sort(), [...ids.Account].sort(), 'every record once, none twice');
+  });
+
   it('in CDC mode resumes from the stored replay id after a restart', async () => {
     await ctl('POST', '/reset');
     await ctl('POST', '/config', { cometdTimeoutMs: 200 });

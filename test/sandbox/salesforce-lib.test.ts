@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
+import { DEFAULT_USERS } from '../../sandbox/salesforce/auth';
 import { sandboxCalls, sandboxControl } from '../../sandbox/salesforce/control-client';
 import { SalesforceConfig, SalesforceSession } from '../../lib/salesforce/connection';
 import { writeRecords } from '../../lib/salesforce/records';
@@ -18,6 +19,7 @@ import { diffAgainstCurrent } from '../../lib/salesforce/dry-run';
 import { SqliteStore } from '../../lib/store/sqlite';
 
 for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[v];
+const INTEGRATION_USER_ID = DEFAULT_USERS[0].userId;
 
 describe('lib/salesforce against the sandbox', function () {
   let sb: SalesforceSandbox;
@@ -60,7 +62,7 @@ describe('lib/salesforce against the sandbox', function () {
         }
         session = new SalesforceSession(cfg(over));
         await call((c) => c.sobject('Account').create({ Name: 'A' }));
-        assert.equal(session.userId, '0055g00000FlowIntAAA');
+        assert.equal(session.userId, INTEGRATION_USER_ID);
         await ctl('POST', '/expire-sessions');
         assert.equal((await call((c) => c.query('SELECT Id FROM Account'))).totalSize, 1);
         assert.equal(session.loginCount, 2);
@@ -198,7 +200,7 @@ describe('lib/salesforce against the sandbox', function () {
       const seen: string[] = [];
       const emit = (changes: Change[]): void => { for (const c of changes) seen.push(`${c.type}:${c.record.Name}`); };
       const query = async (soql: string, all: boolean): Promise<any[]> => (await call((c) => c.query(soql, { scanAll: all }))).records;
-      const opts = { object: 'Account', fields: ['Name'], pageSize: 2, includeDeleted: true, skipUserId: '0055g00000FlowIntAAA' };
+      const opts = { object: 'Account', fields: ['Name'], pageSize: 2, includeDeleted: true, skipUserId: INTEGRATION_USER_ID };
       const initial = { stamp: '2000-01-01T00:00:00.000+0000', lastId: '' };
       // Five records share one SystemModstamp: only the Id tie-break can page through them.
       await ctl('POST', '/clock', { frozenAt: '2030-01-01T00:00:00.000Z' });
@@ -217,6 +219,21 @@ describe('lib/salesforce against the sandbox', function () {
       assert.equal(res.skipped, 1);
       assert.deepEqual(seen, ['created:a', 'created:b', 'created:c', 'created:d', 'created:e', 'deleted:f2']);
       assert.deepEqual((await pollChanges(opts, storeWatermark(store, 'node-1'), initial, query, emit)).emitted, 0);
+      await store.close();
+    });
+
+    it('emits each of 100 records sharing one SystemModstamp exactly once, page after page', async () => {
+      await ctl('POST', '/clock', { frozenAt: '2030-02-01T00:00:00.000Z' });
+      const { ids } = await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: Array.from({ length: 100 }, (_, i) => ({ Name: `t${i}` })) } });
+      const seen: string[] = [];
+      const store = new SqliteStore(join(dir, 'tied.sqlite'));
+      const query = async (soql: string, all: boolean): Promise<any[]> => (await call((c) => c.query(soql, { scanAll: all }))).records;
+      const opts = { object: 'Account', fields: ['Name'], pageSize: 7 };
+      const res = await pollChanges(opts, storeWatermark(store, 'tied'), { stamp: '2000-01-01T00:00:00.000+0000', lastId: '' }, query,
+        (changes) => { for (const ch of changes) seen.push(ch.record.Id); });
+      assert.equal(res.emitted, 100);
+      assert.deepEqual([...seen].sort(), [...ids.Account].sort(), 'every record once, none twice');
+      assert.equal((await pollChanges(opts, storeWatermark(store, 'tied'), { stamp: '2000-01-01T00:00:00.000+0000', lastId: '' }, query, () => undefined)).emitted, 0);
       await store.close();
     });
   });

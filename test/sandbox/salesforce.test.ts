@@ -2,11 +2,13 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
+import { DEFAULT_USERS } from '../../sandbox/salesforce/auth';
 import { sandboxCalls, sandboxControl, sandboxQueries } from '../../sandbox/salesforce/control-client';
 import { MAX_QUERY_LOG } from '../../sandbox/salesforce/state';
 
 // jsforce reads proxy variables once at load time and ignores NO_PROXY: clear them before requiring it.
 for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[v];
+const INTEGRATION_USER_ID = DEFAULT_USERS[0].userId;
 const jsforce = require('jsforce');
 
 const VERSION = '59.0';
@@ -30,7 +32,7 @@ describe('Salesforce sandbox with jsforce', function () {
   describe('auth', () => {
     it('logs in with the OAuth password flow and reports the identity', async () => {
       assert.equal(conn.instanceUrl, sb.url);
-      assert.equal(conn.userInfo.id, '0055g00000FlowIntAAA');
+      assert.equal(conn.userInfo.id, INTEGRATION_USER_ID);
       const id = await conn.identity();
       assert.equal(id.username, USER);
     });
@@ -50,7 +52,7 @@ describe('Salesforce sandbox with jsforce', function () {
     it('logs in over SOAP and logs out', async () => {
       const c = new jsforce.Connection({ loginUrl: sb.url, version: VERSION });
       const info = await c.login(USER, PASSWORD);
-      assert.equal(info.organizationId, '00D5g000004FlowAAA');
+      assert.equal(info.organizationId, sb.state.org.organizationId);
       assert.equal(c.instanceUrl, sb.url);
       assert.equal((await c.query('SELECT Id FROM Account')).totalSize, 0);
       await c.logout();
@@ -62,7 +64,7 @@ describe('Salesforce sandbox with jsforce', function () {
     it('authorizes with client credentials', async () => {
       const c = new jsforce.Connection({ version: VERSION, oauth2: { ...APP, loginUrl: sb.url } });
       await c.authorize({ grant_type: 'client_credentials' });
-      assert.equal(c.userInfo.id, '0055g00000FlowIntAAA');
+      assert.equal(c.userInfo.id, INTEGRATION_USER_ID);
       assert.equal((await c.query('SELECT COUNT() FROM Account')).totalSize, 0);
     });
 
@@ -74,7 +76,7 @@ describe('Salesforce sandbox with jsforce', function () {
       const assertion = `${unsigned}.${sign('RSA-SHA256', Buffer.from(unsigned), privateKey).toString('base64url')}`;
       const c = new jsforce.Connection({ version: VERSION, oauth2: { clientId: 'jwt-app', loginUrl: sb.url } });
       await c.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
-      assert.equal(c.userInfo.id, '0055g00000FlowIntAAA');
+      assert.equal(c.userInfo.id, INTEGRATION_USER_ID);
       const forged = `${unsigned}.${sign('RSA-SHA256', Buffer.from(unsigned), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey).toString('base64url')}`;
       await assert.rejects(c.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: forged }), (e: any) => e.name === 'invalid_grant');
     });
@@ -98,13 +100,13 @@ describe('Salesforce sandbox with jsforce', function () {
       assert.equal(created.success, true);
       const rec = await conn.sobject('Account').retrieve(created.id);
       assert.equal(rec.Name, 'Acme');
-      assert.equal(rec.LastModifiedById, '0055g00000FlowIntAAA');
+      assert.equal(rec.LastModifiedById, INTEGRATION_USER_ID);
       assert.match(rec.SystemModstamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
       const upd = await conn.sobject('Account').update({ Id: created.id, name: 'Acme 2' });
       assert.equal(upd.success, true);
       assert.equal((await conn.sobject('Account').retrieve(created.id)).Name, 'Acme 2');
       await conn.sobject('Account').destroy(created.id);
-      await assert.rejects(conn.sobject('Account').retrieve(created.id), (e: any) => e.errorCode === 'NOT_FOUND');
+      await assert.rejects(conn.sobject('Account').retrieve(created.id), (e: any) => e.errorCode === 'ENTITY_IS_DELETED');
     });
 
     it('validates against describe', async () => {
@@ -352,7 +354,7 @@ describe('Salesforce sandbox with jsforce', function () {
       await conn.sobject('Account').destroy(first.id);
       await waitFor(() => events.length === 2);
       assert.equal(events[1].payload.ChangeEventHeader.changeType, 'DELETE');
-      assert.equal(events[1].payload.ChangeEventHeader.commitUser, '0055g00000FlowIntAAA');
+      assert.equal(events[1].payload.ChangeEventHeader.commitUser, INTEGRATION_USER_ID);
       client.disconnect();
     });
   });

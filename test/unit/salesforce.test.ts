@@ -76,6 +76,8 @@ describe('salesforce lib', () => {
   it('builds change queries with a (stamp, Id) tie-break and classifies changes', () => {
     const soql = changeQuery({ object: 'Account', fields: ['Name'], pageSize: 100 }, { stamp: '2024-01-01T00:00:00.000+0000', lastId: "001'x" });
     assert.match(soql, /WHERE \(SystemModstamp > 2024-01-01T00:00:00.000Z OR \(SystemModstamp = 2024-01-01T00:00:00.000Z AND Id > '001\\'x'\)\) ORDER BY SystemModstamp ASC, Id ASC LIMIT 100$/);
+    const first = changeQuery({ object: 'Account', fields: ['Name'] }, { stamp: '2024-01-01T00:00:00.000+0000', lastId: '' });
+    assert.match(first, /WHERE SystemModstamp >= 2024-01-01T00:00:00.000Z ORDER BY SystemModstamp ASC, Id ASC LIMIT 200$/, 'no Id yet: nothing compares an Id with \'\'');
     assert.equal(changeTypeOf({ CreatedDate: 'a', LastModifiedDate: 'a' }), 'created');
     assert.equal(changeTypeOf({ CreatedDate: 'a', LastModifiedDate: 'b' }), 'updated');
     assert.equal(changeTypeOf({ IsDeleted: true }), 'deleted');

@@ -62,7 +62,7 @@ export async function bulkIngest(conn: any, records: Record<string, unknown>[], 
     const k = rowKey(header, r);
     byKey.set(k, [...(byKey.get(k) ?? []), i]);
   });
-  const take = (row: Record<string, unknown>): number | undefined => byKey.get(rowKey(header, normaliseRow(header, row)))?.shift();
+  const take = (row: Record<string, unknown>): number | undefined => byKey.get(rowKey(header, resultRow(header, row)))?.shift();
   const outcomes: RecordOutcome[] = [];
   for (const row of successful) {
     const index = take(row);
@@ -80,12 +80,12 @@ export async function bulkIngest(conn: any, records: Record<string, unknown>[], 
   return { jobId, outcomes: outcomes.sort((a, b) => a.index - b.index) };
 }
 
-/** Result CSV cells come back as strings; empty cells stand for our '' (unchanged) cells. */
-function normaliseRow(header: string[], row: Record<string, unknown>): Record<string, unknown> {
+/** Result CSV cells come back as the uploaded text: an empty cell was a missing key. */
+function resultRow(header: string[], row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const h of header) {
     const v = row[h];
-    out[h] = v === '' || v === undefined || v === null ? undefined : v === '#N/A' ? null : v;
+    out[h] = v === '' || v === undefined || v === null ? undefined : v;
   }
   return out;
 }

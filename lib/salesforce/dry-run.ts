@@ -1,7 +1,7 @@
 // Dry-run: the exact requests a write would send, and for update / upsert a field-level diff against the
 // current records (read with queries, which change nothing).
 import { escapeSoqlString } from './soql-binds';
-import { BULK_OPERATION, WriteOperation, chunk, useBulk } from './plan';
+import { BULK_OPERATION, WriteOperation, chunk, needsCollections, useBulk } from './plan';
 import { idKey, isIdShaped } from './ids';
 
 export interface PlannedRequest { method: string; url: string; body?: unknown }
@@ -11,15 +11,8 @@ export interface RecordDiff { index: number; match: string | null; action: 'crea
 export function planRequests(records: Record<string, unknown>[], op: WriteOperation, object: string, version: string, opts: { externalIdField?: string; allOrNone?: boolean; bulkThreshold?: number }): PlannedRequest[] {
   const base = `/services/data/v${version}`;
   const withType = (r: Record<string, unknown>): Record<string, unknown> => ({ attributes: { type: object }, ...r });
-  if (useBulk(records.length, opts.bulkThreshold)) {
-    return [
-      { method: 'POST', url: `${base}/jobs/ingest`, body: { object, operation: BULK_OPERATION[op], lineEnding: 'LF', ...(op === 'upsert' ? { externalIdFieldName: opts.externalIdField } : {}) } },
-      { method: 'PUT', url: `${base}/jobs/ingest/{jobId}/batches`, body: `<CSV with ${records.length} rows>` },
-      { method: 'PATCH', url: `${base}/jobs/ingest/{jobId}`, body: { state: 'UploadComplete' } },
-    ];
-  }
   const allOrNone = opts.allOrNone === true;
-  return chunk(records).map((part) => {
+  const collections = (list: Record<string, unknown>[]): PlannedRequest[] => chunk(list).map((part) => {
     switch (op) {
       case 'create': return { method: 'POST', url: `${base}/composite/sobjects`, body: { allOrNone, records: part.map(withType) } };
       case 'update': return { method: 'PATCH', url: `${base}/composite/sobjects`, body: { allOrNone, records: part.map(withType) } };
@@ -27,6 +20,18 @@ export function planRequests(records: Record<string, unknown>[], op: WriteOperat
       default: return { method: 'DELETE', url: `${base}/composite/sobjects?ids=${part.map((r) => String(r.Id ?? r.id)).join(',')}&allOrNone=${allOrNone}` };
     }
   });
+  if (!useBulk(records.length, opts.bulkThreshold)) return collections(records);
+  // Records that Bulk CSV would store differently go through Collections (see writeRecords).
+  const routed = op === 'delete' ? [] : records.filter(needsCollections);
+  const bulkRows = records.length - routed.length;
+  return [
+    ...(bulkRows ? [
+      { method: 'POST', url: `${base}/jobs/ingest`, body: { object, operation: BULK_OPERATION[op], lineEnding: 'LF', ...(op === 'upsert' ? { externalIdFieldName: opts.externalIdField } : {}) } },
+      { method: 'PUT', url: `${base}/jobs/ingest/{jobId}/batches`, body: `<CSV with ${bulkRows} rows>` },
+      { method: 'PATCH', url: `${base}/jobs/ingest/{jobId}`, body: { state: 'UploadComplete' } },
+    ] : []),
+    ...collections(routed),
+  ];
 }
 
 const keyOf = (r: Record<string, unknown>, field: string): unknown => r[Object.keys(r).find((k) => k.toLowerCase() === field.toLowerCase()) ?? field];

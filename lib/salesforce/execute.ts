@@ -29,12 +29,18 @@ export interface OperationSpec {
 export type OperationResult =
   | { type: 'records'; records: any[]; totalSize: number; truncated: boolean }
   | { type: 'describe'; result: any }
-  | { type: 'write'; single: boolean; records: Record<string, unknown>[]; outcomes: RecordOutcome[]; mode: 'collections' | 'bulk'; jobId?: string }
+  | { type: 'write'; single: boolean; records: Record<string, unknown>[]; outcomes: RecordOutcome[]; mode: 'collections' | 'bulk'; jobId?: string; routedToCollections?: number }
   | { type: 'dryRun'; requests: PlannedRequest[]; diff?: RecordDiff[] };
 
 export interface Hooks {
   onBulkProgress?: (p: BulkProgress) => void;
   onPage?: (records: any[], page: number, expected: number) => void | Promise<void>;
+}
+
+/** Status suffix of a write: ' (bulk)', or ' (bulk, 3 via Collections)' when Bulk CSV would have changed some records. */
+export function bulkNote(mode: 'collections' | 'bulk', routedToCollections = 0): string {
+  if (mode !== 'bulk') return '';
+  return routedToCollections ? ` (bulk, ${routedToCollections} via Collections)` : ' (bulk)';
 }
 
 function need<T>(value: T | undefined | '', what: string): T {
@@ -108,7 +114,7 @@ export async function runOperation(session: SalesforceSession, spec: OperationSp
         object, operation: op, externalIdField: spec.externalIdField, allOrNone: spec.allOrNone, bulkThreshold: spec.bulkThreshold,
         bulkPollIntervalMs: spec.bulkPollIntervalMs, onBulkProgress: hooks.onBulkProgress, call,
       });
-      return { type: 'write', single, records, outcomes: res.outcomes, mode: res.mode, jobId: res.jobId };
+      return { type: 'write', single, records, outcomes: res.outcomes, mode: res.mode, jobId: res.jobId, routedToCollections: res.routedToCollections };
     }
   }
 }

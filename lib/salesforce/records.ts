@@ -1,7 +1,7 @@
 // Record writes with per-record outcomes: sObject Collections in chunks of 200, Bulk API 2.0 above a threshold.
 import { normaliseSalesforceError, RecordError } from './errors';
 import { BulkProgress, RecordOutcome, bulkIngest } from './bulk-ingest';
-import { WriteOperation, chunk, useBulk } from './plan';
+import { WriteOperation, chunk, needsCollections, useBulk } from './plan';
 
 export type { RecordOutcome } from './bulk-ingest';
 
@@ -18,7 +18,13 @@ export interface WriteOptions {
   call: <T>(fn: (conn: any) => Promise<T>) => Promise<T>;
 }
 
-export interface WriteResult { mode: 'collections' | 'bulk'; outcomes: RecordOutcome[]; jobId?: string }
+export interface WriteResult {
+  mode: 'collections' | 'bulk';
+  outcomes: RecordOutcome[];
+  jobId?: string;
+  /** In a bulk write: how many records went through Collections because Bulk CSV would store them differently. */
+  routedToCollections?: number;
+}
 
 function validate(records: Record<string, unknown>[], opts: WriteOptions): void {
   records.forEach((r, i) => {
@@ -56,20 +62,40 @@ function unknownOutcome(err: any, op: WriteOperation): boolean {
 const OUTCOME_UNKNOWN = 'OUTCOME_UNKNOWN';
 const unknownMessage = (err: any): string => `no answer from Salesforce (${String(err?.message ?? err)}); the records may have been created: check before retrying, or use upsert with an external id`;
 
+/**
+ * Writes records with one outcome each. Above the bulk threshold Bulk API 2.0 is used, except for records that
+ * Bulk CSV would store differently (see needsCollections): those go through Collections, after the bulk job, so
+ * a failed job has sent nothing through Collections yet. Either way the org ends up with the same data.
+ */
 export async function writeRecords(records: Record<string, unknown>[], opts: WriteOptions): Promise<WriteResult> {
   validate(records, opts);
-  if (useBulk(records.length, opts.bulkThreshold)) {
+  if (!useBulk(records.length, opts.bulkThreshold)) return { mode: 'collections', outcomes: await writeCollections(records, opts) };
+  const routed = opts.operation === 'delete' ? [] : records.flatMap((r, i) => (needsCollections(r) ? [i] : []));
+  const routedSet = new Set(routed);
+  const bulkIndexes = records.flatMap((_r, i) => (routedSet.has(i) ? [] : [i]));
+  const outcomes: RecordOutcome[] = [];
+  let jobId: string | undefined;
+  if (bulkIndexes.length) {
     try {
-      const { jobId, outcomes } = await opts.call((conn) => bulkIngest(conn, records, {
+      const res = await opts.call((conn) => bulkIngest(conn, bulkIndexes.map((i) => records[i]), {
         object: opts.object, operation: opts.operation, externalIdField: opts.externalIdField,
         pollIntervalMs: opts.bulkPollIntervalMs, onProgress: opts.onBulkProgress,
       }));
-      return { mode: 'bulk', outcomes, jobId };
+      jobId = res.jobId;
+      for (const o of res.outcomes) outcomes.push({ ...o, index: bulkIndexes[o.index] });
     } catch (err) {
       if (unknownOutcome(err, opts.operation)) throw Object.assign(new Error(unknownMessage(err)), { errorCode: OUTCOME_UNKNOWN });
       throw err;
     }
   }
+  if (routed.length) {
+    for (const o of await writeCollections(routed.map((i) => records[i]), opts)) outcomes.push({ ...o, index: routed[o.index] });
+  }
+  return { mode: 'bulk', outcomes: outcomes.sort((a, b) => a.index - b.index), jobId, routedToCollections: routed.length };
+}
+
+/** sObject Collections in chunks of 200; outcomes indexed like `records`. */
+async function writeCollections(records: Record<string, unknown>[], opts: WriteOptions): Promise<RecordOutcome[]> {
   const outcomes: RecordOutcome[] = [];
   const chunks = chunk(records);
   let offset = 0;
@@ -97,5 +123,5 @@ export async function writeRecords(records: Record<string, unknown>[], opts: Wri
     }
     offset += part.length;
   }
-  return { mode: 'collections', outcomes };
+  return outcomes;
 }

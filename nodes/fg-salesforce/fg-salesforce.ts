@@ -1,6 +1,6 @@
 import { createLogger } from '../../lib/ops/log';
 import { normaliseSalesforceError, recordFailure } from '../../lib/salesforce/errors';
-import { Operation, OperationSpec, runOperation } from '../../lib/salesforce/execute';
+import { Operation, OperationSpec, bulkNote, runOperation } from '../../lib/salesforce/execute';
 import { DEFAULT_BULK_THRESHOLD } from '../../lib/salesforce/plan';
 import { ErrorRouting, Msg, RuntimeNode, onInput, onOutput, routeError, status } from '../shared/node-io';
 import type { SalesforceConfigNode } from '../fg-salesforce-config/config-node';
@@ -92,7 +92,8 @@ export = function (RED: any) {
           default: {
             const ok = result.outcomes.filter((o) => o.success);
             const failed = result.outcomes.filter((o) => !o.success);
-            const summary = { mode: result.mode, jobId: result.jobId, total: result.records.length, succeeded: ok.length, failed: failed.length };
+            const summary = { mode: result.mode, jobId: result.jobId, total: result.records.length, succeeded: ok.length, failed: failed.length,
+              ...(result.routedToCollections ? { routedToCollections: result.routedToCollections } : {}) };
             for (const f of failed) {
               const recordMsg: Msg = { ...msg, payload: result.records[f.index], index: f.index, salesforce: summary };
               const err = routeError(node, def.errorRouting, recordMsg, send, recordFailure(f.errors, { index: f.index, operation: def.operation, object: spec.object }), 1, OUTPUTS);
@@ -102,7 +103,7 @@ export = function (RED: any) {
               const view = (o: typeof ok[number]) => ({ index: o.index, id: o.id, ...(o.created !== undefined ? { created: o.created } : {}), record: result.records[o.index] });
               send(onOutput(0, OUTPUTS, { ...msg, payload: result.single ? view(ok[0]) : ok.map(view), salesforce: summary }));
             }
-            const text = `${def.operation}: ${ok.length} ok, ${failed.length} failed${result.mode === 'bulk' ? ' (bulk)' : ''}`;
+            const text = `${def.operation}: ${ok.length} ok, ${failed.length} failed${bulkNote(result.mode, result.routedToCollections)}`;
             if (failed.length) status.warn(node, text);
             else status.ok(node, text);
             if (failed.length) log.warn(`${failed.length} of ${result.records.length} record(s) failed`, { msg, code: failed[0].errors[0]?.statusCode });

@@ -61,6 +61,18 @@ describe('fg-salesforce node', function () {
     assert.equal(await count('FROM Account'), 149);
   });
 
+  it('writes records holding the text #N/A through Collections in a bulk write, and says so in msg.salesforce and the status', async () => {
+    await load(SETS, flow({ operation: 'create', object: 'Account', bulkThreshold: 2 }), { c1: CREDS });
+    const ok = receive('ok');
+    getNode('n1').receive({ payload: [{ Name: 'plain' }, { Name: 'na', Description: '#N/A' }, { Name: 'also plain' }] });
+    const [success] = await ok;
+    assert.deepEqual([success.salesforce.mode, success.salesforce.routedToCollections, success.salesforce.succeeded], ['bulk', 1, 3]);
+    assert.equal(sb.state.org.all('Account').find((r) => r.Name === 'na')?.Description, '#N/A', 'stored as the text, as Collections stores it');
+    const calls = (await sandboxCalls(sb.url)).byRoute;
+    assert.deepEqual([calls['bulk.ingest.create'], calls['collections.create']], [1, 1]);
+    await eventually(() => getNode('n1').status.lastCall.args[0].text === 'create: 3 ok, 0 failed (bulk, 1 via Collections)', 'status names the routed record');
+  });
+
   it('binds query values safely and streams records as msg.parts', async () => {
     await ctl('POST', '/seed', { records: { Account: [{ Name: "O'Brien" }, { Name: 'Other' }, { Name: 'Third' }] } });
     await load(SETS, flow({ operation: 'query', statement: 'SELECT Name FROM Account WHERE Name = :name' }), { c1: CREDS });

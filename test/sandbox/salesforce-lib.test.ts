@@ -146,11 +146,59 @@ describe('lib/salesforce against the sandbox', function () {
       assert.equal(up.outcomes[42].created, true);
     });
 
+    it('stores one record set identically through Collections and through Bulk API 2.0, field by field', async function () {
+      this.timeout(60_000);
+      // Values where Bulk CSV and Collections JSON could differ: the text #N/A, '' (null in JSON, "unchanged" in
+      // CSV), null, booleans, numbers, dates, datetimes, quotes, commas, line breaks, non-ASCII text.
+      const base = (tag: string): Record<string, unknown>[] => [
+        { Name: `${tag} na`, Description: '#N/A', Phone: '#n/a' },
+        { Name: `${tag} empty`, Description: '', Phone: null, Website: 'w.example' },
+        { Name: `${tag} types`, Active__c: true, NumberOfEmployees: 12, AnnualRevenue: 1234.5, Last_Synced_At__c: '2024-05-01T10:00:00.000+02:00' },
+        { Name: `${tag} text, "quoted"`, Description: 'line 1\nline 2, with comma', AccountNumber: 'Ünïcødé ✓' },
+        { Name: `${tag} date`, Last_Synced_At__c: new Date('2024-06-01T00:00:00Z'), Active__c: false },
+        { Name: `${tag} plain`, Phone: '555-0100' },
+      ].map((r, i) => ({ ...r, External_Id__c: `${tag}-${i}` }));
+      const write = (records: Record<string, unknown>[], operation: 'create' | 'update', bulkThreshold: number) =>
+        writeRecords(records, { object: 'Account', operation, bulkThreshold, bulkPollIntervalMs: 20, call });
+      const fields = ['Name', 'Description', 'Phone', 'Website', 'Active__c', 'NumberOfEmployees', 'AnnualRevenue', 'Last_Synced_At__c', 'AccountNumber'];
+      const stored = async (tag: string): Promise<any[]> => (await call((c) => c.query(
+        `SELECT Id, External_Id__c, ${fields.join(', ')} FROM Account WHERE External_Id__c LIKE '${tag}-%' ORDER BY External_Id__c`))).records;
+
+      const viaCollections = await write(base('c'), 'create', 0);
+      const viaBulk = await write(base('b'), 'create', 1);
+      assert.deepEqual([viaCollections.mode, viaBulk.mode, viaBulk.routedToCollections], ['collections', 'bulk', 1]);
+      assert.ok([...viaCollections.outcomes, ...viaBulk.outcomes].every((o) => o.success));
+
+      // An update: '' clears a field, a missing key leaves it alone, #N/A stays text.
+      const changes = (rows: any[]) => rows.map((r, i) => ({ Id: r.Id, ...[
+        { Description: 'now text' }, { Website: '' }, { NumberOfEmployees: null }, { Phone: '#N/A' }, { Description: '' }, { Name: r.Name },
+      ][i] }));
+      await write(changes(await stored('c')), 'update', 0);
+      const bulkUpdate = await write(changes(await stored('b')), 'update', 1);
+      assert.deepEqual([bulkUpdate.mode, bulkUpdate.routedToCollections], ['bulk', 1]);
+
+      const c = await stored('c');
+      const b = await stored('b');
+      assert.equal(b.length, c.length);
+      c.forEach((rec, i) => {
+        for (const f of fields) assert.deepEqual(b[i][f], f === 'Name' ? rec[f].replace(/^c /, 'b ') : rec[f], `${f} of record ${i}`);
+      });
+      // The stored values are Salesforce's, not just equal to each other.
+      assert.deepEqual([c[0].Description, c[0].Phone, c[1].Description, c[1].Website, c[3].Phone], ['now text', '#n/a', null, null, '#N/A']);
+    });
+
     it('diffs an upsert against the current records without writing', async () => {
       await writeRecords([{ Name: 'Old', External_Id__c: 'k1', Industry: 'Retail' }], { object: 'Account', operation: 'create', call });
       const diff = await diffAgainstCurrent([{ External_Id__c: 'k1', Name: 'New', Industry: 'Retail' }, { External_Id__c: "k'2", Name: 'N' }], 'upsert', 'Account', 'External_Id__c',
         async (soql) => (await call((c) => c.query(soql))).records);
       assert.deepEqual(diff.map((d) => [d.action, d.changes]), [['update', [{ field: 'Name', from: 'Old', to: 'New' }]], ['create', [{ field: 'Name', from: null, to: 'N' }]]]);
+    });
+
+    it('diffs an update by a 15-character Id, and one that is no Id as unknown instead of failing the query', async () => {
+      const [{ id }] = (await writeRecords([{ Name: 'Short' }], { object: 'Account', operation: 'create', call })).outcomes;
+      const diff = await diffAgainstCurrent([{ Id: id!.slice(0, 15), Name: 'Long' }, { Id: 'not-an-id', Name: 'x' }], 'update', 'Account', 'Id',
+        async (soql) => (await call((c) => c.query(soql))).records);
+      assert.deepEqual(diff.map((d) => [d.action, d.match, d.changes]), [['update', id, [{ field: 'Name', from: 'Short', to: 'Long' }]], ['unknown', null, [{ field: 'Name', from: null, to: 'x' }]]]);
     });
   });
 

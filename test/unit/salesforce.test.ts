@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { bindSoql, bindSosl, escapeSoqlString, soqlLiteral, SoqlDate } from '../../lib/salesforce/soql-binds';
 import { parseBulkError, normaliseSalesforceError } from '../../lib/salesforce/errors';
 import { LimitTracker } from '../../lib/salesforce/limits';
-import { chunk, recordsToCsv, useBulk } from '../../lib/salesforce/plan';
+import { chunk, needsCollections, recordsToCsv, useBulk } from '../../lib/salesforce/plan';
+import { idKey, isIdShaped } from '../../lib/salesforce/ids';
+import { bulkNote } from '../../lib/salesforce/execute';
 import { changeQuery, changeTypeOf } from '../../lib/salesforce/change-feed';
 import { generateKeyPairSync } from 'node:crypto';
 import { jwtAssertion, normalisePem, resolveLoginUrl } from '../../lib/salesforce/connection';
@@ -48,9 +50,26 @@ describe('salesforce lib', () => {
     assert.equal(useBulk(1e6, 0), false);
   });
 
-  it('writes Bulk CSV with the union of keys, quoting and #N/A for null', () => {
-    const { csv } = recordsToCsv([{ Name: 'a,b' }, { Name: 'q"x', Phone: null }]);
-    assert.equal(csv, 'Name,Phone\n"a,b",\n"q""x",#N/A\n');
+  it('writes Bulk CSV with the union of keys, quoting, and #N/A for null and for \'\' (which Salesforce stores as null)', () => {
+    const { csv } = recordsToCsv([{ Name: 'a,b' }, { Name: 'q"x', Phone: null }, { Name: 'e', Phone: '' }]);
+    assert.equal(csv, 'Name,Phone\n"a,b",\n"q""x",#N/A\ne,#N/A\n');
+  });
+
+  it('sends through Collections the records Bulk CSV would store differently', () => {
+    assert.equal(needsCollections({ Name: 'x', Description: '#N/A' }), true);
+    assert.equal(needsCollections({ Name: 'x', Description: '#n/a' }), true);
+    assert.equal(needsCollections({ Name: 'x', Account: { External_Id__c: 'a' } }), true);
+    assert.equal(needsCollections({ Name: 'x', Description: 'see #N/A', Phone: null, Website: '', At: new Date(0), attributes: { type: 'Account' } }), false);
+    assert.equal(bulkNote('bulk', 2), ' (bulk, 2 via Collections)');
+    assert.equal(bulkNote('bulk'), ' (bulk)');
+    assert.equal(bulkNote('collections', 0), '');
+  });
+
+  it('matches Ids by their 15-character base', () => {
+    assert.equal(idKey('001000000000001AAA'), '001000000000001');
+    assert.equal(idKey('001000000000001'), '001000000000001');
+    assert.equal(idKey('ext-42'), 'ext-42');
+    assert.deepEqual(['001000000000001', '001000000000001AAA', 'not-an-id', '001000000000001AA!'].map(isIdShaped), [true, true, false, false]);
   });
 
   it('parses Bulk error cells and normalises jsforce errors', () => {

@@ -4,6 +4,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { FlowGuardError } from '../reliability/errors';
 import { LimitSnapshot, LimitTracker } from './limits';
+import { soapLoginVersion, usesSoapLogin } from './versions';
 
 export type AuthFlow = 'password' | 'client_credentials' | 'jwt' | 'refresh_token';
 export type LoginTarget = 'production' | 'sandbox' | 'mydomain' | 'custom';
@@ -136,16 +137,41 @@ export class SalesforceSession extends EventEmitter {
     return { clientId: this.cfg.clientId, clientSecret: this.cfg.clientSecret, loginUrl: this.cfg.loginUrl };
   }
 
+  /**
+   * SOAP login() exists only up to API 64.0: sign in at that version (or the configured one if older), then make
+   * REST calls at the configured version with the session. A session that expires is renewed the same way.
+   */
+  private async soapSession(password: string): Promise<Conn> {
+    const login = async (): Promise<Conn> => {
+      const c = new this.jsforce.Connection({ loginUrl: this.cfg.loginUrl, version: soapLoginVersion(this.cfg.apiVersion) });
+      await c.login(this.cfg.username, password);
+      return c;
+    };
+    const first = await login();
+    const refreshFn = (_c: Conn, callback: (err: Error | null, token?: string) => void): void => {
+      login().then((c) => callback(null, c.accessToken), (err) => callback(err));
+    };
+    const conn = new this.jsforce.Connection({
+      loginUrl: this.cfg.loginUrl, version: this.cfg.apiVersion, instanceUrl: first.instanceUrl, accessToken: first.accessToken, refreshFn,
+    });
+    conn.userInfo = first.userInfo;
+    return conn;
+  }
+
   private async login(): Promise<Conn> {
     const cfg = this.cfg;
     const base = { loginUrl: cfg.loginUrl, version: cfg.apiVersion };
     let conn: Conn;
     switch (cfg.authFlow) {
       case 'password': {
-        // With a connected app the OAuth password flow is used, otherwise SOAP login. jsforce installs its own
-        // re-login on 401 for both.
-        conn = new this.jsforce.Connection(cfg.clientId ? { ...base, oauth2: this.oauth2() } : base);
-        await conn.login(cfg.username, `${cfg.password ?? ''}${cfg.securityToken ?? ''}`);
+        const password = `${cfg.password ?? ''}${cfg.securityToken ?? ''}`;
+        if (usesSoapLogin(cfg)) {
+          conn = await this.soapSession(password);
+          break;
+        }
+        // OAuth 2.0 username-password flow with the app's client id and secret; jsforce logs in again on 401.
+        conn = new this.jsforce.Connection({ ...base, oauth2: this.oauth2() });
+        await conn.login(cfg.username, password);
         break;
       }
       case 'refresh_token': {

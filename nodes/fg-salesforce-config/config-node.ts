@@ -10,4 +10,4 @@ export interface SalesforceConfigNode extends RuntimeNode {
   onLimit(listener: (s: LimitSnapshot, changed: boolean) => void): () => void;
 }
 
-export const DEFAULT_API_VERSION = '62.0';
+export { DEFAULT_API_VERSION } from '../../lib/salesforce/versions';

@@ -3,6 +3,7 @@ import { createLogger } from '../../lib/ops/log';
 import { metrics, MetricNode } from '../../lib/ops/metrics';
 import { AuthFlow, LoginTarget, SalesforceSession, resolveLoginUrl } from '../../lib/salesforce/connection';
 import { LimitSnapshot } from '../../lib/salesforce/limits';
+import { DEFAULT_AUTH_FLOW, signInNotice } from '../../lib/salesforce/versions';
 import { DEFAULT_API_VERSION, SalesforceConfigNode } from './config-node';
 
 interface ConfigDef {
@@ -49,10 +50,13 @@ export = function (RED: any) {
       log.error(`Salesforce config: ${(err as Error).message}`);
     }
     // One session (one jsforce connection, one login) shared by every node using this config.
+    const authFlow = def.authFlow || DEFAULT_AUTH_FLOW;
     node.session = new SalesforceSession({
-      loginUrl, apiVersion: node.apiVersion, authFlow: def.authFlow ?? 'password', ...creds,
+      loginUrl, apiVersion: node.apiVersion, authFlow, ...creds,
       warnPercent: num(def.warnPercent, 80), pausePercent: num(def.pausePercent, 95),
     });
+    const notice = signInNotice({ ...creds, authFlow, apiVersion: node.apiVersion });
+    if (notice) log.warn(`Salesforce config ${notice}`, { code: 'SIGN_IN_RETIRING' });
     node.session.setMaxListeners(0);
     node.session.on('login', (userId?: string) => log.info('Salesforce session established', { userId }));
     node.session.on('limit', (s: LimitSnapshot, changed: boolean) => {

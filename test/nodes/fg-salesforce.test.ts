@@ -181,6 +181,27 @@ describe('fg-salesforce node', function () {
     assert.ok(usage.values.some((v: any) => v.labels.node === 'c1' && v.value >= 71), 'the usage percentage is exported for the config node');
   });
 
+  it('signs in with client credentials at API 68.0 by default; a password flow without a client signs in with SOAP login() at 64.0 and says so', async () => {
+    const query = (id: string, cfg: string): FlowNode => ({ id, type: 'fg-salesforce', salesforce: cfg, operation: 'query', statement: 'SELECT Id FROM Account', wires: [['ok'], ['err']] });
+    await load(SETS, [
+      { id: 'c1', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: sb.url },
+      { id: 'c2', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: sb.url, authFlow: 'password' },
+      query('n1', 'c1'), query('n2', 'c2'), { id: 'ok', type: 'helper' }, { id: 'err', type: 'helper' },
+    ], { c1: { clientId: CREDS.clientId, clientSecret: CREDS.clientSecret }, c2: { username: CREDS.username, password: CREDS.password, securityToken: CREDS.securityToken } });
+    let ok = receive('ok');
+    getNode('n1').receive({});
+    await ok;
+    assert.deepEqual((await sandboxCalls(sb.url)).byRoute['oauth2.token'], 1);
+    ok = receive('ok');
+    getNode('n2').receive({});
+    await ok;
+    assert.deepEqual((await sandboxCalls(sb.url)).byRoute.soap, 1);
+    for (const id of ['c1', 'c2']) assert.equal((await getNode(id).session.connection()).version, '68.0');
+    const warnings = (id: string): string[] => getNode(id).warn.getCalls().filter((c: any) => c.thisValue === getNode(id)).map((c: any) => String(c.args[0]));
+    assert.ok(warnings('c2').some((w) => /SOAP login\(\) at API 64\.0 \(REST calls use 68\.0\).*Summer '27/.test(w)), warnings('c2').join('\n'));
+    assert.deepEqual(warnings('c1'), []);
+  });
+
   describe('editor pickers', () => {
     before(() => startServer());
     after(() => stopServer());

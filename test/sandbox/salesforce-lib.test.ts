@@ -69,6 +69,25 @@ describe('lib/salesforce against the sandbox', function () {
       });
     }
 
+    it('signs in with SOAP login() at 64.0 when the configured version is newer, and calls REST at the configured one', async () => {
+      session = new SalesforceSession(cfg({ apiVersion: '68.0', clientId: undefined, clientSecret: undefined }));
+      await call((c) => c.sobject('Account').create({ Name: 'Current' }));
+      assert.equal((await call((c) => c.query('SELECT Id FROM Account'))).totalSize, 1);
+      const conn = await session.connection();
+      assert.equal(conn.version, '68.0');
+      assert.equal(session.userId, INTEGRATION_USER_ID);
+      // A new session after expiry is again a SOAP login at 64.0 (the sandbox refuses it at 65.0 and later).
+      await ctl('POST', '/expire-sessions');
+      assert.equal((await call((c) => c.query('SELECT Id FROM Account'))).totalSize, 1);
+      assert.deepEqual([(await sandboxCalls(sb.url)).byRoute.soap, session.loginCount], [2, 2]);
+    });
+
+    it('reports SOAP login() switched off in the org with Salesforce\'s message', async () => {
+      await ctl('POST', '/config', { soapLogin: false });
+      session = new SalesforceSession(cfg({ apiVersion: '68.0', clientId: undefined, clientSecret: undefined }));
+      await assert.rejects(call((c) => c.query('SELECT Id FROM Account')), /INVALID_OPERATION: SOAP API login\(\) is disabled/);
+    });
+
     it('does not retry a failed login for every message', async () => {
       session = new SalesforceSession(cfg({ password: 'wrong' }));
       await ctl('POST', '/calls/reset');

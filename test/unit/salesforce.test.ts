@@ -6,6 +6,7 @@ import { LimitTracker } from '../../lib/salesforce/limits';
 import { chunk, needsCollections, recordsToCsv, useBulk } from '../../lib/salesforce/plan';
 import { idKey, isIdShaped } from '../../lib/salesforce/ids';
 import { bulkNote } from '../../lib/salesforce/execute';
+import { DEFAULT_API_VERSION, DEFAULT_AUTH_FLOW, signInNotice, soapLoginVersion, usesSoapLogin } from '../../lib/salesforce/versions';
 import { changeQuery, changeTypeOf } from '../../lib/salesforce/change-feed';
 import { generateKeyPairSync } from 'node:crypto';
 import { jwtAssertion, normalisePem, resolveLoginUrl } from '../../lib/salesforce/connection';
@@ -70,6 +71,16 @@ describe('salesforce lib', () => {
     assert.equal(idKey('001000000000001'), '001000000000001');
     assert.equal(idKey('ext-42'), 'ext-42');
     assert.deepEqual(['001000000000001', '001000000000001AAA', 'not-an-id', '001000000000001AA!'].map(isIdShaped), [true, true, false, false]);
+  });
+
+  it('defaults to API 68.0 and client credentials, and signs in with SOAP login() at 64.0 at most', () => {
+    assert.deepEqual([DEFAULT_API_VERSION, DEFAULT_AUTH_FLOW], ['68.0', 'client_credentials']);
+    assert.deepEqual(['68.0', '65.0', '64.0', '59.0'].map(soapLoginVersion), ['64.0', '64.0', '64.0', '59.0']);
+    assert.equal(usesSoapLogin({ authFlow: 'password' }), true);
+    assert.equal(usesSoapLogin({ authFlow: 'password', clientId: 'c', clientSecret: 's' }), false);
+    assert.match(signInNotice({ authFlow: 'password', apiVersion: '68.0' })!, /SOAP login\(\) at API 64\.0 \(REST calls use 68\.0\).*Summer '27/);
+    assert.match(signInNotice({ authFlow: 'password', clientId: 'c', clientSecret: 's', apiVersion: '68.0' })!, /username-password flow/);
+    assert.equal(signInNotice({ authFlow: 'client_credentials', apiVersion: '68.0' }), undefined);
   });
 
   it('parses Bulk error cells and normalises jsforce errors', () => {

@@ -1,6 +1,7 @@
 import { MemoryStore } from './memory';
 import { RedisStore } from './redis';
 import { SqliteStore } from './sqlite';
+import { SqliteDriverName } from './sqlite-driver';
 import { Store, StoreError } from './types';
 
 export * from './types';
@@ -8,7 +9,7 @@ export { MemoryStore, RedisStore, SqliteStore };
 
 export type StoreConfig =
   | { backend: 'memory' }
-  | { backend: 'sqlite'; file: string }
+  | { backend: 'sqlite'; file: string; driver?: SqliteDriverName }
   | { backend: 'redis'; url: string; username?: string; password?: string; tls?: boolean; prefix?: string; commandTimeoutMs?: number };
 
 export async function openStore(config: StoreConfig): Promise<Store> {
@@ -16,7 +17,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     case 'memory':
       return new MemoryStore();
     case 'sqlite':
-      return new SqliteStore(config.file);
+      return new SqliteStore(config.file, config.driver);
     case 'redis':
       return RedisStore.connect(config);
     default:

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkName, checkTtl, decode, encode, newToken } from './codec';
-import { openSqlite, SqlDatabase, SqlStatement } from './sqlite-driver';
+import { openSqlite, SqlDatabase, SqliteDriverName, SqlStatement } from './sqlite-driver';
 import { ClaimRecord, ClaimResult, Json, KvRecord, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
 
 const SCHEMA = `
@@ -35,10 +35,11 @@ export class SqliteStore implements Store {
   private statements = new Map<string, SqlStatement>();
   private closed = false;
 
-  constructor(readonly file: string) {
+  /** `driver` restricts the driver choice to one (see sqlite-driver.ts); by default the first that loads. */
+  constructor(readonly file: string, driver?: SqliteDriverName) {
     try {
       if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-      this.db = openSqlite(file);
+      this.db = openSqlite(file, driver);
       this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
       this.db.exec(SCHEMA);
       for (const { table, column, type } of ADDED_COLUMNS) {
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
         if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
       }
     } catch (err) {
+      if (err instanceof StoreError) throw err;
       throw new StoreError('sqlite', 'OPEN_FAILED', `cannot open ${file}: ${(err as Error).message}`, { cause: err });
     }
   }

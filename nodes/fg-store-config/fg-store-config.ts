@@ -1,17 +1,13 @@
-import * as path from 'path';
-import { openStore, StoreConfig, StoreError } from '../../lib/store';
+import { openStore, StoreError } from '../../lib/store';
+import { buildStoreConfig, describeStoreConfig, StoreNodeSettings } from '../../lib/store/config';
 import { registerSecret } from '../../lib/ops/redact';
 import { createLogger } from '../../lib/ops/log';
 import { StoreConfigNode, StoreState } from '../shared/store-node';
 
-interface StoreConfigDef {
+interface StoreConfigDef extends StoreNodeSettings {
   id: string;
   name?: string;
   backend: StoreConfigNode['backend'];
-  sqlitePath?: string;
-  redisUrl?: string;
-  redisTls?: boolean;
-  redisPrefix?: string;
 }
 
 const HEALTH_POLL_MS = 2000;
@@ -34,14 +30,14 @@ export = function (RED: any) {
       for (const l of listeners) l(state, error);
     };
 
-    const storeConfig = buildConfig(def, node.credentials ?? {}, RED.settings?.userDir);
+    const storeConfig = buildStoreConfig(def, node.credentials ?? {}, { userDir: RED.settings?.userDir, sqliteDriver: RED.settings?.flowguard?.sqliteDriver });
     registerSecret(node.credentials?.password);
     const opening = openStore(storeConfig);
     opening.then(
       (store) => {
         if (closed) return void store.close();
         setState('connected');
-        log.info(`${node.backend} store open`, { where: describeConfig(storeConfig) });
+        log.info(`${node.backend} store open`, { where: describeStoreConfig(storeConfig) });
       },
       (err: Error) => {
         setState('failed', err);
@@ -76,27 +72,3 @@ export = function (RED: any) {
     credentials: { username: { type: 'text' }, password: { type: 'password' } },
   });
 };
-
-function buildConfig(def: StoreConfigDef, creds: { username?: string; password?: string }, userDir?: string): StoreConfig {
-  switch (def.backend) {
-    case 'sqlite':
-      return { backend: 'sqlite', file: path.resolve(userDir ?? process.cwd(), def.sqlitePath || 'flowguard.sqlite') };
-    case 'redis':
-      return {
-        backend: 'redis',
-        url: def.redisUrl || 'redis://127.0.0.1:6379',
-        username: creds.username || undefined,
-        password: creds.password || undefined,
-        tls: !!def.redisTls,
-        prefix: def.redisPrefix || 'fg:',
-      };
-    default:
-      return { backend: 'memory' };
-  }
-}
-
-function describeConfig(c: StoreConfig): string {
-  if (c.backend === 'sqlite') return c.file;
-  if (c.backend === 'redis') return c.url.replace(/\/\/[^@/]*@/, '//');
-  return 'memory';
-}

@@ -24,14 +24,20 @@ export function useStore(RED: any, node: RuntimeNode, storeId: string | undefine
     status.error(node, 'no store');
     throw new Error('no fg-store-config selected: open the node, pick or add a store, and deploy again');
   }
-  const off = config.onState((state) => {
+  const off = config.onState((state, error) => {
     if (state === 'connected') status.ok(node, render?.() || 'connected');
     else if (state === 'connecting') status.idle(node, 'connecting');
-    else status.error(node, state === 'failed' ? 'store failed' : 'store disconnected');
+    else status.error(node, state === 'failed' ? failedText(error) : 'store disconnected');
   });
   node.on('close', (_removed, done) => {
     off();
     done();
   });
   return config;
+}
+
+/** The red status of a node whose store cannot open: the cause, cut short (the full text is in the log and each error). */
+function failedText(error?: Error): string {
+  const text = error ? `store failed: ${error.message}` : 'store failed';
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }

@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { eventually, getNode, load, unload } from '../harness';
+import { eventually, getNode, helper, load, reportedErrors, unload } from '../harness';
+import { chooseSqliteDriver, processEnvironment, SQLITE_DRIVERS } from '../../lib/store/sqlite-driver';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
 
 describe('fg-store-config', () => {
@@ -49,6 +50,46 @@ describe('fg-store-config', () => {
     const logged = node.error.getCalls().map((c: any) => String(c.args[0])).join('\n');
     assert.match(logged, /store not available: redis store: cannot connect/);
     assert.ok(!logged.includes('p4ssw0rd-secret'));
+  });
+});
+
+describe('fg-store-config: a SQLite store with no driver that loads', () => {
+  // The driver this Node.js cannot load (node:sqlite on Node 20, a better-sqlite3 built for Node 20 on Node 24),
+  // made the only one allowed through the documented setting: the store really cannot open.
+  const missing = SQLITE_DRIVERS.find((d) => { try { chooseSqliteDriver(processEnvironment, d); return false; } catch { return true; } });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-nodriver-'));
+  before(function () {
+    if (!missing) this.skip(); // both drivers load in this Node.js: nothing to show
+    helper.settings({ flowguard: { sqliteDriver: missing } });
+  });
+  after(() => {
+    helper.settings({});
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => unload());
+
+  it('fails each gate message to Catch with the text naming the choices, shows it in red, passes nothing', async () => {
+    await load(['fg-store-config', 'fg-idempotency-gate'], [
+      { id: 's1', type: 'fg-store-config', backend: 'sqlite', sqlitePath: path.join(dir, 'g.sqlite') },
+      { id: 'g1', type: 'fg-idempotency-gate', store: 's1', wires: [['new'], ['dup'], ['conflict']] },
+      { id: 'new', type: 'helper' }, { id: 'dup', type: 'helper' }, { id: 'conflict', type: 'helper' },
+    ]);
+    const passed: any[] = [];
+    for (const id of ['new', 'dup', 'conflict']) getNode(id).on('input', (m: any) => passed.push(m));
+    const store = getNode('s1');
+    await eventually(() => store.state === 'failed', 'store state failed');
+    for (const k of ['a', 'b']) getNode('g1').receive({ idempotencyKey: k, payload: k });
+    await eventually(() => reportedErrors('g1').filter((e) => e.msg).length === 2, 'both messages at Catch');
+    for (const err of reportedErrors('g1').filter((e) => e.msg)) {
+      assert.match(err.text, /sqlite store: no SQLite driver \(the setting flowguard\.sqliteDriver allows only /);
+      assert.match(err.text, /Install better-sqlite3 in the Node-RED user directory \(npm install better-sqlite3\), or run Node\.js 22\.13 or later .* or pick the Redis or Postgres store\./);
+    }
+    assert.deepStrictEqual(reportedErrors('g1').filter((e) => e.msg).map((e) => e.msg.payload).sort(), ['a', 'b'], 'each message once');
+    assert.strictEqual(passed.length, 0);
+    const logged = store.error.getCalls().map((c: any) => String(c.args[0])).join('\n');
+    assert.match(logged, /store not available: sqlite store: no SQLite driver/);
+    const statuses = getNode('g1').status.getCalls().map((c: any) => c.args[0]);
+    assert.ok(statuses.some((st: any) => st.fill === 'red' && /^store failed: sqlite store: no SQLite driver/.test(st.text)), JSON.stringify(statuses));
   });
 });
 

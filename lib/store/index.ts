@@ -1,16 +1,18 @@
 import { MemoryStore } from './memory';
-import { RedisStore } from './redis';
+import { PostgresStore, PostgresStoreOptions } from './postgres';
+import { RedisStore, RedisStoreOptions } from './redis';
 import { SqliteStore } from './sqlite';
 import { SqliteDriverName } from './sqlite-driver';
 import { Store, StoreError } from './types';
 
 export * from './types';
-export { MemoryStore, RedisStore, SqliteStore };
+export { MemoryStore, PostgresStore, RedisStore, SqliteStore };
 
 export type StoreConfig =
   | { backend: 'memory' }
   | { backend: 'sqlite'; file: string; driver?: SqliteDriverName }
-  | { backend: 'redis'; url: string; username?: string; password?: string; tls?: boolean; prefix?: string; commandTimeoutMs?: number };
+  | ({ backend: 'redis' } & RedisStoreOptions)
+  | ({ backend: 'postgres' } & PostgresStoreOptions);
 
 export async function openStore(config: StoreConfig): Promise<Store> {
   switch (config.backend) {
@@ -20,7 +22,9 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       return new SqliteStore(config.file, config.driver);
     case 'redis':
       return RedisStore.connect(config);
+    case 'postgres':
+      return PostgresStore.connect(config);
     default:
-      throw new StoreError('memory', 'BAD_CONFIG', `unknown store backend "${(config as { backend: string }).backend}"; use memory, sqlite or redis`);
+      throw new StoreError('memory', 'BAD_CONFIG', `unknown store backend "${(config as { backend: string }).backend}"; use memory, sqlite, redis or postgres`);
   }
 }

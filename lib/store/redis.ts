@@ -1,13 +1,32 @@
 import { createHash, randomUUID } from 'crypto';
-import { createClient } from 'redis';
+import { createClient, createCluster, createSentinel } from 'redis';
 import { checkName, checkTtl, decode, encode, newToken } from './codec';
 import { ClaimRecord, ClaimResult, Json, KvRecord, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
 
+/** PEM text of a CA bundle, a client certificate and its key (from the config node's credentials). */
+export interface RedisTlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export type RedisMode = 'single' | 'cluster' | 'sentinel';
+
 export interface RedisStoreOptions {
+  /**
+   * One URL (`redis://host:6379`, `rediss://` for TLS), or several, comma-separated: the seed nodes of a cluster, or the
+   * sentinels (with mode `sentinel`). An entry without a scheme takes the first entry's.
+   */
   url: string;
+  /** single (default for one URL), cluster (default for several), sentinel (needs `sentinelName`) */
+  mode?: RedisMode;
+  /** Sentinel: the monitored primary's name (`sentinel monitor <name> …`) */
+  sentinelName?: string;
+  /** ACL user (Redis 6+), or empty for the default user */
   username?: string;
   password?: string;
-  tls?: boolean;
+  /** true or PEM material: TLS to every node (also implied by `rediss://`) */
+  tls?: boolean | RedisTlsOptions;
   /** prepended to every key, so several deployments (or test runs) can share one Redis */
   prefix?: string;
   connectTimeoutMs?: number;
@@ -16,6 +35,13 @@ export interface RedisStoreOptions {
    * not wait forever on a Redis that still holds the connection but stopped answering.
    */
   commandTimeoutMs?: number;
+  /**
+   * After each claim write (claim, update, release), `WAIT waitReplicas waitTimeoutMs`: the call fails with StoreError
+   * NOT_REPLICATED unless that many replicas acknowledged it, so a claim that succeeded survives a fail-over. 0: off.
+   */
+  waitReplicas?: number;
+  /** default 1000 */
+  waitTimeoutMs?: number;
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
@@ -88,10 +114,17 @@ return v`,
 type ScriptName = keyof typeof SCRIPTS;
 const SHAS = Object.fromEntries(Object.entries(SCRIPTS).map(([k, s]) => [k, createHash('sha1').update(s).digest('hex')])) as Record<ScriptName, string>;
 
-// The generic client type varies with the options given; the store only uses plain commands.
+// The generic client types vary with the options given; the store only uses plain commands.
 type Client = any;
 
-/** The shared backend: several Node-RED instances on one Redis share claims, schedules, queues and counters. */
+/** One client API over the three topologies: commands by name, plus a raw command routed by its key. */
+interface Connection {
+  client: Client;
+  mode: RedisMode;
+  raw(key: string, args: string[]): Promise<unknown>;
+}
+
+/** The shared backend: several Node-RED instances on one Redis share claims, schedules, queues, counters and kv values. */
 export class RedisStore implements Store {
   readonly backend = 'redis' as const;
   private ready = false;
@@ -99,40 +132,86 @@ export class RedisStore implements Store {
   /** Calls waiting for Redis, oldest first (a Set keeps insertion order). */
   private inFlight = new Set<InFlight>();
   private watchdog?: NodeJS.Timeout;
+  private client: Client;
 
-  private constructor(private client: Client, private prefix: string, private where: string, private commandTimeoutMs: number) {}
+  private constructor(
+    private conn: Connection,
+    private prefix: string,
+    private where: string,
+    private commandTimeoutMs: number,
+    private waitReplicas: number,
+    private waitTimeoutMs: number,
+  ) {
+    this.client = conn.client;
+  }
 
-  /** Connects, or fails within the connect timeout with a message naming the server and the cause. */
+  /** Connects, or fails within the connect timeout with a message naming the server(s) and the cause. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
-    const where = redactUrl(options.url);
+    const urls = splitUrls(options.url);
+    const where = urls.map(redactUrl).join(',');
+    const mode = options.mode ?? (urls.length > 1 ? 'cluster' : 'single');
+    if (mode === 'single' && urls.length > 1) {
+      throw new StoreError('redis', 'BAD_CONFIG', `${urls.length} URLs given for a single Redis; choose the cluster or sentinel mode, or give one URL`);
+    }
+    if (mode === 'sentinel' && !options.sentinelName) {
+      throw new StoreError('redis', 'BAD_CONFIG', 'sentinel mode needs the name of the primary the sentinels monitor (sentinel monitor <name> …)');
+    }
     let everConnected = false;
-    const client = createClient({
-      url: options.url,
+    const socket = {
+      ...tlsSocket(urls[0], options.tls),
+      connectTimeout: options.connectTimeoutMs ?? 5000,
+      // Before the first connection, give up at once with the cause; afterwards reconnect with a capped backoff.
+      reconnectStrategy: (retries: number, cause: Error) => (everConnected ? Math.min(100 * 2 ** retries, 5000) : cause),
+    };
+    const common = {
       username: options.username || undefined,
       password: options.password || undefined,
       // Fail fast instead of queueing commands while disconnected: a gate must fail closed, not hang.
       disableOfflineQueue: true,
-      // node-redis times each command with its own AbortSignal timer, which halved its throughput; one watchdog
-      // timer over all calls (below) gives the same guarantee.
-      commandOptions: { timeout: 0 },
-      socket: {
-        tls: options.tls || undefined,
-        connectTimeout: options.connectTimeoutMs ?? 5000,
-        // Before the first connection, give up at once with the cause; afterwards reconnect with a capped backoff.
-        reconnectStrategy: (retries: number, cause: Error) => (everConnected ? Math.min(100 * 2 ** retries, 5000) : cause),
-      } as any,
-    });
-    const store = new RedisStore(client, options.prefix ?? 'fg:', where, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+    };
+    // node-redis times each command with its own AbortSignal timer, which halved its throughput; one watchdog
+    // timer over all calls (below) gives the same guarantee.
+    const commandOptions = { timeout: 0 };
+    let conn: Connection;
+    if (mode === 'cluster') {
+      const client = createCluster({
+        rootNodes: urls.map((url) => ({ url })),
+        defaults: { ...common, socket } as any,
+        commandOptions,
+      } as any);
+      conn = { client, mode, raw: (key, args) => client.sendCommand(key, false, args) };
+    } else if (mode === 'sentinel') {
+      const sentinels = urls.map((u) => new URL(u));
+      const client = createSentinel({
+        name: options.sentinelName!,
+        sentinelRootNodes: sentinels.map((u) => ({ host: u.hostname, port: Number(u.port || 26379) })),
+        nodeClientOptions: { ...common, socket } as any,
+        // The sentinels' own password, if any, is in their URLs; TLS follows the first URL's scheme.
+        sentinelClientOptions: { username: decodeURIComponent(sentinels[0].username) || undefined, password: decodeURIComponent(sentinels[0].password) || undefined, socket } as any,
+        commandOptions,
+      } as any);
+      conn = { client, mode, raw: (_key, args) => client.sendCommand(false, args) };
+    } else {
+      const client = createClient({ url: urls[0], ...common, commandOptions, socket } as any);
+      conn = { client, mode, raw: (_key, args) => client.sendCommand(args) };
+    }
+    const store = new RedisStore(conn, options.prefix ?? 'fg:', where, options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      options.waitReplicas ?? 0, options.waitTimeoutMs ?? 1000);
+    const client = conn.client;
     // Without an 'error' listener a dropped connection would crash the whole Node-RED process.
     client.on('error', () => undefined);
-    client.on('ready', () => { everConnected = true; store.ready = true; });
-    client.on('end', () => { store.ready = false; });
-    client.on('reconnecting', () => { store.ready = false; });
+    if (mode === 'single') {
+      client.on('ready', () => { everConnected = true; store.ready = true; });
+      client.on('end', () => { store.ready = false; });
+      client.on('reconnecting', () => { store.ready = false; });
+    }
     try {
       await client.connect();
+      everConnected = true;
+      store.ready = true;
     } catch (err) {
-      client.destroy?.();
-      throw new StoreError('redis', 'CONNECT_FAILED', `cannot connect to ${where}: ${describe(err)}`, { cause: err });
+      try { await client.destroy?.(); } catch { /* already down */ }
+      throw new StoreError('redis', 'CONNECT_FAILED', `cannot connect to ${mode === 'single' ? '' : `${mode} `}${where}: ${describe(err)}`, { cause: err });
     }
     store.watchdog = setInterval(() => store.failStuckCalls(), Math.min(1000, Math.max(10, store.commandTimeoutMs / 4)));
     store.watchdog.unref?.();
@@ -148,11 +227,15 @@ export class RedisStore implements Store {
     const ttl = Math.ceil(ttlMs);
     // One round trip, as cheap as a raw SET NX, for the common case: a key seen for the first time.
     // The raw command skips node-redis's option parsing of set(), a fifth of the client's cost per call.
-    if ((await this.call(() => this.client.sendCommand(['SET', k, record, 'PX', String(ttl), 'NX']))) === 'OK') {
+    if ((await this.call(() => this.conn.raw(k, ['SET', k, record, 'PX', String(ttl), 'NX']))) === 'OK') {
+      await this.replicated(k, 'claim');
       return { claimed: true, token };
     }
     const reply = (await this.run('claim', [k], [record, String(ttl)])) as any[];
-    if (Number(reply[0]) === 1) return { claimed: true, token };
+    if (Number(reply[0]) === 1) {
+      await this.replicated(k, 'claim');
+      return { claimed: true, token };
+    }
     return { claimed: false, existing: { ...splitClaim(String(reply[1])), expiresAt: Date.now() + Number(reply[2]) } };
   }
 
@@ -165,11 +248,17 @@ export class RedisStore implements Store {
 
   async update(ns: string, key: string, token: string, value: Json, ttlMs: number): Promise<boolean> {
     checkTtl(this.backend, ttlMs);
-    return Number(await this.run('update', [this.claimKey(ns, key)], [token, `${token}:${encode(this.backend, value)}`, String(Math.ceil(ttlMs))])) === 1;
+    const k = this.claimKey(ns, key);
+    const updated = Number(await this.run('update', [k], [token, `${token}:${encode(this.backend, value)}`, String(Math.ceil(ttlMs))])) === 1;
+    if (updated) await this.replicated(k, 'claim update');
+    return updated;
   }
 
   async release(ns: string, key: string, token: string): Promise<boolean> {
-    return Number(await this.run('release', [this.claimKey(ns, key)], [token])) === 1;
+    const k = this.claimKey(ns, key);
+    const released = Number(await this.run('release', [k], [token])) === 1;
+    if (released) await this.replicated(k, 'claim release');
+    return released;
   }
 
   async schedule(ns: string, id: string, item: Json, dueAt: number): Promise<void> {
@@ -259,7 +348,23 @@ export class RedisStore implements Store {
   }
 
   isReady(): boolean {
-    return this.ready && !this.closed;
+    if (this.closed) return false;
+    // Cluster and sentinel clients track their nodes themselves; a single client reports through its events.
+    return this.conn.mode === 'single' ? this.ready : Boolean(this.client.isReady);
+  }
+
+  /**
+   * With `waitReplicas`, waits until that many replicas hold the writes made so far on the connection that wrote `key`
+   * (WAIT is per connection: it is sent on the same one, to the key's primary). Fails with NOT_REPLICATED otherwise:
+   * the write is on the primary but may be lost if it fails over now.
+   */
+  private async replicated(key: string, what: string): Promise<void> {
+    if (this.waitReplicas <= 0) return;
+    const acked = Number(await this.call(() => this.conn.raw(key, ['WAIT', String(this.waitReplicas), String(this.waitTimeoutMs)])));
+    if (acked < this.waitReplicas) {
+      throw new StoreError(this.backend, 'NOT_REPLICATED',
+        `${this.where}: ${what} acknowledged by ${acked} of ${this.waitReplicas} replicas within ${this.waitTimeoutMs} ms; it may not survive a fail-over`);
+    }
   }
 
   async close(): Promise<void> {
@@ -346,6 +451,21 @@ export class RedisStore implements Store {
 function splitClaim(text: string): { token: string; value: Json } {
   const at = text.indexOf(':');
   return { token: text.slice(0, at), value: decode(text.slice(at + 1)) };
+}
+
+/** 'redis://a:1, b:2' → ['redis://a:1', 'redis://b:2'] (an entry without a scheme takes the first entry's). */
+export function splitUrls(list: string): string[] {
+  const parts = String(list ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  if (parts.length === 0) throw new StoreError('redis', 'BAD_CONFIG', 'no Redis URL given; enter redis://host:6379 (several, comma-separated, for a cluster or the sentinels)');
+  const scheme = /^[a-z]+:\/\//i.exec(parts[0])?.[0] ?? 'redis://';
+  return parts.map((p) => (/^[a-z]+:\/\//i.test(p) ? p : `${scheme}${p}`));
+}
+
+function tlsSocket(firstUrl: string, tls: RedisStoreOptions['tls']): Record<string, unknown> {
+  const on = Boolean(tls) || firstUrl.startsWith('rediss:');
+  if (!on) return {};
+  const pem = typeof tls === 'object' ? tls : {};
+  return { tls: true, ...(pem.ca ? { ca: pem.ca } : {}), ...(pem.cert ? { cert: pem.cert } : {}), ...(pem.key ? { key: pem.key } : {}) };
 }
 
 /** redis://user:secret@host:6379/2 → redis://host:6379/2, so a password in the URL never reaches a message. */

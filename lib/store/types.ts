@@ -1,6 +1,6 @@
 /**
- * The one storage contract behind every reliability node. Three backends implement it
- * (memory, SQLite, Redis) and one contract suite (test/unit/store-contract.test.ts) runs against all three.
+ * The one storage contract behind every reliability node. Four backends implement it (memory, SQLite, Redis in its
+ * single / cluster / sentinel forms, Postgres) and one contract suite (test/unit/store-contract.test.ts) runs against all.
  *
  * Four families of operations, each scoped by a namespace (`ns`) so nodes never see each other's data:
  * - claims: claim-if-absent with a TTL and an owner token; guarded update (complete) and release;
@@ -12,7 +12,7 @@
  */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export type BackendName = 'memory' | 'sqlite' | 'redis';
+export type BackendName = 'memory' | 'sqlite' | 'redis' | 'postgres';
 
 export interface ClaimRecord {
   value: Json;

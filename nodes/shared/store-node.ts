@@ -1,11 +1,11 @@
-import { Store } from '../../lib/store';
+import { BackendName, Store } from '../../lib/store';
 import { RuntimeNode, status } from './node-io';
 
 export type StoreState = 'connecting' | 'connected' | 'disconnected' | 'failed';
 
 /** What reliability nodes see of an fg-store-config node. */
 export interface StoreConfigNode extends RuntimeNode {
-  backend: 'memory' | 'sqlite' | 'redis';
+  backend: BackendName;
   /** Resolves once the store is open; rejects with the open error (a message naming the backend and cause). */
   getStore(): Promise<Store>;
   state: StoreState;

@@ -3,11 +3,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { MemoryStore, RedisStore, SqliteStore, Store, StoreError, openStore } from '../../lib/store';
+import { MemoryStore, PostgresStore, RedisStore, SqliteStore, Store, StoreError, openStore } from '../../lib/store';
 import { ExpiryHeap } from '../../lib/store/expiry-heap';
 import { openSqlite } from '../../lib/store/sqlite-driver';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX, startRedis, stopRedis } from '../support/redis';
 import { freePort } from '../support/net';
+import { dropSchemas, PG_URL, requirePostgres, runSchema } from '../support/postgres';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -25,6 +26,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-store-'));
 const sqliteFile = path.join(tmp, 'contract.sqlite');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+const pgSchema = runSchema('contract');
+
 const backends: Backend[] = [
   { name: 'memory', durable: false, open: async () => new MemoryStore(), openSecond: async () => { throw new Error('n/a'); } },
   {
@@ -40,6 +43,14 @@ const backends: Backend[] = [
     open: () => RedisStore.connect({ url: REDIS_URL, prefix: RUN_PREFIX }),
     openSecond: () => RedisStore.connect({ url: REDIS_URL, prefix: RUN_PREFIX }),
     after: () => cleanRedis(),
+  },
+  {
+    name: 'postgres',
+    durable: true,
+    before: requirePostgres,
+    open: () => PostgresStore.connect({ url: PG_URL, schema: pgSchema }),
+    openSecond: () => PostgresStore.connect({ url: PG_URL, schema: pgSchema }),
+    after: () => dropSchemas(pgSchema),
   },
 ];
 
@@ -267,7 +278,7 @@ for (const backend of backends) {
         await assert.rejects(store.enqueue(ns, circular), (err: StoreError) => {
           assert.ok(err instanceof StoreError);
           assert.strictEqual(err.code, 'NOT_SERIALISABLE');
-          assert.match(err.message, new RegExp(`^${backend.name} store: value cannot be stored`));
+          assert.match(err.message, new RegExp(`^${backend.name.split(' ')[0]} store: value cannot be stored`));
           return true;
         });
         await assert.rejects(store.claim(ns, 'big', { n: BigInt(1) } as any, 1000), /cannot be stored/);
@@ -361,6 +372,32 @@ describe('store: opening fails with the backend and the cause', () => {
     } finally {
       await store.close();
       await stopRedis(server);
+    }
+  });
+
+  it('postgres: connection refused, without echoing the password', async () => {
+    await assert.rejects(openStore({ backend: 'postgres', url: 'postgres://fg:pg-secret-123@127.0.0.1:1/test', connectTimeoutMs: 2000 }), (err: StoreError) => {
+      assert.strictEqual(err.code, 'CONNECT_FAILED');
+      assert.match(err.message, /^postgres store: cannot open postgres:\/\/127\.0\.0\.1:1\/test: .*ECONNREFUSED/);
+      assert.ok(!err.message.includes('pg-secret-123'));
+      return true;
+    });
+  });
+
+  it('postgres: a schema name that is not a plain name', async () => {
+    await assert.rejects(openStore({ backend: 'postgres', url: PG_URL, schema: 'x"; DROP TABLE y; --' }), /schema "x"; DROP TABLE y; --" is not a plain name/);
+  });
+
+  it('postgres: instances starting together create the schema once', async function () {
+    await requirePostgres(this);
+    const schema = runSchema('race');
+    try {
+      const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.connect({ url: PG_URL, schema })));
+      assert.ok((await stores[0].claim('ns', 'k', 1, 60_000)).claimed);
+      assert.strictEqual((await stores[2].claim('ns', 'k', 1, 60_000)).claimed, false);
+      await Promise.all(stores.map((s) => s.close()));
+    } finally {
+      await dropSchemas(schema);
     }
   });
 

@@ -9,6 +9,7 @@ import { openSqlite } from '../../lib/store/sqlite-driver';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX, startRedis, stopRedis } from '../support/redis';
 import { freePort } from '../support/net';
 import { dropSchemas, PG_URL, requirePostgres, runSchema } from '../support/postgres';
+import { RedisCluster, redisCli, requireRedisServer, SentinelSet, startCluster, startSentinelSet, startTlsRedis, TlsRedis } from '../support/redis-topologies';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,7 +21,14 @@ interface Backend {
   openSecond(): Promise<Store>;
   durable: boolean;
   after?: () => Promise<void>;
+  /** tests of this backend's own, run between the claims and the schedule tests (a fail-over mid-run) */
+  midRun?: (store: () => Store, ns: () => string) => void;
 }
+
+let cluster: RedisCluster | undefined;
+let sentinels: SentinelSet | undefined;
+let tlsRedis: TlsRedis | undefined;
+const TOPOLOGY_START_MS = 90_000;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-store-'));
 const sqliteFile = path.join(tmp, 'contract.sqlite');
@@ -52,7 +60,175 @@ const backends: Backend[] = [
     openSecond: () => PostgresStore.connect({ url: PG_URL, schema: pgSchema }),
     after: () => dropSchemas(pgSchema),
   },
+  {
+    name: 'redis cluster',
+    durable: true,
+    before: async (ctx) => {
+      requireRedisServer(ctx);
+      ctx.timeout(TOPOLOGY_START_MS);
+      cluster = await startCluster(3);
+    },
+    open: () => RedisStore.connect({ url: cluster!.url, prefix: 'fg:' }),
+    openSecond: () => RedisStore.connect({ url: cluster!.url, prefix: 'fg:' }),
+    after: async () => cluster?.stop(),
+    midRun: clusterTests,
+  },
+  {
+    name: 'redis sentinel',
+    durable: true,
+    before: async (ctx) => {
+      requireRedisServer(ctx);
+      ctx.timeout(TOPOLOGY_START_MS);
+      sentinels = await startSentinelSet();
+    },
+    // Every claim write waits for the replica: a claim that succeeded is on both before the fail-over below.
+    open: () => RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, prefix: 'fg:', waitReplicas: 1, waitTimeoutMs: 2000 }),
+    openSecond: () => RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, prefix: 'fg:', waitReplicas: 1, waitTimeoutMs: 2000 }),
+    after: async () => sentinels?.stop(),
+    midRun: sentinelTests,
+  },
+  {
+    name: 'redis TLS + ACL user',
+    durable: true,
+    before: async (ctx) => {
+      requireRedisServer(ctx);
+      ctx.timeout(TOPOLOGY_START_MS);
+      tlsRedis = await startTlsRedis();
+    },
+    open: () => RedisStore.connect({ url: tlsRedis!.url, username: tlsRedis!.username, password: tlsRedis!.password, tls: { ca: tlsRedis!.ca, cert: tlsRedis!.cert, key: tlsRedis!.key }, prefix: 'fg:' }),
+    openSecond: () => RedisStore.connect({ url: tlsRedis!.url, username: tlsRedis!.username, password: tlsRedis!.password, tls: { ca: tlsRedis!.ca, cert: tlsRedis!.cert, key: tlsRedis!.key }, prefix: 'fg:' }),
+    after: async () => tlsRedis?.stop(),
+    midRun: tlsTests,
+  },
 ];
+
+/** Redis Cluster: keys spread over the shards, a resharding followed, a shard's master down and back. */
+function clusterTests(store: () => Store, ns: () => string): void {
+  describe('cluster', function () {
+    this.timeout(60_000);
+    const claimKey = (space: string) => `fg:{${space}}:claim:k`;
+
+    it('claims 30 keys in 30 namespaces, spread over all three shards', async () => {
+      const spaces = Array.from({ length: 30 }, (_, i) => `${ns()}-${i}`);
+      for (const space of spaces) assert.ok((await store().claim(space, 'k', { space }, 60_000)).claimed, space);
+      for (const port of cluster!.ports) {
+        const keys = await redisCli(['-p', String(port), '--scan', '--pattern', `fg:{${ns()}-*`]);
+        assert.ok(keys.trim().length > 0, `shard ${port} holds some of the namespaces`);
+      }
+      for (const space of spaces) assert.deepStrictEqual((await store().get(space, 'k'))?.value, { space });
+    });
+
+    it('follows a resharding: ASK while a namespace\'s slot moves, MOVED after, multi-key scripts in one slot throughout', async () => {
+      const space = ns();
+      const held = await store().claim(space, 'before', 1, 60_000);
+      await store().enqueue(space, { n: 1 });
+      await store().schedule(space, 'due', { n: 1 }, Date.now());
+      const slot = await cluster!.slotOf(claimKey(space));
+      const from = await cluster!.masterFor(slot);
+      const to = cluster!.ports.find((p) => p !== from)!;
+      await cluster!.moveSlot(slot, to, async () => {
+        // Half moved: a new key of this slot is created on the importing node (ASK), an old one is read where it is.
+        assert.ok((await store().claim(space, 'midway', 1, 60_000)).claimed);
+        assert.strictEqual((await store().get(space, 'before'))?.token, held.claimed ? held.token : undefined);
+      });
+      assert.strictEqual(await cluster!.masterFor(slot), to);
+      // The client's slot map is stale now: every call is redirected (MOVED), none fails.
+      assert.strictEqual((await store().get(space, 'before'))?.token, held.claimed ? held.token : undefined);
+      assert.strictEqual((await store().claim(space, 'midway', 2, 60_000)).claimed, false);
+      assert.strictEqual(await store().queueCount(space), 1);
+      await store().enqueue(space, { n: 2 });
+      assert.deepStrictEqual((await store().queuePage(space, { limit: 10 })).entries.map((e) => e.item), [{ n: 1 }, { n: 2 }]);
+      assert.deepStrictEqual((await store().takeDue(space, Date.now(), 10, 60_000)).map((t) => t.id), ['due']);
+    });
+
+    it('fails closed while a shard\'s master is down, and has the same claims back after it restarts', async () => {
+      const space = ns();
+      const tokens = new Map<string, string>();
+      for (let i = 0; i < 20; i++) {
+        const c = await store().claim(space, `k${i}`, i, 600_000);
+        assert.ok(c.claimed);
+        tokens.set(`k${i}`, c.token);
+      }
+      const port = await cluster!.masterFor(claimKey(space));
+      await cluster!.restartMaster(port, async () => {
+        // No Redis answers for this slot: the call fails with the store's error (the gate fails closed), it does not hang.
+        await assert.rejects(store().claim(space, 'while-down', 1, 60_000), (err: StoreError) => {
+          assert.ok(err instanceof StoreError, String(err));
+          assert.strictEqual(err.code, 'UNAVAILABLE');
+          return true;
+        });
+      });
+      await eventuallyOk(() => store().get(space, 'k0'));
+      for (const [key, token] of tokens) assert.strictEqual((await store().get(space, key))?.token, token, key);
+      assert.strictEqual((await store().claim(space, 'k0', 'again', 60_000)).claimed, false, 'still held after the restart');
+      assert.strictEqual(await store().get(space, 'while-down'), undefined, 'the failed claim left nothing');
+    });
+  });
+}
+
+/** Sentinel: a fail-over mid-run, followed; claims acknowledged by the replica survive it. */
+function sentinelTests(store: () => Store, ns: () => string): void {
+  describe('sentinel', function () {
+    this.timeout(90_000);
+
+    it('follows a fail-over: the claims made before it are held by the new primary, new claims go there', async () => {
+      const space = ns();
+      const tokens = new Map<string, string>();
+      for (let i = 0; i < 20; i++) {
+        const c = await store().claim(space, `k${i}`, i, 600_000);
+        assert.ok(c.claimed);
+        tokens.set(`k${i}`, c.token);
+      }
+      const before = await sentinels!.primaryPort();
+      const after = await sentinels!.failover();
+      assert.notStrictEqual(after, before);
+      await eventuallyOk(() => store().claim(space, 'after-failover', 1, 60_000));
+      for (const [key, token] of tokens) assert.strictEqual((await store().get(space, key))?.token, token, key);
+      assert.strictEqual((await store().claim(space, 'k0', 'again', 60_000)).claimed, false);
+    });
+
+    it('fails a claim its replicas did not acknowledge (WAIT), naming how many did', async () => {
+      const strict = await RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, prefix: 'fg:', waitReplicas: 2, waitTimeoutMs: 200 });
+      try {
+        await assert.rejects(strict.claim(ns(), 'k', 1, 60_000), (err: StoreError) => {
+          assert.strictEqual(err.code, 'NOT_REPLICATED');
+          assert.match(err.message, /claim acknowledged by 1 of 2 replicas within 200 ms; it may not survive a fail-over/);
+          return true;
+        });
+      } finally {
+        await strict.close();
+      }
+    });
+  });
+}
+
+/** TLS + ACL: the client certificate and the user are required, and a wrong one is refused without echoing secrets. */
+function tlsTests(): void {
+  describe('TLS and ACL', () => {
+    it('refuses a connection without the client certificate, and a wrong password without echoing it', async () => {
+      const t = tlsRedis!;
+      await assert.rejects(RedisStore.connect({ url: t.url, username: t.username, password: t.password, tls: { ca: t.ca }, connectTimeoutMs: 2000 }), /redis store: cannot connect to rediss:\/\/127\.0\.0\.1:\d+: .*certificate required/);
+      await assert.rejects(RedisStore.connect({ url: t.url, username: t.username, password: 'wrong-pass-42', tls: { ca: t.ca, cert: t.cert, key: t.key } }), (err: Error) => {
+        assert.match(err.message, /WRONGPASS|invalid username-password/);
+        assert.ok(!err.message.includes('wrong-pass-42'));
+        return true;
+      });
+      await assert.rejects(RedisStore.connect({ url: t.url, tls: { ca: t.ca, cert: t.cert, key: t.key } }), /cannot connect/, 'the default user is off');
+    });
+  });
+}
+
+async function eventuallyOk<T>(work: () => Promise<T>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      return await work();
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await sleep(200);
+    }
+  }
+}
 
 for (const backend of backends) {
   describe(`store contract: ${backend.name}`, function () {
@@ -122,6 +298,8 @@ for (const backend of backends) {
         }
       });
     });
+
+    backend.midRun?.(() => store, () => ns);
 
     describe('schedule', () => {
       it('leases due items in due order and only once until acked', async () => {

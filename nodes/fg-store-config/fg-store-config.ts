@@ -1,5 +1,5 @@
 import { openStore, StoreError } from '../../lib/store';
-import { buildStoreConfig, describeStoreConfig, StoreNodeSettings } from '../../lib/store/config';
+import { buildStoreConfig, describeStoreConfig, secretsOf, StoreNodeCredentials, StoreNodeSettings } from '../../lib/store/config';
 import { registerSecret } from '../../lib/ops/redact';
 import { createLogger } from '../../lib/ops/log';
 import { StoreConfigNode, StoreState } from '../shared/store-node';
@@ -13,7 +13,7 @@ interface StoreConfigDef extends StoreNodeSettings {
 const HEALTH_POLL_MS = 2000;
 
 export = function (RED: any) {
-  function FgStoreConfig(this: StoreConfigNode & { credentials?: { username?: string; password?: string } }, def: StoreConfigDef) {
+  function FgStoreConfig(this: StoreConfigNode & { credentials?: StoreNodeCredentials }, def: StoreConfigDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     const log = createLogger(node);
@@ -30,14 +30,19 @@ export = function (RED: any) {
       for (const l of listeners) l(state, error);
     };
 
-    const storeConfig = buildStoreConfig(def, node.credentials ?? {}, { userDir: RED.settings?.userDir, sqliteDriver: RED.settings?.flowguard?.sqliteDriver });
-    registerSecret(node.credentials?.password);
-    const opening = openStore(storeConfig);
+    for (const secret of secretsOf(node.credentials ?? {})) registerSecret(secret);
+    // Settings that cannot work fail the store like a server that cannot be reached: red status, errors to Catch.
+    let where: string = node.backend;
+    const opening = (async () => {
+      const storeConfig = buildStoreConfig(def, node.credentials ?? {}, { userDir: RED.settings?.userDir, sqliteDriver: RED.settings?.flowguard?.sqliteDriver });
+      where = describeStoreConfig(storeConfig);
+      return openStore(storeConfig);
+    })();
     opening.then(
       (store) => {
         if (closed) return void store.close();
         setState('connected');
-        log.info(`${node.backend} store open`, { where: describeStoreConfig(storeConfig) });
+        log.info(`${node.backend} store open`, { where });
       },
       (err: Error) => {
         setState('failed', err);
@@ -69,6 +74,13 @@ export = function (RED: any) {
   }
 
   RED.nodes.registerType('fg-store-config', FgStoreConfig, {
-    credentials: { username: { type: 'text' }, password: { type: 'password' } },
+    credentials: {
+      username: { type: 'text' },
+      password: { type: 'password' },
+      // PEM text or a file path; password-typed so the editor never sends them back and exports leave them out
+      tlsCa: { type: 'password' },
+      tlsCert: { type: 'password' },
+      tlsKey: { type: 'password' },
+    },
   });
 };

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { eventually, getNode, helper, load, reportedErrors, unload } from '../harness';
 import { chooseSqliteDriver, processEnvironment, SQLITE_DRIVERS } from '../../lib/store/sqlite-driver';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
+import { dropSchemas, PG_URL, requirePostgres, runSchema } from '../support/postgres';
 
 describe('fg-store-config', () => {
   afterEach(() => unload());
@@ -38,6 +39,31 @@ describe('fg-store-config', () => {
     await unload();
     assert.strictEqual(store.isReady(), false);
     await cleanRedis();
+  });
+
+  it('opens a Postgres store in its own schema, the password from credentials', async function () {
+    await requirePostgres(this);
+    const schema = runSchema('node');
+    try {
+      await load(['fg-store-config'], [{ id: 's1', type: 'fg-store-config', backend: 'postgres', postgresUrl: PG_URL, postgresSchema: schema }], { s1: { username: '', password: '' } });
+      const store = await getNode('s1').getStore();
+      assert.strictEqual(store.backend, 'postgres');
+      assert.ok((await store.claim('ns', 'k', 1, 60_000)).claimed);
+      await unload();
+      assert.strictEqual(store.isReady(), false, 'closed on redeploy');
+    } finally {
+      await dropSchemas(schema);
+    }
+  });
+
+  it('settings that cannot work (a TLS file that is not there) fail the store, they do not stop the node being created', async () => {
+    await load(['fg-store-config'], [{ id: 's1', type: 'fg-store-config', backend: 'redis', redisUrl: 'rediss://127.0.0.1:1' }], {
+      s1: { tlsCa: 'no-such-ca.pem' },
+    });
+    const node = getNode('s1');
+    assert.ok(node, 'the node exists');
+    await assert.rejects(node.getStore(), /redis store: cannot read the TLS CA certificate file .*no-such-ca\.pem: ENOENT/);
+    await eventually(() => node.state === 'failed', 'state failed');
   });
 
   it('reports a store that cannot open: state failed, an error naming the backend, no secret logged', async () => {

@@ -14,6 +14,7 @@ export interface PostgresStoreOptions {
   tls?: boolean | { ca?: string; cert?: string; key?: string };
   /** a query not answered within this time fails with StoreError UNAVAILABLE (default 5000) */
   commandTimeoutMs?: number;
+  /** opening a connection, or waiting for a free one from the pool (default 10000) */
   connectTimeoutMs?: number;
   /** connections in the pool (default 10) */
   poolSize?: number;
@@ -75,7 +76,10 @@ export class PostgresStore implements Store {
       ...(options.username ? { user: options.username } : {}),
       ...(options.password ? { password: options.password } : {}),
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // Waiting for a pooled connection counts too; a new server connection (a process fork) is slow on a busy host.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      // Keep connections through the pauses of a bursty flow instead of opening new ones for each burst.
+      idleTimeoutMillis: 60_000,
       // Client-side: a server that holds the connection but stops answering fails the call (the gate fails closed).
       query_timeout: timeout,
       application_name: 'flowguard',

@@ -1,7 +1,8 @@
 /**
  * R1 duplicate storm: 10,000 signed webhook deliveries (FG_RELIABILITY_SCALE=ci: 1,000), 30 % of them duplicates,
- * 50 at a time, spread over two Node-RED processes that share one Redis. Each process runs
- * fg-stripe-webhook → fg-idempotency-gate (Redis, one namespace) → fg-stripe customers.create with NO Stripe
+ * 50 at a time, spread over two Node-RED processes that share one store: a Redis, a 3-shard Redis Cluster (the URL
+ * field lists its seed nodes), and a PostgreSQL database. Each process runs
+ * fg-stripe-webhook → fg-idempotency-gate (one namespace) → fg-stripe customers.create with NO Stripe
  * idempotency key, so the gate is the only thing between a duplicate and a second customer. The Stripe sandbox
  * must end with exactly one customer per distinct event: none lost, none doubled.
  */
@@ -9,7 +10,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import { computeSignature } from '../../lib/stripe/signature';
 import { SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
+import { dropSchemas, PG_URL, requirePostgres, runSchema } from '../support/postgres';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
+import { RedisCluster, requireRedisServer, startCluster } from '../support/redis-topologies';
 import { NodeRedProcess, prepareUserDir, startNodeRed } from './launcher';
 import { pool, request, SEED, seededRandom, size } from './support';
 
@@ -17,19 +20,57 @@ const DELIVERIES = size(10_000, 1_000);
 const DISTINCT = Math.round(DELIVERIES * 0.7);
 const SECRET = 'whsec_r1_storm_signing_secret_01';
 
-describe('R1 duplicate storm on two Node-RED processes sharing Redis', function () {
+interface SharedStore {
+  label: string;
+  /** starts what the store needs (or skips); returns the fg-store-config node's settings */
+  start(ctx: Mocha.Context): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+const prefix = `${RUN_PREFIX}r1:`;
+let cluster: RedisCluster | undefined;
+const schema = runSchema('r1');
+
+const STORES: SharedStore[] = [
+  {
+    label: 'Redis',
+    start: async (ctx) => {
+      await requireRedis(ctx);
+      return { backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix };
+    },
+    stop: () => cleanRedis(prefix),
+  },
+  {
+    label: 'a 3-shard Redis Cluster',
+    start: async (ctx) => {
+      requireRedisServer(ctx);
+      cluster = await startCluster(3);
+      return { backend: 'redis', redisUrl: cluster.url, redisPrefix: 'r1:' };
+    },
+    stop: async () => cluster?.stop(),
+  },
+  {
+    label: 'PostgreSQL',
+    start: async (ctx) => {
+      await requirePostgres(ctx);
+      return { backend: 'postgres', postgresUrl: PG_URL, postgresSchema: schema };
+    },
+    stop: () => dropSchemas(schema),
+  },
+];
+
+for (const shared of STORES) describe(`R1 duplicate storm on two Node-RED processes sharing ${shared.label}`, function () {
   this.timeout(300_000);
   let stripe: StripeSandbox;
   const reds: NodeRedProcess[] = [];
   const dirs: string[] = [];
-  const prefix = `${RUN_PREFIX}r1:`;
 
   before(async function () {
-    await requireRedis(this);
+    const storeSettings = await shared.start(this);
     stripe = await startStripeSandbox({ rateLimitPerSecond: 0 });
     const flow = [
       { id: 'tab', type: 'tab', label: 'r1' },
-      { id: 'store', type: 'fg-store-config', backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix },
+      { id: 'store', type: 'fg-store-config', ...storeSettings },
       { id: 'cfg', type: 'fg-stripe-config', useCustomHost: true, host: stripe.host, port: stripe.port, protocol: 'http', maxNetworkRetries: 2, ratePerSecond: 0 },
       { id: 'hook', type: 'fg-stripe-webhook', z: 'tab', stripe: 'cfg', path: '/hook', eventTypes: '*', toleranceSeconds: 300, wires: [['gate']] },
       { id: 'gate', type: 'fg-idempotency-gate', z: 'tab', store: 'store', namespace: 'stripe-events', wires: [['charge'], [], []] },
@@ -42,11 +83,13 @@ describe('R1 duplicate storm on two Node-RED processes sharing Redis', function 
     }
   });
 
-  after(async () => {
+  after(async function () {
+    // A failed run shows what the processes said (a crash, a store error).
+    if (this.currentTest?.state === 'failed') for (const red of reds) console.log(red.output().split('\n').slice(-30).join('\n'));
     for (const red of reds) await red.kill('SIGKILL');
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     await stripe?.close();
-    await cleanRedis(prefix);
+    await shared.stop();
   });
 
   it(`turns ${DELIVERIES} deliveries (${DELIVERIES - DISTINCT} duplicates) into exactly ${DISTINCT} customers`, async () => {

@@ -40,7 +40,7 @@ export interface Reply { status: number; body: string }
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** One raw HTTP request (bytes and headers exactly as given; no client-side normalisation beyond Node's). */
-export function request(url: string, method: string, headers: Record<string, string>, body?: Buffer | string): Promise<Reply> {
+export function request(url: string, method: string, headers: Record<string, string>, body?: Buffer | string, retried = false): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -48,7 +48,12 @@ export function request(url: string, method: string, headers: Record<string, str
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed as idle just as it was reused (a busy machine stalls long enough):
+      // the server never saw this request, so sending it once more on a new socket is safe (Node's documented pattern).
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(request(url, method, headers, body, true));
+      else reject(err);
+    });
     if (body !== undefined) req.write(body);
     req.end();
   });

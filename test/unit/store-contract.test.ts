@@ -141,7 +141,7 @@ function clusterTests(store: () => Store, ns: () => string): void {
       assert.deepStrictEqual((await store().takeDue(space, Date.now(), 10, 60_000)).map((t) => t.id), ['due']);
     });
 
-    it('fails closed while a shard\'s master is down, and has the same claims back after it restarts', async () => {
+    it('fails closed while a shard\'s master is down (offline, then CLUSTERDOWN), and has the same claims back after it restarts', async () => {
       const space = ns();
       const tokens = new Map<string, string>();
       for (let i = 0; i < 20; i++) {
@@ -155,6 +155,17 @@ function clusterTests(store: () => Store, ns: () => string): void {
         await assert.rejects(store().claim(space, 'while-down', 1, 60_000), (err: StoreError) => {
           assert.ok(err instanceof StoreError, String(err));
           assert.strictEqual(err.code, 'UNAVAILABLE');
+          return true;
+        });
+        // Once the others mark it failed (cluster-node-timeout), the whole cluster answers CLUSTERDOWN (full coverage is
+        // required by default), also for a namespace on a healthy shard: that fails closed too.
+        const healthy = cluster!.ports.find((p) => p !== port)!;
+        await eventuallyOk(async () => assert.match(await redisCli(['-p', String(healthy), 'cluster', 'info']), /cluster_state:fail/));
+        let other = `${space}-other`;
+        while ((await cluster!.masterFor(`fg:{${other}}:claim:k`, healthy)) === port) other += 'x';
+        await assert.rejects(store().claim(other, 'k', 1, 60_000), (err: StoreError) => {
+          assert.strictEqual(err.code, 'UNAVAILABLE');
+          assert.match(err.message, /CLUSTERDOWN/);
           return true;
         });
       });

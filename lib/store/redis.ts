@@ -189,6 +189,9 @@ export class RedisStore implements Store {
         // The sentinels' own password, if any, is in their URLs; TLS follows the first URL's scheme.
         sentinelClientOptions: { username: decodeURIComponent(sentinels[0].username) || undefined, password: decodeURIComponent(sentinels[0].password) || undefined, socket } as any,
         commandOptions,
+        // Rediscovery rounds (a second apart) before a call or the first connect gives up: the default 16 kept a
+        // store whose sentinels are all unreachable "connecting" for half a minute; a fail-over takes a few rounds.
+        maxCommandRediscovers: 5,
       } as any);
       conn = { client, mode, raw: (_key, args) => client.sendCommand(false, args) };
     } else {

@@ -564,6 +564,16 @@ describe('store: opening fails with the backend and the cause', () => {
     }
   });
 
+  it('redis cluster and sentinel: no seed node / sentinel answers, and settings that cannot work', async function () {
+    this.timeout(30_000);
+    await assert.rejects(openStore({ backend: 'redis', url: 'redis://127.0.0.1:1,redis://127.0.0.1:2', connectTimeoutMs: 1000 }),
+      /redis store: cannot connect to cluster redis:\/\/127\.0\.0\.1:1,redis:\/\/127\.0\.0\.1:2: All the root nodes are unavailable/);
+    await assert.rejects(openStore({ backend: 'redis', url: 'redis://127.0.0.1:1,127.0.0.1:2', mode: 'sentinel', sentinelName: 'm', connectTimeoutMs: 1000 }),
+      /redis store: cannot connect to sentinel redis:\/\/127\.0\.0\.1:1,redis:\/\/127\.0\.0\.1:2: None of the sentinels are available/);
+    await assert.rejects(openStore({ backend: 'redis', url: 'redis://a:1,redis://b:2', mode: 'single' }), /2 URLs given for a single Redis; choose the cluster or sentinel mode/);
+    await assert.rejects(openStore({ backend: 'redis', url: 'redis://a:26379', mode: 'sentinel' }), /sentinel mode needs the name of the primary/);
+  });
+
   it('postgres: connection refused, without echoing the password', async () => {
     await assert.rejects(openStore({ backend: 'postgres', url: 'postgres://fg:pg-secret-123@127.0.0.1:1/test', connectTimeoutMs: 2000 }), (err: StoreError) => {
       assert.strictEqual(err.code, 'CONNECT_FAILED');

@@ -1,9 +1,12 @@
 /**
- * The runtime part of the ops plugin: message hooks that count for every fg- node, the tracker of deployed nodes,
- * the routes, and live updates to the editor over RED.comms (at most once a second, only when something changed).
+ * The runtime part of the ops plugin: message hooks that count for every fg- node, the watch on replayed dead
+ * letters, the tracker of deployed nodes, the routes, and live updates to the editor over RED.comms (at most once a
+ * second, only when something changed).
  */
 import { FlowGuardMetrics, metrics as sharedMetrics } from '../../lib/ops/metrics';
 import { addMessageHooks } from './hooks';
+import { packageInfo } from './package-info';
+import { ReplayWatch } from './replay-watch';
 import { registerRoutes } from './routes';
 import { OpsTracker } from './state';
 
@@ -12,6 +15,7 @@ const PUBLISH_EVERY_MS = 1000;
 
 export interface OpsHandle {
   tracker: OpsTracker;
+  replays: ReplayWatch;
   /** removes the hooks, listeners and timer (the routes stay registered and answer 503) */
   stop(): void;
   /** publishes now if something changed (the timer calls it every second) */
@@ -23,14 +27,16 @@ let running: OpsHandle | undefined;
 
 export function startOps(RED: any, metrics: FlowGuardMetrics = sharedMetrics): OpsHandle {
   running?.stop();
-  const tracker = new OpsTracker(RED, metrics);
+  const replays = new ReplayWatch();
+  const tracker = new OpsTracker(RED, metrics, { module: packageInfo().name, replays: () => replays.outcomes() });
   const removeHooks = RED.hooks ? addMessageHooks(RED.hooks, metrics) : () => undefined;
-  if (!RED.hooks) RED.log?.warn?.('[flowguard-ops] this runtime has no message hooks: received / sent / errors are not counted');
+  const removeReplayHooks = RED.hooks ? replays.attach(RED.hooks) : () => undefined;
+  if (!RED.hooks) RED.log?.warn?.('[flowguard-ops] this runtime has no message hooks: received / sent / errors and replay outcomes are not tracked');
   registerRoutes(RED, metrics, () => running?.tracker);
 
   let published = '';
   const publish = () => {
-    const version = `${metrics.version}:${tracker.version}`;
+    const version = `${metrics.version}:${tracker.version}:${replays.version}`;
     if (version === published) return;
     published = version;
     RED.comms.publish(COMMS_TOPIC, tracker.state(), true);
@@ -40,10 +46,12 @@ export function startOps(RED: any, metrics: FlowGuardMetrics = sharedMetrics): O
 
   const handle: OpsHandle = {
     tracker,
+    replays,
     publish,
     stop() {
       clearInterval(timer);
       removeHooks();
+      removeReplayHooks();
       tracker.stop();
       if (running?.tracker === tracker) running = undefined;
     },

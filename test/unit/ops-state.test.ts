@@ -5,11 +5,13 @@ import { EventEmitter } from 'events';
 import { FlowGuardMetrics } from '../../lib/ops/metrics';
 import { OpsTracker } from '../../plugins/flowguard-ops/state';
 
-function runtime(flows: Record<string, any>[]) {
+function runtime(flows: Record<string, any>[], catalog: Record<string, string> = {}) {
   const events = new EventEmitter();
   let deployed: Record<string, any>[] | null = null; // null: flows not loaded yet, eachNode throws like the runtime
   return {
     events,
+    // the runtime's i18n: a key from the catalog, else the defaultValue
+    _: (key: string, opts: { defaultValue?: string } = {}) => catalog[key] ?? opts.defaultValue ?? key,
     nodes: { eachNode: (cb: (n: any) => void) => { if (!deployed) throw new TypeError("Cannot read properties of null (reading 'allNodes')"); deployed.forEach(cb); } },
     deploy(next = flows) { deployed = next; events.emit('flows:started', {}); },
   };
@@ -30,7 +32,8 @@ describe('ops dashboard state', () => {
     const tracker = new OpsTracker(RED, new FlowGuardMetrics());
     assert.deepStrictEqual(tracker.state().nodes, []);
     RED.deploy();
-    assert.deepStrictEqual(tracker.state().nodes.map((n) => [n.id, n.flowName, n.counters.received]), [['s1', 'Billing', 0], ['r1', 'Billing', 0]]);
+    // sorted by flow, then label ("retry charges", then the unnamed Stripe node's "stripe")
+    assert.deepStrictEqual(tracker.state().nodes.map((n) => [n.id, n.flowName, n.counters.received]), [['r1', 'Billing', 0], ['s1', 'Billing', 0]]);
     tracker.stop();
   });
 
@@ -69,5 +72,58 @@ describe('ops dashboard state', () => {
     assert.deepStrictEqual(metrics.nodeIds(), [], 'the removed node\'s series are gone');
     tracker.stop();
     assert.strictEqual(RED.events.listenerCount('node-status'), 0);
+  });
+
+  it('keeps a status a node set while the flows were starting, before flows:started said what is deployed', () => {
+    const RED = runtime(FLOWS);
+    const tracker = new OpsTracker(RED, new FlowGuardMetrics());
+    // Nodes report their status from their constructors: the gate says "connected" before the runtime says the flows started.
+    RED.events.emit('node-status', { id: 'r1', status: { fill: 'green', shape: 'dot', text: 'connected' } });
+    RED.events.emit('node-status', { id: 'fn', status: { fill: 'green', text: 'not ours' } });
+    RED.deploy();
+    assert.deepStrictEqual(tracker.state().nodes.find((n) => n.id === 'r1')!.status, { fill: 'green', shape: 'dot', text: 'connected' });
+    RED.events.emit('node-status', { id: 'r1', status: {} });
+    assert.strictEqual(tracker.state().nodes.find((n) => n.id === 'r1')!.status, undefined, 'a cleared status is gone');
+    tracker.stop();
+  });
+
+  it('shows status texts given as message-catalog keys the way the editor does (translated)', () => {
+    const RED = runtime(FLOWS, {
+      'node-red:common.status.connected': 'connected',
+      '@flowguard/node-red-integrations/fg-stripe:fg-stripe.status.ready': 'ready',
+    });
+    const tracker = new OpsTracker(RED, new FlowGuardMetrics(), { module: '@flowguard/node-red-integrations' });
+    RED.deploy();
+    const text = (id: string) => tracker.state().nodes.find((n) => n.id === id)!.status!.text;
+    RED.events.emit('node-status', { id: 'r1', status: { fill: 'green', text: 'node-red:common.status.connected' } });
+    assert.strictEqual(text('r1'), 'connected');
+    RED.events.emit('node-status', { id: 's1', status: { fill: 'green', text: 'fg-stripe.status.ready' } });
+    assert.strictEqual(text('s1'), 'ready', 'a key of the node\'s own catalog');
+    RED.events.emit('node-status', { id: 's1', status: { fill: 'red', text: 'customers.retrieve' } });
+    assert.strictEqual(text('s1'), 'customers.retrieve', 'text that only looks like a key stays as it is');
+    RED.events.emit('node-status', { id: 's1', status: { fill: 'red', text: 'card declined: try later' } });
+    assert.strictEqual(text('s1'), 'card declined: try later');
+    tracker.stop();
+  });
+
+  it('labels nodes and flows as the editor does once an editor sent its labels, else by name or kind', () => {
+    const RED = runtime(FLOWS);
+    const tracker = new OpsTracker(RED, new FlowGuardMetrics());
+    RED.deploy();
+    const label = (id: string) => tracker.state().nodes.find((n) => n.id === id)!.label;
+    assert.strictEqual(label('r1'), 'retry charges', 'its name');
+    assert.strictEqual(label('s1'), 'stripe', 'unnamed: its kind');
+    assert.deepStrictEqual(tracker.state().flows, { tab1: 'Billing' });
+    const v = tracker.version;
+    assert.strictEqual(tracker.setLabels({ s1: 'stripe charges.create', tab1: 'Billing (EU)', gone: 'x', fn: 12, r1: '  ' }), 2, 'deployed ids with text only');
+    assert.ok(tracker.version > v, 'a label change is published');
+    assert.strictEqual(label('s1'), 'stripe charges.create');
+    assert.strictEqual(tracker.state().nodes.find((n) => n.id === 's1')!.flowName, 'Billing (EU)');
+    assert.strictEqual(tracker.setLabels({ s1: 'x'.repeat(500) }), 1);
+    assert.strictEqual(label('s1').length, 200, 'capped');
+    RED.deploy(FLOWS.filter((n) => n.id !== 's1'));
+    RED.deploy();
+    assert.strictEqual(label('s1'), 'stripe', 'a removed node\'s label is forgotten');
+    tracker.stop();
   });
 });

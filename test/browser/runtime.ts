@@ -63,6 +63,7 @@ function installPack(userDir: string): void {
   fs.mkdirSync(target);
   fs.writeFileSync(path.join(target, 'package.json'), JSON.stringify(pkg, null, 2));
   fs.symlinkSync(buildRoot, path.join(target, 'build'), 'dir');
+  fs.symlinkSync(path.join(repo, 'resources'), path.join(target, 'resources'), 'dir'); // the ops view's browser files
 }
 
 export interface RunningNodeRed {

@@ -136,16 +136,33 @@ describe('flowguard-ops plugin', function () {
     assert.deepStrictEqual([node(state, 'dlq').counters.sent, node(state, 'dlq').counters.replayed, node(state, 'dlq').gauges.dlq_depth], [1, 1, 0]);
   });
 
-  it('serves the ops page shell and the shared view script, and Prometheus text on the admin API', async () => {
+  it('serves the ops page, which loads the view from the package resources, and Prometheus text on the admin API', async () => {
     const page = await httpAdmin().get('/flowguard/ops/page').expect(200);
     assert.match(page.headers['content-type'], /text\/html/);
-    assert.match(page.text, /<script src="view.js"><\/script>/);
-    const view = await httpAdmin().get('/flowguard/ops/view.js').expect(200);
-    assert.match(view.text, /window\.FlowGuardOps = \{ mount \}/);
+    // relative to <admin root>/flowguard/ops/page: the editor's stylesheet and this package's resources
+    assert.match(page.text, /<link rel="stylesheet" href="\.\.\/\.\.\/red\/style\.min\.css">/);
+    for (const file of ['ops.css', 'ops-ui.js', 'ops-dlq.js', 'ops-view.js', 'ops-page.js']) {
+      assert.ok(page.text.includes(`"../../resources/@flowguard/node-red-integrations/${file}"`), `the page loads ${file}`);
+    }
+    assert.ok(!page.text.includes('__RESOURCES__') && !page.text.includes('FLOWGUARD-THEME-CSS'), 'placeholders filled in');
+    const slash = await httpAdmin().get('/flowguard/ops/page/?access_token=x').expect(302);
+    assert.strictEqual(slash.headers.location, '../page?access_token=x', 'a trailing slash would break the relative URLs');
+    await httpAdmin().get('/flowguard/ops/view.js').expect(404);
     const prom = await httpAdmin().get('/flowguard/ops/metrics').expect(200);
     assert.match(prom.headers['content-type'], /^text\/plain;.*version=0\.0\.4/);
     assert.match(prom.text, /^flowguard_received_total\{node="get",type="fg-stripe",name="get customer",flow="tab1"\} 3$/m);
     assert.match(prom.text, /^flowguard_errors_total\{node="get",type="fg-stripe",name="get customer",flow="tab1",code="resource_missing"\} 1$/m);
+  });
+
+  it('takes node and flow labels from the editor for deployed ids only, and refuses a malformed request', async () => {
+    await httpAdmin().put('/flowguard/ops/labels').send({ labels: ['get'] }).expect(400);
+    const res = await httpAdmin().put('/flowguard/ops/labels').send({ labels: { get: 'stripe customers.retrieve', tab1: 'Payments (EU)', nope: 'x' } }).expect(200);
+    assert.strictEqual(res.body.taken, 2);
+    const state = (await httpAdmin().get('/flowguard/ops/state').expect(200)).body;
+    assert.strictEqual(node(state, 'get').label, 'stripe customers.retrieve');
+    assert.strictEqual(node(state, 'get').flowName, 'Payments (EU)');
+    assert.strictEqual(state.flows.tab1, 'Payments (EU)');
+    await httpAdmin().put('/flowguard/ops/labels').send({ labels: { get: 'get customer', tab1: 'Payments' } }).expect(200);
   });
 
   it('has no Prometheus endpoint on httpNode unless a path is configured', async () => {
@@ -161,11 +178,11 @@ describe('flowguard-ops plugin', function () {
     const [entry] = (await httpAdmin().get('/flowguard/dlq/dlq')).body.entries;
     ops.publish();
     const bodies = [
-      ...(await Promise.all(['/flowguard/ops/state', '/flowguard/ops/history', '/flowguard/ops/metrics', '/flowguard/ops/page', '/flowguard/ops/view.js',
+      ...(await Promise.all(['/flowguard/ops/state', '/flowguard/ops/history', '/flowguard/ops/metrics', '/flowguard/ops/page',
         '/flowguard/dlq', '/flowguard/dlq/dlq', `/flowguard/dlq/dlq/${entry.id}`, '/flowguard/dlq/dlq/export'].map(async (url) => (await httpAdmin().get(url).expect(200)).text))),
       JSON.stringify(published),
     ];
-    assert.ok(bodies[6].includes('cus_missing'), 'the DLQ entry is really in the responses');
+    assert.ok(bodies[5].includes('cus_missing'), 'the DLQ entry is really in the responses');
     for (const [name, secret] of Object.entries(SECRETS)) {
       bodies.forEach((body, i) => assert.ok(!body.includes(secret), `${name} appears in response ${i}`));
     }

@@ -32,7 +32,8 @@
     const reparked = new Map();
 
     // ---- controls ----
-    const queueSelect = h('select', { class: 'fg-select', 'data-fg': 'dlq-node', 'aria-label': 'dead-letter node', onchange: () => { closeEntry(); selected.clear(); gone.clear(); loadEntries(); } });
+    // Another queue: its entries replace the list, never shown under the wrong queue meanwhile.
+    const queueSelect = h('select', { class: 'fg-select', 'data-fg': 'dlq-node', 'aria-label': 'dead-letter node', onchange: () => { closeEntry(); selected.clear(); gone.clear(); entries = []; next = null; renderEntries(); loadEntries(); } });
     const refreshButton = button('', { title: 'reload the queue', 'aria-label': 'reload the queue', 'data-fg': 'dlq-refresh', onclick: () => { loadQueues().then(() => loadEntries()).catch((err) => say(listFeedback, message(err), 'error')); } }, 'fa-refresh');
     const listFeedback = h('div', { class: 'fg-feedback', 'data-fg': 'dlq-feedback', role: 'status' });
 
@@ -45,7 +46,7 @@
       h('div', { class: 'fg-row' }, [
         h('label', { class: 'fg-inline-label', text: 'since' }), fSince,
         button('Apply', { 'data-fg': 'filter-apply', onclick: () => applyFilter() }, 'fa-filter'),
-        button('Clear', { 'data-fg': 'filter-clear', onclick: () => { fCode.value = ''; fOrigin.value = ''; fSince.value = ''; applyFilter(); } }),
+        button('', { 'data-fg': 'filter-clear', title: 'clear the filter', 'aria-label': 'clear the filter', onclick: () => { fCode.value = ''; fOrigin.value = ''; fSince.value = ''; applyFilter(); } }, 'fa-times'),
       ]),
     ]);
 
@@ -330,9 +331,9 @@
           origin.flowName ? h('span', { class: 'fg-muted', text: ` in ${origin.flowName}` }) : null,
           h('div', { class: 'fg-muted fg-small', text: `${origin.type || 'node'} · id ${origin.id}${origin.deployed ? '' : ' · no longer deployed'}` }),
           canReveal
-            ? button('Show in workspace', { 'data-fg': 'reveal-origin', title: 'select the node that failed in the workspace', onclick: () => editor.reveal(origin.id) }, 'fa-crosshairs')
+            ? button('Show in workspace', { 'data-fg': 'reveal-origin', title: 'select the node that failed in the workspace', onclick: () => editor.reveal(origin.id) }, 'fa-search')
             : !editor && origin.deployed
-              ? h('a', { class: 'red-ui-button red-ui-button-small', 'data-fg': 'reveal-origin', href: `../../#node/${encodeURIComponent(origin.id)}`, target: '_blank', rel: 'noopener', title: 'open the editor at the node that failed' }, [h('i', { class: 'fa fa-crosshairs' }), h('span', { text: 'Show in editor' })])
+              ? h('a', { class: 'red-ui-button red-ui-button-small', 'data-fg': 'reveal-origin', href: `../../#node/${encodeURIComponent(origin.id)}`, target: '_blank', rel: 'noopener', title: 'open the editor at the node that failed' }, [h('i', { class: 'fa fa-search' }), h('span', { text: 'Show in editor' })])
               : null,
         ];
       } else {

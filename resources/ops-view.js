@@ -133,7 +133,6 @@
         h('span', { class: 'fg-node-status', 'data-fg': 'node-status' }, [
           statusDot(st), st.text ? h('span', { class: 'fg-status-text', text: st.text }) : null,
           extra.length ? h('span', { class: `fg-muted${st.text ? ' fg-after' : ''}`, text: `${st.text ? '· ' : ''}${extra.join(' · ')}` }) : null,
-          !st.text && !st.fill && !extra.length ? h('span', { class: 'fg-muted', text: 'no status' }) : null,
         ]),
       ]);
       if (canReveal) {
@@ -154,11 +153,10 @@
       if (!state) return;
       // attention: circuits that are not closed, Salesforce usage; shown only when there is something to say
       attention.textContent = '';
-      for (const c of state.circuits) {
-        const bad = c.state !== 'closed';
+      for (const c of state.circuits.filter((x) => x.state !== 'closed')) {
         attention.append(h('div', { class: 'fg-attention-row', 'data-node-id': c.id, 'data-fg': 'circuit' }, [
-          statusDot({ fill: c.state === 'open' ? 'red' : c.state === 'half-open' ? 'yellow' : 'green', shape: 'dot' }),
-          h('span', { class: bad ? '' : 'fg-muted', text: `circuit ${c.state}: ${labelOf(c.id)}` }),
+          statusDot({ fill: c.state === 'open' ? 'red' : 'yellow', shape: 'dot' }),
+          h('span', { text: `circuit ${c.state}: ${labelOf(c.id)}` }),
         ]));
       }
       for (const u of state.salesforce) {
@@ -187,7 +185,7 @@
           sec = section(`flow:${flowId}`, name, { open: all.length <= 8 || errors > 0 });
           sec.element.setAttribute('data-flow-id', flowId);
           if (editor && editor.exists(flowId)) {
-            sec.extra.append(h('button', { type: 'button', class: 'fg-icon-button', title: 'show this flow in the workspace', 'aria-label': `show flow ${name}`, onclick: (e) => { e.stopPropagation(); editor.reveal(flowId); } }, h('i', { class: 'fa fa-eye' })));
+            sec.extra.append(h('button', { type: 'button', class: 'fg-icon-button', title: 'show this flow in the workspace', 'aria-label': `show flow ${name}`, onclick: (e) => { e.stopPropagation(); editor.reveal(flowId); } }, h('i', { class: 'fa fa-search' })));
           }
           sections.set(flowId, sec);
         }

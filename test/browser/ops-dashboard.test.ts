@@ -63,6 +63,12 @@ describe('ops dashboard in the browser', function () {
 
   const shot = (p: Page, name: string, target?: Locator) =>
     (target ?? p).screenshot({ path: path.join(SHOTS, `nr${NR_MAJOR}-${name}.png`) });
+  /** The sidebar with its tab header: Node-RED 4's whole sidebar, Node-RED 5's section holding the tab. */
+  const shotSidebar = async (name: string) => {
+    if (NR_MAJOR < 5) return shot(page, name, page.locator('#red-ui-sidebar'));
+    const box = (await sidebar().boundingBox())!;
+    await page.screenshot({ path: path.join(SHOTS, `nr${NR_MAJOR}-${name}.png`), clip: { x: box.x - 6, y: box.y - 30, width: box.width + 12, height: box.height + 36 } });
+  };
   const sidebar = () => page.locator('.fg-ops-sidebar');
   const row = (nodeId: string, scope: Page | Locator = sidebar()) => scope.locator(`.fg-node-row[data-node-id="${nodeId}"]`);
   const cell = (nodeId: string, counter: string) => row(nodeId).locator(`.fg-c-${counter}`);
@@ -76,7 +82,7 @@ describe('ops dashboard in the browser', function () {
   const consoleErrors: string[] = [];
   /** Uncaught exceptions, and failed requests for our files and routes (not the editor's own, e.g. its palette catalogue). */
   const watchErrors = (p: Page, where: string) => {
-    p.on('pageerror', (err) => consoleErrors.push(`${where}: ${err.message}`));
+    p.on('pageerror', (err) => consoleErrors.push(`${where}: ${err.message} ${(err.stack ?? '').split('\n').slice(1, 6).join(' | ')}`));
     p.on('response', (r) => { if (r.status() >= 400 && /flowguard|resources\//.test(r.url()) && r.status() !== 401) consoleErrors.push(`${where}: HTTP ${r.status()} ${r.url()}`); });
   };
 
@@ -162,6 +168,9 @@ describe('ops dashboard in the browser', function () {
     await shot(page, '00-tab-icon');
     await tabIcon.click();
     await row('get').waitFor();
+    // Node-RED 5 shares the sidebar with Debug messages below; a click on the Debug icon folds that away (as a user
+    // would, to give the tab the whole height) so the screenshots show more.
+    if (NR_MAJOR >= 5) await page.locator('button[data-tab-id="debug"]').click();
     // one section per flow, each holding that flow's nodes
     const sections = await sidebar().locator('.fg-section[data-flow-id]').evaluateAll((els) => els.map((el) => [
       el.getAttribute('data-flow-id'), [...el.querySelectorAll('.fg-node-row[data-node-id]')].map((r) => r.getAttribute('data-node-id')).sort(),
@@ -230,7 +239,7 @@ describe('ops dashboard in the browser', function () {
     assert.ok(width <= 320, `the sidebar is at its default width (${width}px)`);
     assert.deepStrictEqual(await brokenWords(page, '.fg-ops-sidebar'), [], 'no word broken across lines');
     await shot(page, '01-sidebar-nodes');
-    await shot(page, '01b-sidebar-nodes-tab', page.locator('#red-ui-sidebar'));
+    await shotSidebar('01b-sidebar-nodes-tab');
   });
 
   it('opens a dead letter in place: error, origin, readable attempt history, payload in the editor\'s code editor', async () => {
@@ -277,6 +286,7 @@ describe('ops dashboard in the browser', function () {
     while (charged() === chargedBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.strictEqual(charged(), chargedBefore + 1, 'the edited message reached the end of the flow');
     await shot(page, '03-sidebar-replay-delivered');
+    await shotSidebar('03b-sidebar-replay-delivered-tab');
     await detail().locator('[data-fg="close-entry"]').click();
     await sidebar().locator('[data-fg="dlq-entries"]', { hasText: 'the queue is empty' }).waitFor();
   });
@@ -292,6 +302,7 @@ describe('ops dashboard in the browser', function () {
     const newId = /entry (\S+) in/.exec((await outcome.textContent()) ?? '')![1];
     assert.notStrictEqual(newId, firstId);
     await shot(page, '04-sidebar-replay-parked-again');
+    await shotSidebar('04b-sidebar-replay-parked-again-tab');
     await outcome.locator('[data-fg="open-reparked"]').click();
     await sidebar().locator(`[data-fg="dlq-detail"][data-entry-id="${newId}"]`).waitFor();
     assert.match((await detail().textContent()) ?? '', new RegExp(`Replayed before1 time, last from entry ${firstId}`));
@@ -301,7 +312,7 @@ describe('ops dashboard in the browser', function () {
   it('shows where a dead letter came from and reveals that node in the editor', async () => {
     await clickInject('refund');
     await sidebar().locator('[data-fg="dlq-node"]').selectOption('refunds-dlq');
-    await entries().first().waitFor();
+    await entries().filter({ hasText: 'refund-corr' }).first().waitFor();
     await entries().first().locator('.fg-entry-main').click();
     const origin = detail().locator('[data-fg="entry-origin"]');
     await origin.waitFor();
@@ -355,7 +366,7 @@ describe('ops dashboard in the browser', function () {
     const ticks = await chartEl.locator('[data-tick]').evaluateAll((els) => els.map((e) => e.textContent));
     assert.ok(ticks.includes('now') && ticks.filter((t) => /^\d{1,2}:\d{2}/.test(t ?? '')).length >= 3, `a time axis in local clock time: ${ticks}`);
     await ops.locator('[data-fg="dlq-node"]').selectOption('refunds-dlq');
-    await ops.locator('.fg-entry[data-entry-id]').first().locator('.fg-entry-main').click();
+    await ops.locator('.fg-entry[data-entry-id]', { hasText: 'refund-corr' }).locator('.fg-entry-main').click();
     await ops.locator('[data-fg="payload-editor"] .ace_editor').waitFor();
     assert.match((await ops.locator('[data-fg="reveal-origin"]').getAttribute('href')) ?? '', /#node\/lookup$/);
     await shot(ops, '07-ops-page');
@@ -410,13 +421,13 @@ describe('ops dashboard in the browser', function () {
     assert.ok(luminance(colours.bg) < 0.3 && luminance(colours.fg) > 0.6, `dark rows with light text: ${JSON.stringify(colours)}`);
     assert.deepStrictEqual(await brokenWords(page, '.fg-ops-sidebar'), []);
     await shot(page, '09-dark-sidebar-nodes');
-    await shot(page, '09b-dark-sidebar-nodes-tab', page.locator('.fg-ops-sidebar'));
+    await shotSidebar('09b-dark-sidebar-nodes-tab');
     await sidebar().locator('[data-fg="show-dlq"]').click();
     await entries().first().locator('.fg-entry-main').click();
     await detail().locator('[data-fg="payload-editor"] .red-ui-editor-text-container').waitFor();
     await detail().locator('[data-fg="entry-origin"]').scrollIntoViewIfNeeded();
     await shot(page, '10-dark-sidebar-dlq-entry');
-    await shot(page, '10b-dark-sidebar-dlq-tab', page.locator('.fg-ops-sidebar'));
+    await shotSidebar('10b-dark-sidebar-dlq-tab');
     const ops = await context.newPage();
     watchErrors(ops, 'ops page (dark)');
     await ops.goto(`${red.url}flowguard/ops/page`);

@@ -146,14 +146,15 @@
    * times, and a legend. Colours come from CSS (ops.css), so they follow the editor's light or dark theme.
    * series: [{ key, label, className }]
    */
-  function chart(title, minutes, series) {
-    const W = 460, H = 170, L = 34, R = 10, T = 30, B = 24;
+  function chart(title, minutes, series, width) {
+    // Drawn at the size it is shown (not scaled), so its text stays the size of the page's text.
+    const W = Math.max(300, Math.round(width || 460)), H = 170, L = 34, R = 10, T = 30, B = 24;
     const max = Math.max(1, ...series.flatMap((sr) => minutes.map((m) => m[sr.key] || 0)));
     const step = niceStep(max);
     const top = Math.ceil(max / step) * step;
     const x = (i) => L + (i * (W - L - R)) / Math.max(1, minutes.length - 1);
     const y = (v) => H - B - (v * (H - B - T)) / top;
-    const svg = s('svg', { class: 'fg-chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}, per minute, last 60 minutes`, 'data-chart': title });
+    const svg = s('svg', { class: 'fg-chart', width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}, per minute, last 60 minutes`, 'data-chart': title });
     svg.append(s('text', { x: L, y: 13, class: 'fg-chart-title' }, title));
     // legend, right-aligned on the title line
     let lx = W - R;

@@ -68,11 +68,21 @@
           h('section', { class: 'fg-column' }, [h('h2', { class: 'fg-column-title' }, [h('i', { class: 'fa fa-inbox' }), ' Dead letters ', dlqCount]), dlqPanel]),
         ]),
       );
+      let drawn = null;
+      let resizeTimer = null;
+      window.addEventListener('resize', () => {
+        window.clearTimeout(resizeTimer);
+        resizeTimer = window.setTimeout(() => { if (drawn) root.drawCharts(drawn); }, 200);
+      });
       root.drawCharts = (minutes) => {
+        drawn = minutes;
+        // two side by side when there is room, each as wide as half the page (within reason)
+        const room = charts.clientWidth || 940;
+        const width = room >= 740 ? Math.min(760, Math.floor((room - 14 - 4) / 2)) : room - 2; // 14: the gap, 2 + 2: borders
         charts.textContent = '';
         charts.append(
-          chart('Messages per minute', minutes, [{ key: 'received', label: 'in', className: 'fg-series-in' }, { key: 'sent', label: 'out', className: 'fg-series-out' }]),
-          chart('Errors per minute', minutes, [{ key: 'errors', label: 'errors', className: 'fg-series-errors' }]),
+          chart('Messages per minute', minutes, [{ key: 'received', label: 'in', className: 'fg-series-in' }, { key: 'sent', label: 'out', className: 'fg-series-out' }], width),
+          chart('Errors per minute', minutes, [{ key: 'errors', label: 'errors', className: 'fg-series-errors' }], width),
         );
       };
     } else {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the TypeScript to CommonJS in dist/ and copies each node's editor files
-// (.html, locales/, icons/) beside its compiled .js, where Node-RED looks for them.
+// (.html, icons/) beside its compiled .js, where Node-RED looks for them.
 'use strict';
 const fs = require('fs');
 const path = require('path');

@@ -4,7 +4,7 @@
  *
  * The pack in <userDir>/node_modules/@flowguard/node-red-integrations is generated from the repo: its package.json
  * declares every node set of nodes/ found compiled in the build folder (FG_E2E_DIST, default <repo>/dist), each
- * entry a one-line module re-exporting the compiled node, next to the node's html, icons and locales from the source
+ * entry a one-line module re-exporting the compiled node, next to the node's html and icons from the source
  * tree (what the build copies). So a build in another folder can be tested without touching dist/.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -68,7 +68,6 @@ export function installPack(userDir: string, distDir: string): string[] {
     const source = path.join(ROOT, 'nodes', type);
     linkIfExists(path.join(source, `${type}.html`), path.join(dir, `${type}.html`));
     linkIfExists(path.join(source, 'icons'), path.join(dir, 'icons'));
-    linkIfExists(path.join(source, 'locales'), path.join(dir, 'locales'));
     nodes[type] = `nodes/${type}/${type}.js`;
   }
   const plugins: Record<string, string> = {};

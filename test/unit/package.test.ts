@@ -62,6 +62,14 @@ describe('package: Flow Library rules and node completeness', () => {
         }
       });
 
+      it('ships message catalogs only if the node reads them (RED._ / this._ / data-i18n)', () => {
+        // issue 16: sixteen locale files nobody read, while the docs said they held the labels
+        const source = path.join(root, 'nodes', path.basename(path.dirname(file)));
+        if (!fs.existsSync(path.join(source, 'locales'))) return;
+        const ts = fs.readdirSync(source).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(source, f), 'utf8')).join('\n');
+        assert.match(html + ts, /\bRED\._\(|\bthis\._\(|\bnode\._\(|data-i18n=/, `${name} has locales/ but never looks a text up in them`);
+      });
+
       if (!isConfig) {
         it('has an icon beside it and appears in an example with a Comment node', () => {
           const icons = fs.readdirSync(path.join(root, path.dirname(file), 'icons')).filter((f) => f.endsWith('.svg') || f.endsWith('.png'));

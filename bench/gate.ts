@@ -16,6 +16,9 @@ const MESSAGES = SMALL ? 2000 : 10000;
 const ROUNDS = SMALL ? 2 : 5;
 const CONCURRENCY = 50;
 
+/** The result names a complete run writes (bench/run.ts checks them in smoke runs). */
+export const RESULTS = ['p1-gate-memory', 'p1-gate-sqlite', 'p2-gate-redis'];
+
 let round = 0;
 const message = (n: number) => ({ _msgid: `m${n}`, payload: { order: n, amount: 1000 + n }, idempotencyKey: `r${round}-k${n}` });
 
@@ -82,7 +85,7 @@ async function gateVsChange(label: string, store: Record<string, unknown>): Prom
 
 async function gateVsRedis(): Promise<Record<string, unknown>> {
   const prefix = `${RUN_PREFIX}bench:`;
-  await loadForBench(['fg-store-config', 'fg-idempotency-gate', 'change'], flow({ backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix }));
+  await loadForBench(['fg-store-config', 'fg-idempotency-gate', 'change', minimalGate], flow({ backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix }));
   // The baseline client is configured as the store's (no per-command timer: the store has one watchdog instead).
   const client = createClient({ url: REDIS_URL, commandOptions: { timeout: 0 } });
   client.on('error', () => undefined);

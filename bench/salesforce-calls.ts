@@ -9,7 +9,7 @@ import { SMALL, loadForBench, report, runMain, seconds } from './lib';
 
 for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[v];
 
-const SIZES = SMALL ? [150, 2000] : [150, 2000, 10000];
+export const SIZES = SMALL ? [150, 2000] : [150, 2000, 10000];
 /** The per-record baseline is measured on this many records and extrapolated (it is linear: one call each). */
 const BASELINE_SAMPLE = 150;
 const USER = 'integration@flowguard.test';

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Compiles the TypeScript to CommonJS in dist/ and copies each node's editor files
 // (.html, icons/) beside its compiled .js, where Node-RED looks for them.
+// `--release` (npm pack's prepack) compiles without source maps: a map points at .ts files a tarball does not ship,
+// so it would only add size; stack traces name the compiled .js lines, which are readable tsc output.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -10,7 +12,8 @@ const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
 
 fs.rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+const release = process.argv.includes('--release');
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', root, ...(release ? ['--sourceMap', 'false'] : [])], { stdio: 'inherit' });
 
 function copyNonTs(from, to) {
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {

@@ -32,4 +32,5 @@ for (const dir of ['nodes', 'plugins']) {
   const from = path.join(root, dir);
   if (fs.existsSync(from)) copyNonTs(from, path.join(dist, dir));
 }
-console.log('build: dist/ ready');
+// on stderr, so `npm pack --json` (which runs this as prepack) prints clean JSON
+console.error('build: dist/ ready');

@@ -4,6 +4,7 @@ import { normaliseSalesforceError } from '../../lib/salesforce/errors';
 import { FlowGuardError } from '../../lib/reliability/errors';
 import { RuntimeNode, status } from '../shared/node-io';
 import { StoreConfigNode, useStore } from '../shared/store-node';
+import { startPoller } from '../shared/poller';
 import { startCdc } from './cdc-mode';
 import type { SalesforceConfigNode } from '../fg-salesforce-config/config-node';
 
@@ -22,9 +23,14 @@ interface NodeDef {
   lagSeconds?: number | string;
   output?: 'record' | 'batch';
   mode?: 'poll' | 'cdc';
+  /** leader lease TTL: how soon a standby instance takes over when the leader dies */
+  leaseSeconds?: number | string;
 }
 
 const num = (v: unknown, fallback: number): number => (v === '' || v === undefined || Number.isNaN(Number(v)) ? fallback : Number(v));
+
+/** The leader lease TTL; the default 15 s, at least 1 s. */
+const leaseMs = (def: NodeDef): number => Math.max(1, num(def.leaseSeconds, 15)) * 1000;
 
 export = function (RED: any) {
   function FgSalesforceEvents(this: RuntimeNode, def: NodeDef) {
@@ -58,10 +64,6 @@ export = function (RED: any) {
     };
     // The watermark key names the object, so pointing the node at another object starts a fresh feed.
     const key = `${node.id}:${def.object}`;
-    let timer: NodeJS.Timeout | undefined;
-    let closed = false;
-    let running: Promise<void> | undefined;
-
     const emit = (changes: Change[]): void => {
       const toMsg = (c: Change) => ({
         payload: c.record,
@@ -91,32 +93,23 @@ export = function (RED: any) {
       status.ok(node, `${res.emitted} change(s)${res.skipped ? `, ${res.skipped} own skipped` : ''} · up to ${res.watermark.stamp}`);
     };
 
-    const schedule = (ms: number): void => {
-      if (closed) return;
-      timer = setTimeout(() => {
-        running = pollOnce().catch((err) => {
-          const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object });
-          status.error(node, fe.code);
-          node.error(new FlowGuardError(fe), { error: fe, topic: def.object });
-        }).finally(() => { running = undefined; schedule(intervalMs); });
-      }, ms);
-    };
-    status.idle(node, `every ${intervalMs / 1000}s`);
-    schedule(0);
-
-    // Any input message triggers a poll now (the watermark makes an extra poll harmless).
-    node.on('input', (_msg, _send, done) => {
-      if (running) return done();
-      if (timer) clearTimeout(timer);
-      schedule(0);
-      done();
+    const poller = startPoller(node, {
+      everyMs: intervalMs,
+      round: pollOnce,
+      onError: (err) => {
+        const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object });
+        status.error(node, fe.code);
+        node.error(new FlowGuardError(fe), { error: fe, topic: def.object });
+      },
+      // One instance polls among those sharing the store (the watermark is shared too); the others stand by.
+      storeNode,
+      single: { store: () => storeNode.getStore(), key: `fg-salesforce-events:${key}`, ttlMs: leaseMs(def), onLead: () => status.idle(node, `every ${intervalMs / 1000}s`) },
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      Promise.resolve(running).then(() => done(), () => done());
-      log.debug('change feed stopped');
+    // Any input message triggers a poll now (the watermark makes an extra poll harmless); a standby ignores it.
+    node.on('input', (_msg, _send, done) => {
+      poller.trigger();
+      done();
     });
   }
 

@@ -59,6 +59,11 @@ export = function (RED: any) {
     health.unref?.();
 
     node.getStore = () => opening;
+    const holds = new Set<Promise<unknown>>();
+    node.holdOpen = (work) => {
+      const held = work.catch(() => undefined).finally(() => holds.delete(held));
+      holds.add(held);
+    };
     node.onState = (listener) => {
       listeners.add(listener);
       listener(node.state, lastError);
@@ -69,7 +74,9 @@ export = function (RED: any) {
       closed = true;
       clearInterval(health);
       listeners.clear();
-      opening.then((s) => s.close(), () => undefined).then(() => done(), () => done());
+      // Dependents' close handlers run in the same stop pass, before or after this one (flows list config nodes
+      // first or last): a turn of the event loop later, every hold is registered.
+      new Promise((r) => setImmediate(r)).then(() => Promise.all([...holds])).then(() => opening).then((s) => s.close(), () => undefined).then(() => done(), () => done());
     });
   }
 

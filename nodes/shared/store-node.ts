@@ -11,6 +11,11 @@ export interface StoreConfigNode extends RuntimeNode {
   state: StoreState;
   /** Called now and with every change of state; returns a function that unsubscribes. */
   onState(listener: (state: StoreState, error?: Error) => void): () => void;
+  /**
+   * Called by a node from its close handler with the work it still has to finish on the store (a round in
+   * progress, a lease release): the store closes after it. Register it synchronously in the close handler.
+   */
+  holdOpen(work: Promise<unknown>): void;
 }
 
 /**

@@ -4,28 +4,14 @@ import { parseCodeList } from '../../lib/reliability/classify';
 import { registerSecret } from '../../lib/ops/redact';
 import { createLogger } from '../../lib/ops/log';
 import type { StripeConfigNode } from './config-node';
-
-interface StripeConfigDef {
-  id: string;
-  name?: string;
-  apiVersion?: string;
-  maxNetworkRetries?: string | number;
-  timeoutMs?: string | number;
-  ratePerSecond?: string | number;
-  useCustomHost?: boolean;
-  host?: string;
-  port?: string | number;
-  protocol?: 'http' | 'https';
-}
+import { registerStripeConfigRoutes } from './routes';
+import { StripeConfigDef, stripeClientSettings } from './settings';
 
 interface StripeCredentials {
   secretKey?: string;
   /** Several signing secrets (rotation), separated by commas, spaces or new lines. */
   webhookSecrets?: string;
 }
-
-const optionalNumber = (value: string | number | undefined): number | undefined =>
-  value === undefined || value === '' || Number.isNaN(Number(value)) ? undefined : Number(value);
 
 export = function (RED: any) {
   function FgStripeConfig(this: StripeConfigNode & { credentials?: StripeCredentials }, def: StripeConfigDef) {
@@ -43,14 +29,7 @@ export = function (RED: any) {
     let connection: StripeConnection | undefined;
     let failure: Error | undefined;
     try {
-      connection = createStripeConnection({
-        secretKey: credentials.secretKey ?? '',
-        apiVersion: def.apiVersion?.trim() || undefined,
-        maxNetworkRetries: optionalNumber(def.maxNetworkRetries),
-        timeoutMs: optionalNumber(def.timeoutMs),
-        ratePerSecond: optionalNumber(def.ratePerSecond),
-        ...(def.useCustomHost && def.host ? { host: def.host, port: optionalNumber(def.port), protocol: def.protocol ?? 'https' } : {}),
-      });
+      connection = createStripeConnection(stripeClientSettings(def, credentials));
     } catch (err) {
       failure = err as Error;
       log.warn(`Stripe client not created: ${failure.message}`);
@@ -73,4 +52,5 @@ export = function (RED: any) {
   RED.nodes.registerType('fg-stripe-config', FgStripeConfig, {
     credentials: { secretKey: { type: 'password' }, webhookSecrets: { type: 'password' } },
   });
+  registerStripeConfigRoutes(RED);
 };

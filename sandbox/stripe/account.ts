@@ -28,7 +28,13 @@ export class Account {
   /** Webhook delivery state per event, behind the events list's `delivery_success` filter. */
   readonly delivery = new Map<string, { pending: number; failed: boolean }>();
 
-  constructor(readonly livemode: boolean, readonly clock: Clock, private readonly onEvent: EventListener) {}
+  /** The account's own id (`acct_…`) and creation time, for GET /v1/account. */
+  readonly id = newId('acct', 16);
+  readonly createdAt: number;
+
+  constructor(readonly livemode: boolean, readonly clock: Clock, private readonly onEvent: EventListener) {
+    this.createdAt = this.now();
+  }
 
   now(): number {
     return Math.floor(this.clock.nowMs() / 1000);

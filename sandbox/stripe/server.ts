@@ -4,6 +4,7 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { Account, Clock, newId, StripeObject } from './account';
+import { accountRoutes } from './account-object';
 import { catalogRoutes } from './catalog';
 import { disputeRoutes } from './disputes';
 import { SandboxStripeError } from './errors';
@@ -73,7 +74,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   let clockOffsetMs = 0;
   const clock: Clock = { nowMs: () => Date.now() + clockOffsetMs };
   const apiKeys = new Set(options.apiKeys ?? [SANDBOX_TEST_KEY, SANDBOX_LIVE_KEY]);
-  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes);
+  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes).add(accountRoutes);
   const faults = new FaultInjector(options.random);
   const calls = new CallCounter();
   const rateLimiter = new RateLimiter(options.rateLimitPerSecond ?? 25, () => Date.now());

@@ -13,6 +13,7 @@ const RESOURCES = path.join(path.dirname(require.resolve('stripe')), 'resources'
 
 /** Object type (the API's `object` value, or `deleted_<object>`) → declaring file and interface. */
 const ROOTS: Record<string, [string, string]> = {
+  account: ['Accounts.d.ts', 'Account'],
   customer: ['Customers.d.ts', 'Customer'], deleted_customer: ['Customers.d.ts', 'DeletedCustomer'],
   product: ['Products.d.ts', 'Product'], deleted_product: ['Products.d.ts', 'DeletedProduct'],
   price: ['Prices.d.ts', 'Price'], plan: ['Plans.d.ts', 'Plan'],

@@ -20,7 +20,7 @@ const INCLUDABLE: Record<string, string[]> = { charge: ['refunds'] };
 
 /** Object types the sandbox returns; each must be seen at least once. */
 const TYPES = [
-  'customer', 'deleted_customer', 'product', 'deleted_product', 'price', 'plan', 'payment_intent', 'charge', 'refund', 'dispute', 'event',
+  'account', 'customer', 'deleted_customer', 'product', 'deleted_product', 'price', 'plan', 'payment_intent', 'charge', 'refund', 'dispute', 'event',
   'webhook_endpoint', 'deleted_webhook_endpoint', 'subscription', 'subscription_item', 'invoice', 'line_item', 'invoice_payment',
 ];
 
@@ -97,6 +97,7 @@ describe('Stripe sandbox object shapes (Stripe\'s fixtures and the SDK\'s types 
     }
     ((await raw('GET', '/v1/subscriptions', { limit: 100, status: 'all' })).data as Json[]).forEach(add);
     ((await raw('GET', '/v1/invoices', { limit: 100, expand: ['data.payments'] })).data as Json[]).forEach(add);
+    add(await raw('GET', '/v1/account'));
     add(await raw('GET', `/v1/customers/${gone.id}`));
     add(await raw('GET', `/v1/products/${temporary.id}`));
   });

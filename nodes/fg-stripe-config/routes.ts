@@ -1,0 +1,25 @@
+// "Test connection" for fg-stripe-config: GET /v1/account with the key and host as entered in the dialog.
+import Stripe from 'stripe';
+import { createStripeConnection } from '../../lib/stripe/client';
+import { registerConnectionTest } from '../shared/admin-routes';
+import { StripeConfigDef, stripeClientSettings } from './settings';
+
+export function registerStripeConfigRoutes(RED: any): void {
+  registerConnectionTest(RED, 'stripe', ['secretKey'], async ({ config, credentials }) => {
+    // One attempt, unpaced: the user is waiting for the answer.
+    const settings = { ...stripeClientSettings(config as StripeConfigDef, credentials), maxNetworkRetries: 0, ratePerSecond: 0 };
+    const connection = createStripeConnection(settings);
+    try {
+      const account = await connection.stripe.accounts.retrieveCurrent();
+      const mode = connection.livemode ? 'live' : 'test';
+      const name = account.settings?.dashboard?.display_name || account.business_profile?.name || '';
+      const apiVersion = settings.apiVersion || Stripe.API_VERSION;
+      return {
+        summary: `Connected to ${name ? `${name} (${account.id})` : account.id} in ${mode} mode, API version ${apiVersion}`,
+        details: { account: account.id, name, mode, country: account.country, apiVersion },
+      };
+    } finally {
+      connection.close();
+    }
+  });
+}

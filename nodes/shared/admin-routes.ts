@@ -1,0 +1,116 @@
+/**
+ * Admin-route glue shared by the service config nodes: "Test connection" (POST /flowguard/<service>/test-connection,
+ * flowguard.write) for a config node as it is in the dialog, saved or not, and small per-config caches for the editor
+ * pickers. Credentials arrive only in the POST body and never leave in an answer or a log line.
+ */
+import { redact } from '../../lib/ops/redact';
+
+/** What the editor shows for a stored password credential it does not hold (Node-RED's placeholder). */
+export const PASSWORD_PLACEHOLDER = '__PWRD__';
+
+/** A config node as the dialog posts it: its id (for stored credentials), its properties and its credential fields. */
+export interface PostedConfig {
+  id?: string;
+  config: Record<string, unknown>;
+  credentials: Record<string, string | undefined>;
+}
+
+/** A check's answer: a line for the dialog and the facts it is made of. */
+export interface CheckResult {
+  summary: string;
+  details: Record<string, string | boolean | number | undefined>;
+}
+
+export type ConnectionCheck = (posted: PostedConfig) => Promise<CheckResult>;
+
+/** How long a check may take before the dialog is told it timed out. */
+const CHECK_TIMEOUT_MS = 30_000;
+
+const registered = new WeakMap<object, Set<string>>();
+
+/** Runs register once per admin app and key (each test runtime gets a fresh app, so a module flag would miss it). */
+export function registerOnce(RED: any, key: string, register: () => void): void {
+  let keys = registered.get(RED.httpAdmin);
+  if (!keys) registered.set(RED.httpAdmin, (keys = new Set()));
+  if (keys.has(key)) return;
+  keys.add(key);
+  register();
+}
+
+/**
+ * The credentials to use: what the dialog posted, where a field holds the password placeholder, the value stored for
+ * that node id (a saved config node whose secret the user did not retype).
+ */
+export function resolveCredentials(RED: any, id: string | undefined, posted: unknown, fields: string[]): Record<string, string | undefined> {
+  const given = posted && typeof posted === 'object' ? (posted as Record<string, unknown>) : {};
+  const stored: Record<string, unknown> = (id && RED.nodes.getCredentials?.(id)) || {};
+  const out: Record<string, string | undefined> = {};
+  for (const field of fields) {
+    const value = given[field];
+    if (value === PASSWORD_PLACEHOLDER) out[field] = typeof stored[field] === 'string' ? (stored[field] as string) : undefined;
+    else if (typeof value === 'string' && value !== '') out[field] = value;
+  }
+  return out;
+}
+
+/** Masks the posted secrets (and anything secret-shaped) in a text going back to the browser. */
+export function maskSecrets(text: string, credentials: Record<string, string | undefined>): string {
+  let out = text;
+  for (const value of Object.values(credentials)) if (value && value.length >= 4) out = out.split(value).join('***');
+  return redact(out);
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`No answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * POST /flowguard/<service>/test-connection with `{ id, config, credentials }`: `{ ok: true, summary, details }` when the
+ * service accepted the settings, `{ ok: false, error }` with the service's own message when it did not (HTTP 200 both:
+ * the route worked; 400 only for a malformed body).
+ */
+export function registerConnectionTest(RED: any, service: string, credentialFields: string[], check: ConnectionCheck): void {
+  registerOnce(RED, `${service}/test-connection`, () => {
+    RED.httpAdmin.post(`/flowguard/${service}/test-connection`, RED.auth.needsPermission('flowguard.write'), async (req: any, res: any) => {
+      const body = req.body;
+      if (!body || typeof body !== 'object' || (body.config !== undefined && typeof body.config !== 'object')) {
+        return void res.status(400).json({ ok: false, error: 'Expected a JSON body { id, config, credentials }' });
+      }
+      const id = typeof body.id === 'string' ? body.id : undefined;
+      const credentials = resolveCredentials(RED, id, body.credentials, credentialFields);
+      try {
+        const result = await withTimeout(check({ id, config: { ...(body.config ?? {}) }, credentials }), CHECK_TIMEOUT_MS);
+        const details: CheckResult['details'] = {};
+        for (const [key, value] of Object.entries(result.details)) details[key] = typeof value === 'string' ? maskSecrets(value, credentials) : value;
+        res.json({ ok: true, summary: maskSecrets(result.summary, credentials), details });
+      } catch (err) {
+        res.json({ ok: false, error: maskSecrets(String((err as Error)?.message ?? err), credentials) });
+      }
+    });
+  });
+}
+
+/**
+ * A small cache of picker lists, per owner object (a config node's session or pool, so a redeploy starts afresh) and
+ * key. A failed load is not kept, so the next try asks the service again.
+ */
+export class PickerCache {
+  private readonly entries = new WeakMap<object, Map<string, { at: number; value: Promise<unknown> }>>();
+
+  constructor(private readonly ttlMs = 5 * 60_000) {}
+
+  get<T>(owner: object, key: string, load: () => Promise<T>): Promise<T> {
+    let byKey = this.entries.get(owner);
+    if (!byKey) this.entries.set(owner, (byKey = new Map()));
+    const hit = byKey.get(key);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit.value as Promise<T>;
+    const value = load();
+    byKey.set(key, { at: Date.now(), value });
+    value.catch(() => { if (byKey!.get(key)?.value === value) byKey!.delete(key); });
+    return value;
+  }
+}

@@ -1,0 +1,169 @@
+/* global window, $ */
+/* FlowGuard editor helpers shared by the node dialogs (loaded by their .html with a script tag, served by Node-RED as
+ * a package resource): the "Test connection" row of the service config nodes, pickers that complete a field from a
+ * list the service gave (Node-RED's own autoComplete), and small messages under a field. Loaded once per page. */
+(function () {
+  'use strict';
+  if (window.FlowGuardEditor) return;
+
+  var CLIENT_CACHE_MS = 60 * 1000;
+  var cache = {};
+
+  /** The text of a failed admin request: our JSON { error }, else the HTTP status. */
+  function failureText(xhr) {
+    var body = xhr && xhr.responseJSON;
+    if (body && body.error) return body.error;
+    if (xhr && xhr.status === 401) return 'Not allowed: your Node-RED user lacks the flowguard permission';
+    return 'Request failed' + (xhr && xhr.status ? ' (HTTP ' + xhr.status + ')' : '');
+  }
+
+  /** The message line under the form row holding `input` (created on first use). */
+  function messageLine(input) {
+    var row = $(input).closest('.form-row');
+    var line = row.next('.fg-editor-message');
+    if (!line.length) line = $('<div class="fg-editor-message"></div>').insertAfter(row);
+    return line;
+  }
+
+  /** Shows text under a field: kind error (red), ok (green) or info (grey); empty text hides the line. */
+  function showMessage(input, text, kind) {
+    var line = messageLine(input);
+    if (!text) return void line.hide().empty();
+    var icon = kind === 'error' ? 'fa-exclamation-circle' : kind === 'ok' ? 'fa-check-circle' : 'fa-info-circle';
+    line.attr('data-kind', kind || 'info').empty()
+      .append($('<i class="fa"></i>').addClass(icon)).append(' ').append($('<span></span>').text(text)).show();
+    $(input).toggleClass('input-error', kind === 'error');
+  }
+
+  /** GETs (or POSTs) a list once per CLIENT_CACHE_MS; done(errorText, items). */
+  function cachedList(key, request, done) {
+    var hit = cache[key];
+    if (hit && Date.now() - hit.at < CLIENT_CACHE_MS) return void hit.promise.then(function (items) { done(null, items); }, function (e) { done(e); });
+    var promise = new Promise(function (resolve, reject) {
+      request().done(resolve).fail(function (xhr) { delete cache[key]; reject(failureText(xhr)); });
+    });
+    cache[key] = { at: Date.now(), promise: promise };
+    promise.then(function (items) { done(null, items); }, function (e) { done(e); });
+  }
+
+  function getList(url, done) {
+    cachedList('GET ' + url, function () { return $.getJSON(url); }, done);
+  }
+
+  function postList(url, body, done) {
+    cachedList('POST ' + url + ' ' + JSON.stringify(body), function () {
+      return $.ajax({ url: url, type: 'POST', contentType: 'application/json', data: JSON.stringify(body), dataType: 'json' });
+    }, done);
+  }
+
+  /** A config dialog's values: properties and credentials read from its node-config-input-* fields. */
+  function dialogValues(names) {
+    var out = {};
+    (names || []).forEach(function (name) {
+      var input = $('#node-config-input-' + name);
+      if (!input.length) return;
+      out[name] = input.is(':checkbox') ? input.is(':checked') : input.val();
+    });
+    return out;
+  }
+
+  /** The body the connection routes take: the config node as it is in the dialog now (saved or not). */
+  function postedConfig(nodeId, properties, credentials) {
+    return { id: nodeId, config: dialogValues(properties), credentials: dialogValues(credentials) };
+  }
+
+  /**
+   * Adds a "Test connection" row after the form row holding options.after (or at the end of the dialog): the button
+   * posts the dialog's values to flowguard/<service>/test-connection and shows the answer under it.
+   */
+  function testConnection(options) {
+    var row = $('<div class="form-row fg-test-connection"></div>');
+    $('<label>&nbsp;</label>').appendTo(row);
+    var button = $('<button type="button" class="red-ui-button fg-test-connection-button"><i class="fa fa-plug"></i> Test connection</button>').appendTo(row);
+    var anchor = options.after ? $(options.after).closest('.form-row') : $();
+    if (anchor.length) row.insertAfter(anchor.nextAll('.fg-editor-message').first().length ? anchor.next('.fg-editor-message') : anchor);
+    else row.appendTo('#node-config-dialog-edit-form');
+    button.on('click', function () {
+      button.prop('disabled', true);
+      showMessage(button, 'Connecting…', 'info');
+      $.ajax({
+        url: 'flowguard/' + options.service + '/test-connection', type: 'POST', contentType: 'application/json', dataType: 'json',
+        data: JSON.stringify(postedConfig(options.node.id, options.properties, options.credentials)),
+      }).done(function (answer) {
+        if (answer.ok) showMessage(button, answer.summary, 'ok');
+        else showMessage(button, answer.error, 'error');
+      }).fail(function (xhr) {
+        showMessage(button, failureText(xhr), 'error');
+      }).always(function () {
+        button.prop('disabled', false);
+      });
+    });
+    return row;
+  }
+
+  function matches(item, term) {
+    if (!term) return true;
+    var t = term.toLowerCase();
+    return item.value.toLowerCase().indexOf(t) >= 0 || (item.label || '').toLowerCase().indexOf(t) >= 0;
+  }
+
+  /** One completion row: the value, and its label / type in the secondary colour. */
+  function completion(value, item) {
+    var row = $('<div style="display:flex; justify-content:space-between; gap:12px;"></div>');
+    $('<span class="red-ui-autoComplete-completion"></span>').text(item.value).appendTo(row);
+    if (item.label && item.label !== item.value) {
+      $('<span style="color: var(--red-ui-secondary-text-color); white-space:nowrap; overflow:hidden; text-overflow:ellipsis;"></span>').text(item.label).appendTo(row);
+    }
+    return { value: value, label: row };
+  }
+
+  /**
+   * Completes a text field from a list: options.load(done) gives done(errorText, [{ value, label }]); with
+   * options.multiple the field is a comma-separated list and the last entry is completed. A caret button next to the
+   * field opens the whole list. Errors show under the field.
+   */
+  function picker(options) {
+    var input = $(options.input);
+    var limit = options.limit || 200;
+    function search(value, done) {
+      options.load(function (error, items) {
+        if (error) { showMessage(input, error, 'error'); return done([]); }
+        showMessage(input, '');
+        var head = '';
+        var term = value;
+        if (options.multiple) {
+          var cut = value.lastIndexOf(',');
+          head = cut >= 0 ? value.slice(0, cut + 1) + ' ' : '';
+          term = value.slice(cut + 1).trim();
+        }
+        var found = (items || []).filter(function (i) { return matches(i, term); }).slice(0, limit);
+        done(found.map(function (i) { return completion(head + i.value, i); }));
+      });
+    }
+    input.autoComplete({ minLength: 0, search: search });
+    var open = $('<button type="button" class="red-ui-button fg-picker-open" title="Show the list"><i class="fa fa-caret-down"></i></button>');
+    // The input keeps its width minus the button's, like Node-RED's own inputs with a button.
+    input.css('width', 'calc(70% - 34px)').after(open).after(' ');
+    open.on('click', function () {
+      input.trigger('focus');
+      input.trigger($.Event('keyup', { keyCode: 40 }));
+    });
+    return { open: open };
+  }
+
+  window.FlowGuardEditor = {
+    showMessage: showMessage,
+    getList: getList,
+    postList: postList,
+    postedConfig: postedConfig,
+    testConnection: testConnection,
+    picker: picker,
+  };
+
+  $('<style>').text(
+    '.fg-editor-message { margin: -6px 0 12px 104px; font-size: 12px; line-height: 16px; max-width: calc(70% - 4px); overflow-wrap: anywhere; }' +
+    '.fg-editor-message[data-kind="error"] { color: var(--red-ui-text-color-error); }' +
+    '.fg-editor-message[data-kind="ok"] { color: var(--red-ui-text-color-success); }' +
+    '.fg-editor-message[data-kind="info"] { color: var(--red-ui-secondary-text-color); }'
+  ).appendTo('head');
+})();

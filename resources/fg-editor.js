@@ -28,11 +28,13 @@
   /** Shows text under a field: kind error (red), ok (green) or info (grey); empty text hides the line. */
   function showMessage(input, text, kind) {
     var line = messageLine(input);
+    // Only the red border this helper set is taken away again (Node-RED's validation sets the same class).
+    if ($(input).is('input') && $(input).data('fg-error')) $(input).removeClass('input-error').removeData('fg-error');
     if (!text) return void line.hide().empty();
     var icon = kind === 'error' ? 'fa-exclamation-circle' : kind === 'ok' ? 'fa-check-circle' : 'fa-info-circle';
     line.attr('data-kind', kind || 'info').empty()
       .append($('<i class="fa"></i>').addClass(icon)).append(' ').append($('<span></span>').text(text)).show();
-    $(input).toggleClass('input-error', kind === 'error');
+    if ($(input).is('input') && kind === 'error') $(input).addClass('input-error').data('fg-error', true);
   }
 
   /** GETs (or POSTs) a list once per CLIENT_CACHE_MS; done(errorText, items). */

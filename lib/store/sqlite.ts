@@ -22,18 +22,30 @@ CREATE TABLE IF NOT EXISTS fg_kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEX
  * Columns added after the first release: a file written by an older version gets them when it is opened. Tables
  * added later (fg_kv) need nothing here: SCHEMA's CREATE TABLE IF NOT EXISTS adds them to an older file.
  */
+/** A claim waiting for the next batch commit (see flushClaims). */
+interface PendingClaim {
+  ns: string;
+  key: string;
+  text: string;
+  ttlMs: number;
+  resolve(result: ClaimResult): void;
+  reject(err: unknown): void;
+}
+
 const ADDED_COLUMNS = [{ table: 'fg_counter', column: 'expires_at', type: 'INTEGER' }];
 
 /**
  * The embedded durable backend: one SQLite file (WAL mode) in the Node-RED user dir.
  * Every read-modify-write runs in a `BEGIN IMMEDIATE` transaction, so several handles on one file
- * (two runtimes on one machine, or worker threads) still see exactly one winner per claim.
+ * (two runtimes on one machine, or worker threads) still see exactly one winner per claim. Claims made in the same
+ * turn of the event loop share one transaction (flushClaims).
  */
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   private db: SqlDatabase;
   private statements = new Map<string, SqlStatement>();
   private closed = false;
+  private pendingClaims: PendingClaim[] = [];
 
   /** `driver` restricts the driver choice to one (see sqlite-driver.ts); by default the first that loads. */
   constructor(readonly file: string, driver?: SqliteDriverName) {
@@ -56,14 +68,40 @@ export class SqliteStore implements Store {
     checkName(this.backend, 'key', key);
     checkTtl(this.backend, ttlMs);
     const text = encode(this.backend, value);
-    return this.transaction(() => {
-      const now = Date.now();
-      const existing = this.liveClaim(ns, key, now);
-      if (existing) return { claimed: false, existing };
-      const token = newToken();
-      this.sql('INSERT OR REPLACE INTO fg_claim (ns, key, token, value, expires_at) VALUES (?, ?, ?, ?, ?)').run(ns, key, token, text, now + ttlMs);
-      return { claimed: true, token };
+    if (this.closed) throw this.closedError();
+    return new Promise((resolve, reject) => {
+      this.pendingClaims.push({ ns, key, text, ttlMs, resolve, reject });
+      if (this.pendingClaims.length === 1) setImmediate(() => this.flushClaims());
     });
+  }
+
+  /**
+   * Runs the claims queued since the last flush in one transaction. Node-RED delivers each message in its own
+   * setImmediate callback, so the claims of messages arriving together are queued in one turn of the event loop and
+   * share one commit (one WAL write) instead of one each. Each claim still gets its own answer, only after the commit.
+   */
+  private flushClaims(): void {
+    const batch = this.pendingClaims;
+    if (batch.length === 0) return;
+    this.pendingClaims = [];
+    let results: ClaimResult[];
+    try {
+      results = this.transaction(() => {
+        const now = Date.now();
+        return batch.map(({ ns, key, text, ttlMs }) => {
+          const existing = this.liveClaim(ns, key, now);
+          if (existing) return { claimed: false, existing };
+          const token = newToken();
+          this.sql('INSERT OR REPLACE INTO fg_claim (ns, key, token, value, expires_at) VALUES (?, ?, ?, ?, ?)').run(ns, key, token, text, now + ttlMs);
+          return { claimed: true, token };
+        });
+      });
+    } catch (err) {
+      // Rolled back: none of these keys was claimed.
+      for (const claim of batch) claim.reject(err);
+      return;
+    }
+    batch.forEach((claim, i) => claim.resolve(results[i]));
   }
 
   async get(ns: string, key: string): Promise<ClaimRecord | undefined> {
@@ -192,6 +230,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flushClaims();
     this.closed = true;
     this.db.close();
   }
@@ -204,13 +243,19 @@ export class SqliteStore implements Store {
   }
 
   private sql(text: string): SqlStatement {
-    if (this.closed) throw new StoreError(this.backend, 'CLOSED', `${this.file} is closed`);
+    if (this.closed) throw this.closedError();
+    // Any other statement first commits the claims queued before it, so operations keep the order they were called in.
+    this.flushClaims();
     let statement = this.statements.get(text);
     if (!statement) {
       statement = this.db.prepare(text);
       this.statements.set(text, statement);
     }
     return statement;
+  }
+
+  private closedError(): StoreError {
+    return new StoreError(this.backend, 'CLOSED', `${this.file} is closed`);
   }
 
   private transaction<T>(work: () => T): T {

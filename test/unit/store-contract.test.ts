@@ -518,6 +518,69 @@ describe('store: SQLite across threads', () => {
   });
 });
 
+describe('store: SQLite claims made together share one commit', () => {
+  /** WAL frames written since the last checkpoint: one commit writes at least one, whatever it holds. */
+  const walFrames = (file: string): number => {
+    const db = openSqlite(file);
+    try {
+      return Number((db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }).log);
+    } finally {
+      db.close();
+    }
+  };
+  const truncateWal = (file: string): void => {
+    const db = openSqlite(file);
+    db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+    db.close();
+  };
+
+  it('commits 200 claims made in one turn of the event loop in one transaction, each answered on its own', async () => {
+    const file = path.join(tmp, 'batch.sqlite');
+    const store = new SqliteStore(file);
+    try {
+      truncateWal(file);
+      const claims = Array.from({ length: 200 }, (_, i) => store.claim('batch', `k${i}`, { i }, 60_000));
+      const repeat = store.claim('batch', 'k7', { again: true }, 60_000);
+      const results = await Promise.all(claims);
+      assert.ok(results.every((r) => r.claimed), 'every new key is claimed');
+      const again = await repeat;
+      assert.strictEqual(again.claimed, false, 'a repeat in the same batch sees the earlier claim');
+      if (!again.claimed) assert.deepStrictEqual(again.existing.value, { i: 7 });
+      // One commit per claim wrote 200 frames or more; one transaction writes a handful of pages.
+      assert.ok(walFrames(file) < 20, `WAL frames: ${walFrames(file)}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps call order: an operation called after a claim sees it, even before the claim is answered', async () => {
+    const store = new SqliteStore(path.join(tmp, 'order.sqlite'));
+    try {
+      const claim = store.claim('order', 'k', 'v', 60_000);
+      const read = store.get('order', 'k');
+      assert.strictEqual((await read)?.value, 'v');
+      assert.ok((await claim).claimed);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('commits claims still queued when the store is closed, and refuses claims after', async () => {
+    const file = path.join(tmp, 'close.sqlite');
+    const store = new SqliteStore(file);
+    const queued = store.claim('close', 'k', 'v', 60_000);
+    await store.close();
+    assert.ok((await queued).claimed);
+    await assert.rejects(store.claim('close', 'k2', 'v', 60_000), (err: StoreError) => err.code === 'CLOSED');
+    const reopened = new SqliteStore(file);
+    try {
+      assert.strictEqual((await reopened.get('close', 'k'))?.value, 'v');
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
 describe('store: opening fails with the backend and the cause', () => {
   it('sqlite: a path that cannot be created (a file stands where a folder should)', async () => {
     const blocker = path.join(tmp, 'not-a-folder');

@@ -16,6 +16,7 @@ export { freePort };
 export interface NodeRedProcess {
   url: string;
   userDir: string;
+  pid: number;
   /** everything the process wrote to stdout and stderr */
   output(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -63,6 +64,7 @@ export async function startNodeRed(userDir: string, port?: number, logLevel = 'i
   const proc: NodeRedProcess = {
     url,
     userDir,
+    pid: child.pid!,
     output: () => output,
     kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -53,11 +53,13 @@ export interface Change { type: ChangeType; record: any }
  */
 export async function pollChanges(opts: ChangeFeedOptions, wmStore: WatermarkStore, initial: Watermark,
   query: (soql: string, includeDeleted: boolean) => Promise<any[]>, emit: (changes: Change[]) => Promise<void> | void,
-  maxPages = 50): Promise<{ emitted: number; skipped: number; watermark: Watermark }> {
+  maxPages = 50): Promise<{ emitted: number; skipped: number; watermark: Watermark; more: boolean }> {
   let wm = (await wmStore.load()) ?? initial;
   let emitted = 0;
   let skipped = 0;
+  let more = false;
   for (let page = 0; page < maxPages; page++) {
+    more = false;
     const rows = await query(changeQuery(opts, wm), opts.includeDeleted === true);
     if (!rows.length) break;
     const changes = rows
@@ -69,6 +71,13 @@ export async function pollChanges(opts: ChangeFeedOptions, wmStore: WatermarkSto
     wm = { stamp: last.SystemModstamp, lastId: last.Id };
     await wmStore.save(wm);
     if (rows.length < (opts.pageSize ?? 200)) break;
+    more = true;
   }
-  return { emitted, skipped, watermark: wm };
+  return { emitted, skipped, watermark: wm, more };
+}
+
+/** The message for one change: stable keys per change, so a repeated delivery after a crash is dropped by a gate. */
+export function changeMessage(object: string, c: Change): Record<string, unknown> {
+  const key = `${object}:${c.record.Id}:${c.record.SystemModstamp}`;
+  return { payload: c.record, topic: `${object}/${c.type}`, changeType: c.type, idempotencyKey: key, correlationId: key };
 }

@@ -1,20 +1,29 @@
 // fg-salesforce-events in CDC mode: a streaming subscription to <Object>ChangeEvent with a durable replay id.
+// Each record an event names comes out (gap events' records read again by id); an overflow event, or any input
+// message, re-syncs the object from the polling watermark.
 import type { Logger } from '../../lib/ops/log';
 import { FlowGuardError } from '../../lib/reliability/errors';
-import { subscribeCdc } from '../../lib/salesforce/cdc';
+import { CdcEvent, advanceWatermark, cdcMessages, eventKind, reReadQuery, recordsOf, resync, subscribeCdc } from '../../lib/salesforce/cdc';
+import { ChangeFeedOptions, storeWatermark } from '../../lib/salesforce/change-feed';
 import { durableValue } from '../../lib/salesforce/durable';
 import { normaliseSalesforceError } from '../../lib/salesforce/errors';
 import { RuntimeNode, status } from '../shared/node-io';
 import type { SalesforceConfigNode } from '../fg-salesforce-config/config-node';
 
-const CHANGE_TYPES: Record<string, string> = { CREATE: 'created', UPDATE: 'updated', DELETE: 'deleted', UNDELETE: 'undeleted' };
 const RESUBSCRIBE_MS = 5000;
 
-export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: string; skipOwnChanges?: boolean },
-  config: SalesforceConfigNode, getStore: () => Promise<any>, log: Logger): void {
+export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: string; skipOwnChanges?: boolean; output?: 'record' | 'batch' },
+  feed: ChangeFeedOptions, config: SalesforceConfigNode, getStore: () => Promise<any>, log: Logger): void {
   let sub: { close(): void } | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
+  // Events and re-syncs run one at a time, so a re-sync never interleaves with an event's messages.
+  let serial: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = serial.then(fn, fn);
+    serial = run.catch(() => undefined);
+    return run;
+  };
 
   const fail = (err: unknown): void => {
     const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object, mode: 'cdc' });
@@ -28,29 +37,52 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
     retry = setTimeout(() => { retry = undefined; start().catch(fail); }, RESUBSCRIBE_MS);
   };
 
+  const query = async (soql: string, all: boolean): Promise<any[]> => ((await config.session.call((c: any) => c.query(soql, { scanAll: all }))) as any).records;
+  const watermark = async () => {
+    // The same watermark as poll mode: where a poll (and so a re-sync) would continue from.
+    const wm = storeWatermark(await getStore(), `${node.id}:${def.object}`);
+    if (!(await wm.load())) await wm.save({ stamp: def.startFrom === 'beginning' ? '1970-01-01T00:00:00.000Z' : new Date().toISOString(), lastId: '' });
+    return wm;
+  };
+  const resyncNow = (why: string): Promise<number> => exclusive(async () => {
+    status.busy(node, `re-sync (${why})`);
+    const skipUserId = def.skipOwnChanges === false ? undefined : config.session.userId;
+    const n = await resync({ ...feed, skipUserId }, await watermark(), { stamp: new Date().toISOString(), lastId: '' }, query,
+      (msgs) => { for (const m of msgs) node.send(m); });
+    log.info(`re-synced ${def.object} from the polling watermark (${why}): ${n} change(s)`, { code: 'CDC_RESYNC' });
+    status.ok(node, `re-synced ${n} change(s)`);
+    return n;
+  });
+
+  const onEvent = async (e: CdcEvent): Promise<void> => {
+    if (eventKind(e) === 'overflow') {
+      await resyncNow(`${e.changeType} event ${e.replayId}`);
+      return;
+    }
+    await exclusive(async () => {
+      const records = await recordsOf(e, (ids) => query(reReadQuery(def.object, feed.fields, ids), true));
+      for (const m of cdcMessages(def.object, e, records, def.output)) node.send(m);
+      await advanceWatermark(await watermark(), e.header.commitTimestamp as number | undefined);
+      status.ok(node, `replay id ${e.replayId}`);
+    });
+  };
+
   const start = async (): Promise<void> => {
     const replay = durableValue<number>(await getStore(), 'fg-salesforce-events', `${node.id}:${def.object}:cdc`);
     const conn = await config.session.connection();
+    await watermark();
     if (closed) return;
     sub = await subscribeCdc(conn, {
       object: def.object,
       replay,
       startFrom: def.startFrom === 'beginning' ? -2 : -1,
       skipUserId: def.skipOwnChanges === false ? undefined : config.session.userId,
-      onEvent: (e) => {
-        const type = CHANGE_TYPES[e.changeType] ?? e.changeType.toLowerCase();
-        node.send({
-          payload: { Id: e.recordIds[0], ...e.fields },
-          topic: `${def.object}/${type}`,
-          changeType: type,
-          recordIds: e.recordIds,
-          idempotencyKey: `${def.object}:cdc:${e.replayId}`,
-          correlationId: `${def.object}:cdc:${e.replayId}`,
-          salesforce: { replayId: e.replayId, header: e.header },
-        });
-        status.ok(node, `replay id ${e.replayId}`);
-      },
+      onEvent,
       onError: (err) => log.warn(`change event stream: ${err.message}`, { code: 'CDC_ERROR' }),
+      onEventFailed: (err) => {
+        fail(err);
+        restart();
+      },
       onAuthFailure: () => {
         // The streaming session was refused: log in again and resubscribe from the stored replay id.
         log.warn('streaming session refused; logging in again', { code: 'INVALID_SESSION_ID' });
@@ -65,10 +97,19 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
   status.busy(node, 'subscribing');
   start().catch((err) => { fail(err); restart(); });
 
+  // An input message re-syncs from the polling watermark now; done() when that re-sync has been sent.
+  node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => {
+    resyncNow('requested').then(() => done(), (err) => {
+      const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object, mode: 'cdc' });
+      status.error(node, fe.code);
+      done(new FlowGuardError(fe));
+    });
+  });
+
   node.on('close', (_removed: boolean, done: () => void) => {
     closed = true;
     if (retry) clearTimeout(retry);
     sub?.close();
-    done();
+    serial.then(() => done(), () => done());
   });
 }

@@ -1,5 +1,5 @@
 import { createLogger } from '../../lib/ops/log';
-import { Change, ChangeFeedOptions, Watermark, pollChanges, storeWatermark } from '../../lib/salesforce/change-feed';
+import { Change, ChangeFeedOptions, Watermark, changeMessage, pollChanges, storeWatermark } from '../../lib/salesforce/change-feed';
 import { normaliseSalesforceError } from '../../lib/salesforce/errors';
 import { FlowGuardError } from '../../lib/reliability/errors';
 import { RuntimeNode, status } from '../shared/node-io';
@@ -53,7 +53,6 @@ export = function (RED: any) {
       node.error((err as Error).message);
       return;
     }
-    if (def.mode === 'cdc') return startCdc(node, def, config, () => storeNode.getStore(), log);
     const intervalMs = Math.max(1, num(def.interval, 60)) * 1000;
     const opts: ChangeFeedOptions = {
       object: def.object,
@@ -62,17 +61,11 @@ export = function (RED: any) {
       includeDeleted: def.includeDeleted === true,
       lagMs: num(def.lagSeconds, 0) * 1000,
     };
+    if (def.mode === 'cdc') return startCdc(node, def, opts, config, () => storeNode.getStore(), log);
     // The watermark key names the object, so pointing the node at another object starts a fresh feed.
     const key = `${node.id}:${def.object}`;
     const emit = (changes: Change[]): void => {
-      const toMsg = (c: Change) => ({
-        payload: c.record,
-        topic: `${def.object}/${c.type}`,
-        changeType: c.type,
-        // Stable per change: a repeated delivery after a crash carries the same key, so an idempotency gate drops it.
-        idempotencyKey: `${def.object}:${c.record.Id}:${c.record.SystemModstamp}`,
-        correlationId: `${def.object}:${c.record.Id}:${c.record.SystemModstamp}`,
-      });
+      const toMsg = (c: Change) => changeMessage(def.object, c);
       if (def.output === 'batch') node.send({ payload: changes.map((c) => c.record), changes: changes.map(toMsg), topic: def.object });
       else for (const c of changes) node.send(toMsg(c));
     };

@@ -1,18 +1,42 @@
 // Streaming API emulation: CometD long-polling (what jsforce's faye client falls back to) with Change Data
-// Capture events on /data/<Entity>ChangeEvent and /data/ChangeEvents, replayable by replay id.
-import { randomBytes } from 'node:crypto';
-import { Org, OrgChange, SfRecord } from './org';
+// Capture events on /data/<Entity>ChangeEvent and /data/ChangeEvents (merged, gap and overflow events as
+// Salesforce sends them), replayable by replay id.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Org, OrgChange, OrgCommit, SfRecord } from './org';
 
 interface Message { channel: string; id?: string; clientId?: string; subscription?: string; ext?: any; advice?: any; [k: string]: unknown }
 interface StoredEvent { replayId: number; data: unknown }
 interface Client { userId: string; channels: Set<string>; queue: Message[]; wake?: () => void; gone?: boolean }
 
 const SYSTEM = new Set(['Id', 'IsDeleted', 'SystemModstamp']);
+/** Fields Salesforce sets itself on an update; they do not count toward the overflow threshold. */
+const AUTOMATIC = new Set(['LastModifiedDate', 'LastModifiedById']);
+/** The record id of an overflow event ("the empty record ID"). */
+const EMPTY_ID = '000000000000000AAA';
+/** Changes in one transaction that still get change events (Salesforce: 100,000). */
+export const OVERFLOW_THRESHOLD = 100_000;
+
+/**
+ * The body of a change event received with CometD: a create carries every non-empty field (system ones included),
+ * an update only the changed fields (set to null ones as null) with LastModifiedDate, a delete none.
+ */
+function eventFields(change: OrgChange): SfRecord {
+  const fields: SfRecord = {};
+  if (change.changeType === 'CREATE') {
+    for (const [f, v] of Object.entries(change.record)) if (!SYSTEM.has(f) && v !== null && v !== undefined) fields[f] = v;
+  } else if (change.changeType === 'UPDATE') {
+    for (const f of change.changedFields) fields[f] = change.record[f] ?? null;
+  }
+  return fields;
+}
 
 export class CometD {
   private events = new Map<string, StoredEvent[]>();
   private clients = new Map<string, Client>();
   private lastReplayId = 0;
+  private lastCommitNumber = 0;
+  /** Changes per transaction that get change events; the rest become overflow events (`POST /_sandbox/config`). */
+  overflowThreshold = OVERFLOW_THRESHOLD;
   /** How long /meta/connect is held open when there is nothing to deliver. */
   connectTimeoutMs = 110_000;
 
@@ -25,6 +49,8 @@ export class CometD {
     this.events.clear();
     this.clients.clear();
     this.lastReplayId = 0;
+    this.lastCommitNumber = 0;
+    this.overflowThreshold = OVERFLOW_THRESHOLD;
   }
 
   /** Answers every held /meta/connect, e.g. before the server closes. */
@@ -32,27 +58,49 @@ export class CometD {
     for (const c of this.clients.values()) c.wake?.();
   }
 
-  publish(change: OrgChange): void {
-    const replayId = ++this.lastReplayId;
-    const fields: SfRecord = {};
-    if (change.changeType !== 'DELETE') {
-      for (const f of change.changeType === 'CREATE' ? Object.keys(change.record) : [...change.changedFields, 'LastModifiedDate', 'LastModifiedById']) {
-        if (!SYSTEM.has(f) && change.record[f] !== null && change.record[f] !== undefined) fields[f] = change.record[f];
+  /**
+   * One committed transaction → its change events, as the Change Data Capture guide describes them for CometD
+   * subscribers: the same change to several records of one object is merged into one event naming every record id;
+   * changes applied at the database layer arrive as gap events (GAP_<type>, header only); the changes beyond
+   * `overflowThreshold` in one transaction become one GAP_OVERFLOW event per object, with the empty record id.
+   */
+  publish(commit: OrgCommit): void {
+    const transactionKey = randomUUID();
+    const commitNumber = ++this.lastCommitNumber;
+    const first = commit.changes[0];
+    const groups = new Map<string, { change: OrgChange; changeType: string; fields: SfRecord; recordIds: string[] }>();
+    const overflowed = new Set<string>();
+    let counted = 0;
+    for (const change of commit.changes) {
+      // A create, delete or undelete counts once toward the threshold, an update once per field it sets.
+      counted += change.changeType === 'UPDATE' ? Math.max(1, change.changedFields.filter((f) => !AUTOMATIC.has(f)).length) : 1;
+      if (counted > this.overflowThreshold) {
+        overflowed.add(change.entity);
+        continue;
       }
+      const changeType = commit.database ? `GAP_${change.changeType}` : change.changeType;
+      const fields = commit.database ? {} : eventFields(change);
+      const key = JSON.stringify([change.entity, changeType, change.changedFields, fields]);
+      const group = groups.get(key);
+      if (group) group.recordIds.push(String(change.record.Id));
+      else groups.set(key, { change, changeType, fields, recordIds: [String(change.record.Id)] });
     }
-    const data = {
-      schema: `sandbox-${change.entity}-schema`,
-      payload: {
-        ChangeEventHeader: {
-          entityName: change.entity, recordIds: [change.record.Id], changeType: change.changeType, changeOrigin: 'com/salesforce/api/rest',
-          transactionKey: randomBytes(8).toString('hex'), sequenceNumber: 1, commitTimestamp: change.at, commitNumber: replayId,
-          commitUser: change.userId, changedFields: change.changeType === 'UPDATE' ? change.changedFields : [],
-        },
-        ...fields,
-      },
-      event: { replayId },
-    };
-    for (const channel of [`/data/${change.entity}ChangeEvent`, '/data/ChangeEvents']) {
+    let sequenceNumber = 0;
+    const header = (entityName: string, changeType: string, recordIds: string[], changedFields: string[]) => ({
+      entityName, recordIds, changeType, changeOrigin: commit.database ? '' : 'com/salesforce/api/rest', transactionKey,
+      sequenceNumber: ++sequenceNumber, commitTimestamp: first.at, commitNumber, commitUser: first.userId, changedFields,
+    });
+    for (const g of groups.values()) {
+      const changedFields = g.changeType === 'UPDATE' ? g.change.changedFields : [];
+      this.deliver(g.change.entity, { ChangeEventHeader: header(g.change.entity, g.changeType, g.recordIds, changedFields), ...g.fields });
+    }
+    for (const entity of overflowed) this.deliver(entity, { ChangeEventHeader: header(entity, 'GAP_OVERFLOW', [EMPTY_ID], []) });
+  }
+
+  private deliver(entity: string, payload: Record<string, unknown>): void {
+    const replayId = ++this.lastReplayId;
+    const data = { schema: `sandbox-${entity}-schema`, payload, event: { replayId } };
+    for (const channel of [`/data/${entity}ChangeEvent`, '/data/ChangeEvents']) {
       const event = { replayId, data };
       let retained = this.events.get(channel);
       if (!retained) this.events.set(channel, (retained = []));

@@ -1,4 +1,5 @@
-// Control API under /_sandbox: reset, seed data, DML as a given user, fault injection, configuration, counters, query log, dump.
+// Control API under /_sandbox: reset, seed data, DML as a given user (merged, gap and overflow change events too),
+// fault injection, configuration, counters, query log, dump.
 import { BulkJobs } from './bulk';
 import { SfError } from './errors';
 import { SandboxState } from './state';
@@ -29,14 +30,22 @@ export function control(state: SandboxState, bulk: BulkJobs, method: string, pat
       return ok({ ids });
     }
     case 'POST /_sandbox/dml': {
-      // { op: create|update|upsert|delete, type, record, id?, externalIdField?, asUser? }
+      // { op: create|update|upsert|delete, type, record, id? | ids?, externalIdField?, asUser?, gap? }
+      // ids: the same change to several records in one transaction (one merged change event names them all);
+      // gap: applied at the database layer, outside an application-server transaction (a gap event, no fields).
       const uid = userId(state, body.asUser);
-      const { op, type, record = {}, id, externalIdField } = body;
-      if (op === 'create') return ok(state.org.create(type, record, uid));
-      if (op === 'update') return ok(state.org.update(type, id, record, uid));
-      if (op === 'upsert') return ok(state.org.upsert(type, externalIdField, record[externalIdField], record, uid));
-      if (op === 'delete') return ok(state.org.delete(type, id, uid));
-      throw new SfError(400, 'INVALID_OPERATION', `unknown op ${String(op)}`);
+      const { op, type, record = {}, id, ids, externalIdField } = body;
+      const one = (target: unknown) => {
+        if (op === 'create') return state.org.create(type, record, uid);
+        if (op === 'update') return state.org.update(type, String(target), record, uid);
+        if (op === 'upsert') return state.org.upsert(type, externalIdField, record[externalIdField], record, uid);
+        if (op === 'delete') return state.org.delete(type, String(target), uid);
+        throw new SfError(400, 'INVALID_OPERATION', `unknown op ${String(op)}`);
+      };
+      if (ids !== undefined && (!Array.isArray(ids) || !ids.length || !['update', 'delete'].includes(op))) {
+        throw new SfError(400, 'INVALID_OPERATION', 'ids: a non-empty list, with op update or delete');
+      }
+      return ok(state.org.transaction(() => (Array.isArray(ids) ? ids.map(one) : one(id)), { database: body.gap === true }));
     }
     case 'GET /_sandbox/faults':
       return ok(state.faults);

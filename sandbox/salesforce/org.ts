@@ -10,9 +10,19 @@ export interface OrgChange {
   entity: string;
   changeType: 'CREATE' | 'UPDATE' | 'DELETE';
   record: SfRecord;
+  /** UPDATE: the fields set (nulled ones included), LastModifiedDate, and LastModifiedById when it changed; else []. */
   changedFields: string[];
   userId: string;
   at: number;
+}
+
+/**
+ * The changes of one committed transaction, in order. `database`: applied at the database layer, outside an
+ * application-server transaction (archiving, a cleanup job), for which Salesforce sends gap events.
+ */
+export interface OrgCommit {
+  changes: OrgChange[];
+  database: boolean;
 }
 
 export interface DmlResult {
@@ -37,8 +47,12 @@ export class Org {
   private records = new Map<string, Map<string, SfRecord>>();
   private indexes = new Map<string, Map<string, Set<string>>>();
   private idCounter = 0;
-  /** Called after every committed change (the CometD / CDC emulation listens). */
-  changeListeners: Array<(change: OrgChange) => void> = [];
+  /** Called after every committed transaction (the CometD / CDC emulation listens). */
+  changeListeners: Array<(commit: OrgCommit) => void> = [];
+  /** The changes of the transaction in progress (see `transaction`). */
+  private pending: OrgChange[] | undefined;
+  /** One time for every change of a transaction (the records of one DML statement share their stamps). */
+  private transactionNow: number | undefined;
   /** When set, the org clock is frozen at this epoch ms (tests use it to create SystemModstamp ties). */
   frozenNow: number | undefined;
 
@@ -55,7 +69,7 @@ export class Org {
   }
 
   now(): number {
-    return this.frozenNow ?? Date.now();
+    return this.frozenNow ?? this.transactionNow ?? Date.now();
   }
 
   object(type: string): ObjectDef {
@@ -164,7 +178,7 @@ export class Org {
     this.checkUnique(def, rec);
     this.records.get(def.name.toLowerCase())!.set(id, rec);
     this.reindex(def, undefined, rec);
-    this.notify(def.name, 'CREATE', rec, Object.keys(values), userId);
+    this.notify(def.name, 'CREATE', rec, [], userId);
     return { id, created: true };
   }
 
@@ -179,7 +193,8 @@ export class Org {
     const before = { ...rec };
     Object.assign(rec, values, { LastModifiedDate: stamp, LastModifiedById: userId, SystemModstamp: stamp });
     this.reindex(def, before, rec);
-    this.notify(def.name, 'UPDATE', rec, Object.keys(values), userId);
+    const system = ['LastModifiedDate', ...(before.LastModifiedById !== userId ? ['LastModifiedById'] : [])];
+    this.notify(def.name, 'UPDATE', rec, [...Object.keys(values), ...system], userId);
     return { id, created: false };
   }
 
@@ -212,9 +227,39 @@ export class Org {
     return { id, created: false };
   }
 
+  /**
+   * Runs `fn` as one transaction: its changes are published together when it returns (a merged change event,
+   * overflow), and undone when it throws, as Salesforce rolls a failed transaction back. Nested calls join the outer one.
+   */
+  transaction<T>(fn: () => T, opts: { database?: boolean } = {}): T {
+    if (this.pending) return fn();
+    const snap = this.snapshot();
+    this.pending = [];
+    this.transactionNow = this.now();
+    let result: T;
+    try {
+      result = fn();
+    } catch (err) {
+      this.pending = undefined;
+      this.transactionNow = undefined;
+      this.restore(snap);
+      throw err;
+    }
+    const changes = this.pending;
+    this.pending = undefined;
+    this.transactionNow = undefined;
+    this.publish({ changes, database: opts.database === true });
+    return result;
+  }
+
   private notify(entity: string, changeType: OrgChange['changeType'], record: SfRecord, changedFields: string[], userId: string): void {
     const change = { entity, changeType, record: { ...record }, changedFields, userId, at: this.now() };
-    for (const l of this.changeListeners) l(change);
+    if (this.pending) this.pending.push(change);
+    else this.publish({ changes: [change], database: false });
+  }
+
+  private publish(commit: OrgCommit): void {
+    if (commit.changes.length) for (const l of this.changeListeners) l(commit);
   }
 
   /** Deep copy for composite allOrNone rollback and the state dump. */

@@ -99,6 +99,7 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
       try { body = raw ? JSON.parse(raw) : {}; } catch { /* empty control body */ }
       if (url.pathname === '/_sandbox/reset' && method === 'POST') cometd.reset();
       if (url.pathname === '/_sandbox/config' && typeof body.cometdTimeoutMs === 'number') cometd.connectTimeoutMs = body.cometdTimeoutMs;
+      if (url.pathname === '/_sandbox/config' && typeof body.cdcOverflowThreshold === 'number') cometd.overflowThreshold = body.cdcOverflowThreshold;
       try { return send(res, control(state, bulk, method, url.pathname, body)); } catch (err) { return send(res, errorReply(err)); }
     }
     const fault = state.takeFault(method, url.pathname);

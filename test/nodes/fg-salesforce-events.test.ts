@@ -90,7 +90,102 @@ describe('fg-salesforce-events node', function () {
     await ctl('POST', '/dml', { op: 'update', type: 'Account', id: ids.Account[0], record: { Name: 'y' }, asUser: 'alice@flowguard.test' });
     await load(SETS, flow({ mode: 'cdc', startFrom: 'now' }), { c1: CREDS });
     const [updated] = await receive('out', 1);
-    assert.deepEqual([updated.topic, updated.payload.Name, updated.salesforce.header.changedFields], ['Account/updated', 'y', ['Name']]);
+    assert.deepEqual([updated.topic, updated.payload.Name, updated.salesforce.header.changedFields], ['Account/updated', 'y', ['Name', 'LastModifiedDate']]);
     assert.equal(updated.salesforce.replayId, created.salesforce.replayId + 1);
+  });
+
+  describe('CDC events naming several records, gap and overflow events', () => {
+    // A fresh store per test: an earlier test's watermark (a frozen clock in 2030) would hide every change.
+    beforeEach(() => { for (const f of ['fg.sqlite', 'fg.sqlite-wal', 'fg.sqlite-shm']) rmSync(join(dir, f), { force: true }); });
+    const cdc = async (over: Record<string, unknown> = {}): Promise<void> => {
+      await ctl('POST', '/reset');
+      await ctl('POST', '/config', { cometdTimeoutMs: 200 });
+      await load(SETS, flow({ mode: 'cdc', startFrom: 'now', fields: 'Name, Industry', ...over }), { c1: CREDS });
+      await eventually(() => getNode('e1').status.getCalls().some((c: any) => c.args[0].text === 'subscribed'), 'subscribed');
+    };
+    /** Seeds `n` records and waits for their create events to come out. */
+    const seed = async (n: number): Promise<string[]> => {
+      const created = receive('out', n, 20000);
+      const { ids } = await ctl('POST', '/seed', {
+        asUser: 'alice@flowguard.test', records: { Account: Array.from({ length: n }, (_, i) => ({ Name: `r${i}`, Industry: 'Retail' })) },
+      });
+      await created;
+      return ids.Account;
+    };
+
+    it('brings each of the three records a merged event names into the flow, with the header fields', async () => {
+      await cdc();
+      const ids = await seed(3);
+      const got = receive('out', 3);
+      await ctl('POST', '/dml', { op: 'update', type: 'Account', ids, record: { Industry: null }, asUser: 'alice@flowguard.test' });
+      const msgs = await got;
+      assert.deepEqual(msgs.map((m) => m.payload.Id), ids);
+      assert.deepEqual(msgs.map((m) => [m.topic, m.changeType, m.payload.Industry]), ids.map(() => ['Account/updated', 'updated', null]));
+      const h = msgs[0].salesforce.header;
+      assert.deepEqual([h.changeType, h.recordIds, h.changedFields, h.nulledFields, h.diffFields], ['UPDATE', ids, ['Industry', 'LastModifiedDate'], ['Industry'], []]);
+      assert.equal(typeof h.commitTimestamp, 'number');
+      assert.equal(typeof h.transactionKey, 'string');
+      assert.equal(h.sequenceNumber, 1);
+      assert.equal(new Set(msgs.map((m) => m.idempotencyKey)).size, 3, 'one key per record');
+      assert.match(msgs[0].idempotencyKey, new RegExp(`^Account:cdc:${msgs[0].salesforce.replayId}:${ids[0]}$`));
+    });
+
+    it('with Output "one message per event", sends the records of a merged event in one message', async () => {
+      await cdc({ output: 'batch' });
+      const ids = await seed(3);
+      const got = receive('out', 1);
+      await ctl('POST', '/dml', { op: 'delete', type: 'Account', ids, asUser: 'alice@flowguard.test' });
+      const [m] = await got;
+      assert.deepEqual([m.topic, m.recordIds, m.payload.map((r: any) => r.Id), m.changes.length], ['Account/deleted', ids, ids, 3]);
+    });
+
+    it('reads the records of a gap event again by id, up to 200 per query', async () => {
+      await cdc();
+      const ids = await seed(250);
+      const before = (await ctl('GET', '/queries')).length;
+      const got = receive('out', 250, 20000);
+      await ctl('POST', '/dml', { op: 'update', type: 'Account', ids, record: { Name: 'archived' }, gap: true, asUser: 'alice@flowguard.test' });
+      const msgs = await got;
+      assert.deepEqual(msgs.map((m) => m.payload.Id), ids);
+      assert.ok(msgs.every((m) => m.payload.Name === 'archived' && m.payload.Industry === 'Retail' && m.changeType === 'updated' && m.salesforce.gap === true));
+      assert.equal(msgs[0].salesforce.header.changeType, 'GAP_UPDATE');
+      const reads = (await ctl('GET', '/queries')).slice(before).map((q: any) => q.soql);
+      assert.equal(reads.length, 2, reads.join('\n'));
+      assert.ok(reads.every((q: string) => / WHERE Id IN \(/.test(q)));
+      assert.deepEqual(reads.map((q: string) => q.split("', '").length), [200, 50]);
+    });
+
+    it('re-syncs from the polling watermark after an overflow event, and on an input message (done when sent)', async () => {
+      await cdc({ wires: [['out']] });
+      const ids = await seed(3);
+      await ctl('POST', '/config', { cdcOverflowThreshold: 1 });
+      await new Promise((r) => setTimeout(r, 5)); // a later SystemModstamp for the update, so polling calls it one
+      const got = receive('out', 4);
+      await ctl('POST', '/dml', { op: 'update', type: 'Account', ids, record: { Name: 'bulk' }, asUser: 'alice@flowguard.test' });
+      const msgs = await got;
+      // The first change still gets its event; the overflowed ones come from the re-sync, which reads all three.
+      assert.deepEqual(msgs[0].salesforce.header.recordIds, [ids[0]]);
+      const resynced = msgs.slice(1);
+      assert.deepEqual(resynced.map((m) => m.payload.Id).sort(), [...ids].sort());
+      assert.ok(resynced.every((m) => m.salesforce.resync === true && m.payload.Name === 'bulk' && m.topic === 'Account/updated'));
+      assert.match(resynced[0].idempotencyKey, /^Account:001\w+:\d{4}-/);
+      await ctl('POST', '/config', { cdcOverflowThreshold: 100000 });
+    });
+
+    it('an input message re-syncs now and completes once the re-sync is sent', async () => {
+      await ctl('POST', '/reset');
+      await ctl('POST', '/config', { cometdTimeoutMs: 200 });
+      const nodes = flow({ mode: 'cdc', startFrom: 'now' });
+      nodes.push({ id: 'done1', type: 'complete', scope: ['e1'], wires: [['completed']] }, { id: 'completed', type: 'helper' });
+      await load(SETS, nodes, { c1: CREDS });
+      await eventually(() => getNode('e1').status.getCalls().some((c: any) => c.args[0].text === 'subscribed'), 'subscribed');
+      const completed = receive('completed', 1);
+      const out: any[] = [];
+      getNode('out').on('input', (m: any) => out.push(m));
+      getNode('e1').receive({ payload: 'go' });
+      const [done] = await completed;
+      assert.equal(done.payload, 'go');
+      assert.deepEqual(out, [], 'nothing changed since the watermark');
+    });
   });
 });

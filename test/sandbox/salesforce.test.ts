@@ -349,13 +349,70 @@ describe('Salesforce sandbox with jsforce', function () {
       await waitFor(() => events.length === 1);
       assert.equal(events[0].event.replayId, 2);
       assert.equal(events[0].payload.ChangeEventHeader.changeType, 'UPDATE');
-      assert.deepEqual(events[0].payload.ChangeEventHeader.changedFields, ['Name']);
+      // Salesforce lists LastModifiedDate among the changed fields of an update.
+      assert.deepEqual(events[0].payload.ChangeEventHeader.changedFields, ['Name', 'LastModifiedDate']);
       assert.equal(events[0].payload.Name, 'Renamed');
       await conn.sobject('Account').destroy(first.id);
       await waitFor(() => events.length === 2);
       assert.equal(events[1].payload.ChangeEventHeader.changeType, 'DELETE');
       assert.equal(events[1].payload.ChangeEventHeader.commitUser, INTEGRATION_USER_ID);
       client.disconnect();
+    });
+
+    // What the Change Data Capture developer guide documents for CometD subscribers: merged change events, update
+    // bodies with nulled fields, gap events (header only) and overflow events (GAP_OVERFLOW, the empty record id).
+    const subscribe = async (): Promise<{ events: any[]; close(): void }> => {
+      await ctl('POST', '/config', { cometdTimeoutMs: 300 });
+      const events: any[] = [];
+      const channel = '/data/AccountChangeEvent';
+      const client = conn.streaming.createClient([new StreamingExtension.Replay(channel, -1)]);
+      await client.subscribe(channel, (data: any) => events.push(data.payload));
+      return { events, close: () => client.disconnect() };
+    };
+
+    it('merges one change to several records in a transaction into one event naming every record', async () => {
+      const { ids } = await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: [{ Name: 'm1', Industry: 'Technology' }, { Name: 'm2', Industry: 'Technology' }, { Name: 'm3', Industry: 'Technology' }] } });
+      const sub = await subscribe();
+      await ctl('POST', '/dml', { op: 'update', type: 'Account', ids: ids.Account, record: { Industry: null }, asUser: 'alice@flowguard.test' });
+      await waitFor(() => sub.events.length === 1);
+      const [e] = sub.events;
+      assert.deepEqual(e.ChangeEventHeader.recordIds, ids.Account);
+      assert.equal(e.ChangeEventHeader.changeType, 'UPDATE');
+      assert.deepEqual(e.ChangeEventHeader.changedFields, ['Industry', 'LastModifiedDate']);
+      // An update body carries the changed fields only; one set to null is there as null.
+      assert.deepEqual(Object.keys(e).sort(), ['ChangeEventHeader', 'Industry', 'LastModifiedDate']);
+      assert.equal(e.Industry, null);
+      await ctl('POST', '/dml', { op: 'delete', type: 'Account', ids: ids.Account.slice(0, 2) });
+      await waitFor(() => sub.events.length === 2);
+      assert.deepEqual([sub.events[1].ChangeEventHeader.changeType, sub.events[1].ChangeEventHeader.recordIds], ['DELETE', ids.Account.slice(0, 2)]);
+      sub.close();
+    });
+
+    it('sends a gap event, header only, for a change applied at the database layer', async () => {
+      const { ids } = await ctl('POST', '/seed', { records: { Account: [{ Name: 'g1' }, { Name: 'g2' }] } });
+      const sub = await subscribe();
+      await ctl('POST', '/dml', { op: 'update', type: 'Account', ids: ids.Account, record: { Name: 'archived' }, gap: true });
+      await waitFor(() => sub.events.length === 1);
+      const [e] = sub.events;
+      assert.deepEqual(Object.keys(e), ['ChangeEventHeader']);
+      assert.deepEqual([e.ChangeEventHeader.changeType, e.ChangeEventHeader.recordIds, e.ChangeEventHeader.changedFields], ['GAP_UPDATE', ids.Account, []]);
+      assert.equal((await conn.query(`SELECT Name FROM Account WHERE Id = '${ids.Account[0]}'`)).records[0].Name, 'archived', 'the data did change');
+      sub.close();
+    });
+
+    it('sends one GAP_OVERFLOW event per object for the changes beyond the threshold of one transaction', async () => {
+      const { ids } = await ctl('POST', '/seed', { records: { Account: [{ Name: 'o1' }, { Name: 'o2' }, { Name: 'o3' }, { Name: 'o4' }] } });
+      const sub = await subscribe();
+      await ctl('POST', '/config', { cdcOverflowThreshold: 2 });
+      await ctl('POST', '/dml', { op: 'delete', type: 'Account', ids: ids.Account });
+      await waitFor(() => sub.events.length === 2);
+      const [merged, overflow] = sub.events.map((e) => e.ChangeEventHeader);
+      assert.deepEqual([merged.changeType, merged.recordIds], ['DELETE', ids.Account.slice(0, 2)]);
+      assert.deepEqual([overflow.changeType, overflow.entityName, overflow.recordIds], ['GAP_OVERFLOW', 'Account', ['000000000000000AAA']]);
+      assert.equal(overflow.transactionKey, merged.transactionKey, 'one transaction');
+      assert.deepEqual(Object.keys(sub.events[1]), ['ChangeEventHeader']);
+      await ctl('POST', '/config', { cdcOverflowThreshold: 100000 });
+      sub.close();
     });
   });
 

@@ -153,7 +153,54 @@
     return { open: open };
   }
 
+  /**
+   * Salesforce object and field pickers of fg-salesforce / fg-salesforce-events: objects from the config node's
+   * describeGlobal; fields (and external id fields) from describe, asked only for an object the org has.
+   * ids: { config, object, fields?, externalId? } as selectors.
+   */
+  function salesforcePickers(ids) {
+    function configId() {
+      var id = $(ids.config).val();
+      return id && id !== '_ADD_' ? id : '';
+    }
+    function objects(done) {
+      if (!configId()) return done('Pick a Salesforce config first');
+      getList('flowguard/salesforce/' + encodeURIComponent(configId()) + '/sobjects', function (error, items) {
+        done(error, items && items.map(function (o) { return { value: o.name, label: o.label }; }));
+      });
+    }
+    /** The org's own spelling of the object in the field, or an error text. */
+    function knownObject(done) {
+      var typed = $(ids.object).val().trim();
+      if (!typed) return done('Pick the object first');
+      objects(function (error, items) {
+        if (error) return done(error);
+        var found = items.filter(function (o) { return o.value.toLowerCase() === typed.toLowerCase(); })[0];
+        done(found ? null : 'This org has no object named "' + typed + '": pick one from the list', found && found.value);
+      });
+    }
+    function fields(filter) {
+      return function (done) {
+        knownObject(function (error, object) {
+          if (error) return done(error);
+          getList('flowguard/salesforce/' + encodeURIComponent(configId()) + '/sobjects/' + encodeURIComponent(object) + '/fields', function (err, items) {
+            done(err, items && items.filter(filter).map(function (f) { return { value: f.name, label: f.label + ' (' + f.type + ')' }; }));
+          });
+        });
+      };
+    }
+    picker({ input: ids.object, load: objects });
+    if (ids.fields) picker({ input: ids.fields, load: fields(function () { return true; }), multiple: true });
+    if (ids.externalId) picker({ input: ids.externalId, load: fields(function (f) { return f.externalId || f.name === 'Id'; }) });
+    // A name typed by hand is checked when the field is left: a message under it, no call for a partial name.
+    $(ids.object).on('change', function () {
+      if (!$(ids.object).val().trim() || !configId()) return showMessage(ids.object, '');
+      knownObject(function (error) { showMessage(ids.object, error, 'error'); });
+    });
+  }
+
   window.FlowGuardEditor = {
+    salesforcePickers: salesforcePickers,
     showMessage: showMessage,
     getList: getList,
     postList: postList,

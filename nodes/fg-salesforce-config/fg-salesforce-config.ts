@@ -5,6 +5,7 @@ import { AuthFlow, LoginTarget, SalesforceSession, resolveLoginUrl } from '../..
 import { LimitSnapshot } from '../../lib/salesforce/limits';
 import { DEFAULT_AUTH_FLOW, signInNotice } from '../../lib/salesforce/versions';
 import { DEFAULT_API_VERSION, SalesforceConfigNode } from './config-node';
+import { registerSalesforceConfigRoutes } from './routes';
 
 interface ConfigDef {
   id: string;
@@ -26,8 +27,6 @@ interface Credentials {
   privateKey?: string;
   refreshToken?: string;
 }
-
-const routesRegistered = new WeakSet<object>();
 
 const num = (v: unknown, fallback: number): number => (v === '' || v === undefined || Number.isNaN(Number(v)) ? fallback : Number(v));
 
@@ -91,37 +90,5 @@ export = function (RED: any) {
     },
   });
 
-  // Editor pickers: object and field lists from describe, through the deployed config node's session.
-  // Once per admin app (a module-level flag would miss the fresh app each test runtime gets).
-  if (routesRegistered.has(RED.httpAdmin)) return;
-  routesRegistered.add(RED.httpAdmin);
-  const permission = RED.auth.needsPermission('flowguard.read');
-  const withSession = (req: any, res: any): SalesforceSession | undefined => {
-    const cfg = RED.nodes.getNode(req.params.id) as SalesforceConfigNode | null;
-    if (!cfg?.session) {
-      res.status(404).json({ error: 'Deploy the Salesforce config node first, then reopen this dialog.' });
-      return undefined;
-    }
-    return cfg.session;
-  };
-  RED.httpAdmin.get('/flowguard/salesforce/:id/sobjects', permission, async (req: any, res: any) => {
-    const session = withSession(req, res);
-    if (!session) return;
-    try {
-      const g: any = await session.call((c: any) => c.describeGlobal());
-      res.json(g.sobjects.map((s: any) => ({ name: s.name, label: s.label })));
-    } catch (err) {
-      res.status(502).json({ error: (err as Error).message });
-    }
-  });
-  RED.httpAdmin.get('/flowguard/salesforce/:id/sobjects/:object/fields', permission, async (req: any, res: any) => {
-    const session = withSession(req, res);
-    if (!session) return;
-    try {
-      const d: any = await session.call((c: any) => c.sobject(req.params.object).describe());
-      res.json(d.fields.map((f: any) => ({ name: f.name, label: f.label, type: f.type, externalId: f.externalId === true, required: !f.nillable && f.createable && !f.defaultedOnCreate })));
-    } catch (err) {
-      res.status(502).json({ error: (err as Error).message });
-    }
-  });
+  registerSalesforceConfigRoutes(RED);
 };

@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
+import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
 import { SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
 import { ADMIN, nodeRedVersion, RunningNodeRed, startNodeRed, VIEWER } from './runtime';
 
@@ -17,6 +18,8 @@ const VIEWPORT = { width: 1400, height: 900 };
 describe('connection checks and pickers in the editor', function () {
   this.timeout(180000);
   let stripe: StripeSandbox;
+  let salesforce: SalesforceSandbox;
+  const requests: string[] = [];
   let red: RunningNodeRed;
   let browser: Browser;
   let page: Page;
@@ -55,14 +58,21 @@ describe('connection checks and pickers in the editor', function () {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
     fs.mkdirSync(SHOTS, { recursive: true });
     stripe = await startStripeSandbox({ rateLimitPerSecond: 0 });
+    salesforce = await startSalesforceSandbox();
     const flow = [
       { id: 'tab', type: 'tab', label: 'Pickers', disabled: false, info: '' },
       { id: 'stripe-cfg', type: 'fg-stripe-config', name: 'Stripe sandbox', useCustomHost: true, host: stripe.host, port: stripe.port, protocol: 'http', maxNetworkRetries: 0, timeoutMs: 80000, ratePerSecond: '' },
+      { id: 'sf-cfg', type: 'fg-salesforce-config', name: 'Salesforce sandbox', loginTarget: 'custom', loginUrl: salesforce.url, authFlow: 'client_credentials', apiVersion: '68.0', warnPercent: 80, pausePercent: 95 },
+      { id: 'sf-node', type: 'fg-salesforce', z: 'tab', name: 'upsert accounts', salesforce: 'sf-cfg', operation: 'upsert', object: '', externalIdField: '', statement: '', fields: '', maxRecords: 10000, output: 'all', includeDeleted: false, allOrNone: false, bulkThreshold: 2000, dryRun: false, errorRouting: 'auto', x: 200, y: 80, wires: [[], []] },
     ];
-    red = await startNodeRed(flow, { 'stripe-cfg': { secretKey: SANDBOX_TEST_KEY, webhookSecrets: '' } });
+    red = await startNodeRed(flow, {
+      'stripe-cfg': { secretKey: SANDBOX_TEST_KEY, webhookSecrets: '' },
+      'sf-cfg': { clientId: 'flowguard-client', clientSecret: 'flowguard-secret' },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
     page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
     page.on('pageerror', (err) => errors.push(err.message));
+    page.on('request', (r) => requests.push(decodeURIComponent(r.url())));
     page.on('response', (r) => { if (r.status() >= 400 && /flowguard|resources\//.test(r.url())) errors.push(`HTTP ${r.status()} ${r.url()}`); });
     await page.goto(red.url);
     await page.locator('#node-dialog-login-username').fill(ADMIN.username);
@@ -81,6 +91,7 @@ describe('connection checks and pickers in the editor', function () {
     await browser?.close();
     await red?.stop();
     await stripe?.close();
+    await salesforce?.close();
   });
 
   it('Stripe: Test connection reports the account for the saved key, and Stripe\'s error for a key just typed', async () => {
@@ -93,6 +104,46 @@ describe('connection checks and pickers in the editor', function () {
     await closeDialog();
   });
 
+  it('Salesforce: Test connection signs in with the saved secret, and shows Salesforce\'s error for a secret just typed', async () => {
+    await editConfig('sf-cfg');
+    assert.match(await testConnection('ok'), /^Signed in as \S+ to org 00D\w+, API 68\.0$/);
+    await shot('salesforce-config-ok');
+    await page.locator('#node-config-input-clientSecret').fill('typed-but-wrong');
+    assert.strictEqual(await testConnection('error'), 'invalid client credentials');
+    await closeDialog();
+  });
+
+  it('Salesforce node: object and external id picked from describe; a partial name is an error under the field, never a call', async () => {
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('sf-node')));
+    const object = page.locator('#node-input-object');
+    await object.waitFor();
+    const menu = page.locator('.red-ui-autoComplete-container');
+    await object.click();
+    await object.pressSequentially('acc');
+    await menu.locator('.red-ui-autoComplete-completion', { hasText: /^Account$/ }).waitFor();
+    await shot('salesforce-object-picker');
+    await menu.locator('.red-ui-autoComplete-completion', { hasText: /^Account$/ }).click();
+    assert.strictEqual(await object.inputValue(), 'Account');
+    await page.locator('#node-input-externalIdField + .fg-picker-open').click();
+    const externalIds = menu.locator('.red-ui-autoComplete-completion');
+    await externalIds.first().waitFor();
+    assert.deepStrictEqual((await externalIds.allTextContents()).sort(), ['External_Id__c', 'Id']);
+    await shot('salesforce-external-id-picker');
+    await menu.locator('.red-ui-autoComplete-completion', { hasText: 'External_Id__c' }).click();
+    assert.strictEqual(await page.locator('#node-input-externalIdField').inputValue(), 'External_Id__c');
+    // a name typed by hand and left half-done
+    await object.fill('');
+    await object.pressSequentially('Opp');
+    await page.keyboard.press('Escape');
+    await page.locator('#node-input-name').click();
+    const objectMessage = page.locator('.form-row.fg-sf-object + .fg-editor-message[data-kind="error"]');
+    await objectMessage.waitFor();
+    assert.strictEqual((await objectMessage.textContent())!.trim(), 'This org has no object named "Opp": pick one from the list');
+    await shot('salesforce-object-unknown');
+    assert.deepStrictEqual(requests.filter((u) => /sobjects\/Opp/i.test(u)), [], 'no request for a partial name');
+    await page.locator('#node-dialog-cancel').click();
+  });
+
   it('the routes need flowguard.write: a read-only user is refused, an admin is answered', async () => {
     const body = JSON.stringify({ id: 'stripe-cfg', config: { useCustomHost: true, host: stripe.host, port: stripe.port, protocol: 'http' }, credentials: { secretKey: '__PWRD__' } });
     const post = (token?: string) => fetch(`${red.url}flowguard/stripe/test-connection`, {
@@ -100,6 +151,10 @@ describe('connection checks and pickers in the editor', function () {
     });
     assert.strictEqual((await post()).status, 401, 'no token');
     assert.strictEqual((await post(await tokenFor(VIEWER))).status, 401, 'read-only user');
+    for (const service of ['salesforce']) {
+      const refused = await fetch(`${red.url}flowguard/${service}/test-connection`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await tokenFor(VIEWER)}` } });
+      assert.strictEqual(refused.status, 401, `${service}: read-only user`);
+    }
     const answer = await post(await tokenFor(ADMIN));
     assert.strictEqual(answer.status, 200);
     assert.strictEqual(((await answer.json()) as any).ok, true);

@@ -3,8 +3,12 @@
 // secret), what comes back (the account facts, or the service's own error text) and what never comes back (secrets).
 // Permissions (flowguard.write) are checked against a real Node-RED with adminAuth in test/browser/pickers.test.ts.
 import assert from 'node:assert/strict';
+import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
+import { sandboxCalls, sandboxControl } from '../../sandbox/salesforce/control-client';
 import { SANDBOX_LIVE_KEY, SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
 import { httpAdmin, load, startServer, stopServer, unload } from '../harness';
+
+for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[v];
 
 /** The body the dialog posts, and the answer's JSON as text (to prove no secret is in it). */
 async function testConnection(service: string, body: unknown): Promise<{ answer: any; text: string }> {
@@ -72,6 +76,70 @@ describe('connection checks and pickers (admin routes)', function () {
     it('a body that is not a config: 400', async () => {
       await load(['fg-stripe-config'], []);
       await httpAdmin().post('/flowguard/stripe/test-connection').send({ config: 'nope' }).expect(400);
+    });
+  });
+
+  describe('Salesforce: test connection and the object / field pickers', () => {
+    let sf: SalesforceSandbox;
+    const CLIENT = { clientId: 'flowguard-client', clientSecret: 'flowguard-secret' };
+    const PASSWORD = { username: 'integration@flowguard.test', password: 'password', securityToken: 'TOKEN' };
+    const custom = () => ({ loginTarget: 'custom', loginUrl: sf.url, authFlow: 'client_credentials', apiVersion: '68.0' });
+    const calls = async (route: string): Promise<number> => (await sandboxCalls(sf.url)).byRoute[route] ?? 0;
+    before(async () => { sf = await startSalesforceSandbox(); });
+    after(() => sf?.close());
+    beforeEach(() => sandboxControl(sf.url, 'POST', '/reset'));
+
+    it('an unsaved config: org id, user and API version; no secret in the answer', async () => {
+      await load(['fg-salesforce-config'], []);
+      const { answer, text } = await testConnection('salesforce', { id: 'new', config: custom(), credentials: CLIENT });
+      assert.equal(answer.ok, true, text);
+      assert.match(answer.details.organizationId, /^00D/);
+      assert.match(answer.details.userId, /^005/);
+      assert.equal(answer.details.apiVersion, '68.0');
+      assert.equal(answer.summary, `Signed in as ${answer.details.username} to org ${answer.details.organizationId}, API 68.0`);
+      assert.ok(!text.includes(CLIENT.clientSecret));
+    });
+
+    it('wrong credentials: Salesforce\'s own error; an API version the org does not offer: its error too', async () => {
+      await load(['fg-salesforce-config'], []);
+      const wrong = await testConnection('salesforce', { id: 'new', config: custom(), credentials: { ...CLIENT, clientSecret: 'not-the-secret' } });
+      assert.equal(wrong.answer.ok, false);
+      assert.equal(wrong.answer.error, 'invalid client credentials');
+      assert.ok(!wrong.text.includes('not-the-secret'));
+      const password = await testConnection('salesforce', { id: 'new', config: { ...custom(), authFlow: 'password', apiVersion: '59.0' }, credentials: { ...PASSWORD, password: 'wrong-password' } });
+      assert.equal(password.answer.ok, false);
+      assert.equal(password.answer.error, 'INVALID_LOGIN: Invalid username, password, security token; or user locked out.');
+      const version = await testConnection('salesforce', { id: 'new', config: { ...custom(), apiVersion: '19.0' }, credentials: CLIENT });
+      assert.equal(version.answer.ok, false, version.text);
+      assert.equal(version.answer.error, 'API version 19.0 is retired and unavailable');
+    });
+
+    it('a saved config with __PWRD__ in its secret fields signs in with the stored secrets', async () => {
+      await load(['fg-salesforce-config'], [{ id: 'saved', type: 'fg-salesforce-config', ...custom() }], { saved: CLIENT });
+      const { answer, text } = await testConnection('salesforce', { id: 'saved', config: custom(), credentials: { clientId: CLIENT.clientId, clientSecret: '__PWRD__' } });
+      assert.equal(answer.ok, true, text);
+    });
+
+    it('objects and fields come from describe, once per few minutes; a partial object name never reaches Salesforce', async () => {
+      await load(['fg-salesforce-config'], [{ id: 'c1', type: 'fg-salesforce-config', ...custom() }], { c1: CLIENT });
+      const objects = await httpAdmin().get('/flowguard/salesforce/c1/sobjects').expect(200);
+      assert.ok(objects.body.some((o: any) => o.name === 'Opportunity' && o.label === 'Opportunity'));
+      const partial = await httpAdmin().get('/flowguard/salesforce/c1/sobjects/Opp/fields').expect(404);
+      assert.equal(partial.body.error, 'This org has no object named "Opp": pick one from the list');
+      const fields = await httpAdmin().get('/flowguard/salesforce/c1/sobjects/account/fields').expect(200);
+      assert.ok(fields.body.some((f: any) => f.name === 'Name'));
+      assert.deepEqual(fields.body.filter((f: any) => f.externalId).map((f: any) => f.name), ['External_Id__c']);
+      await httpAdmin().get('/flowguard/salesforce/c1/sobjects').expect(200);
+      await httpAdmin().get('/flowguard/salesforce/c1/sobjects/Account/fields').expect(200);
+      assert.deepEqual([await calls('describeGlobal'), await calls('sobject.describe')], [1, 1], 'each list asked for once, nothing for "Opp"');
+    });
+
+    it('a config that is not deployed: 404 saying so; a sign-in failure: 502 with Salesforce\'s text', async () => {
+      await load(['fg-salesforce-config'], [{ id: 'c1', type: 'fg-salesforce-config', ...custom() }], { c1: { ...CLIENT, clientSecret: 'wrong' } });
+      const missing = await httpAdmin().get('/flowguard/salesforce/nope/sobjects').expect(404);
+      assert.match(missing.body.error, /Deploy the Salesforce config node first/);
+      const failed = await httpAdmin().get('/flowguard/salesforce/c1/sobjects').expect(502);
+      assert.match(failed.body.error, /^Salesforce: invalid client credentials$/);
     });
   });
 });

@@ -1,0 +1,83 @@
+// Admin routes of fg-salesforce-config: "Test connection" for the dialog's values (sign in, read the identity, call the
+// REST API at the configured version) and the editor pickers (objects from describeGlobal, fields from describe) through
+// the deployed config node's session, cached per session for a few minutes. A field list is only asked for an object
+// the org has: a partial name typed in the dialog never reaches Salesforce.
+import { AuthFlow, LoginTarget, SalesforceSession, resolveLoginUrl } from '../../lib/salesforce/connection';
+import { DEFAULT_AUTH_FLOW } from '../../lib/salesforce/versions';
+import { PickerCache, registerConnectionTest, registerOnce } from '../shared/admin-routes';
+import { DEFAULT_API_VERSION, SalesforceConfigNode } from './config-node';
+
+export const SALESFORCE_CREDENTIALS = ['clientId', 'clientSecret', 'username', 'password', 'securityToken', 'privateKey', 'refreshToken'];
+
+interface ObjectInfo { name: string; label: string }
+interface FieldInfo { name: string; label: string; type: string; externalId: boolean; required: boolean }
+
+const pickers = new PickerCache();
+
+async function objectsOf(session: SalesforceSession): Promise<ObjectInfo[]> {
+  return pickers.get(session, 'sobjects', async () => {
+    const global: any = await session.call((c: any) => c.describeGlobal());
+    return (global.sobjects as any[]).map((s) => ({ name: String(s.name), label: String(s.label) }));
+  });
+}
+
+async function fieldsOf(session: SalesforceSession, object: string): Promise<FieldInfo[]> {
+  return pickers.get(session, `fields:${object}`, async () => {
+    const described: any = await session.call((c: any) => c.sobject(object).describe());
+    return (described.fields as any[]).map((f) => ({
+      name: String(f.name), label: String(f.label), type: String(f.type), externalId: f.externalId === true,
+      required: !f.nillable && f.createable && !f.defaultedOnCreate,
+    }));
+  });
+}
+
+export function registerSalesforceConfigRoutes(RED: any): void {
+  registerConnectionTest(RED, 'salesforce', SALESFORCE_CREDENTIALS, async ({ config, credentials }) => {
+    const apiVersion = String(config.apiVersion || DEFAULT_API_VERSION).replace(/^v/, '');
+    const session = new SalesforceSession({
+      loginUrl: resolveLoginUrl((config.loginTarget as LoginTarget) ?? 'production', config.loginUrl as string | undefined),
+      apiVersion, authFlow: (config.authFlow as AuthFlow) || DEFAULT_AUTH_FLOW, ...credentials,
+    });
+    try {
+      const identity: any = await session.call((c: any) => c.identity());
+      // The identity URL is version-less: a REST call at the configured version proves the org offers that version.
+      await session.call((c: any) => c.request(`/services/data/v${apiVersion}/`));
+      return {
+        summary: `Signed in as ${identity.username} to org ${identity.organization_id}, API ${apiVersion}`,
+        details: { organizationId: identity.organization_id, userId: identity.user_id, username: identity.username, apiVersion },
+      };
+    } finally {
+      session.close();
+    }
+  });
+
+  registerOnce(RED, 'salesforce/pickers', () => {
+    const read = RED.auth.needsPermission('flowguard.read');
+    const sessionOf = (req: any, res: any): SalesforceSession | undefined => {
+      const cfg = RED.nodes.getNode(req.params.id) as SalesforceConfigNode | null;
+      if (!cfg?.session) res.status(404).json({ error: 'Deploy the Salesforce config node first, then reopen this dialog' });
+      return cfg?.session;
+    };
+    RED.httpAdmin.get('/flowguard/salesforce/:id/sobjects', read, async (req: any, res: any) => {
+      const session = sessionOf(req, res);
+      if (!session) return;
+      try {
+        res.json(await objectsOf(session));
+      } catch (err) {
+        res.status(502).json({ error: `Salesforce: ${(err as Error).message}` });
+      }
+    });
+    RED.httpAdmin.get('/flowguard/salesforce/:id/sobjects/:object/fields', read, async (req: any, res: any) => {
+      const session = sessionOf(req, res);
+      if (!session) return;
+      try {
+        const wanted = String(req.params.object).toLowerCase();
+        const object = (await objectsOf(session)).find((o) => o.name.toLowerCase() === wanted);
+        if (!object) return void res.status(404).json({ error: `This org has no object named "${req.params.object}": pick one from the list` });
+        res.json(await fieldsOf(session, object.name));
+      } catch (err) {
+        res.status(502).json({ error: `Salesforce: ${(err as Error).message}` });
+      }
+    });
+  });
+}

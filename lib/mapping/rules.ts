@@ -1,6 +1,6 @@
 // One rule of a spec: compiled once (source path / JSONata / constant, transform chain, invertibility), then run
 // per message in either direction.
-import jsonata from 'jsonata';
+import type jsonata from 'jsonata';
 import { formatPath, parsePath, PathKey } from './paths';
 import { describeValue, RuleSpec, SourceType, SpecProblem, Violation } from './spec';
 import { CompiledTransform, compileTransform, TransformContext } from './transforms';
@@ -65,7 +65,9 @@ export function compileRule(rule: RuleSpec, index: number, problems: SpecProblem
   } else if (source.type === 'jsonata') {
     notInvertible = 'a JSONata source cannot be reversed';
     try {
-      compiled.expression = jsonata(String(source.value ?? ''));
+      // JSONata is loaded by the first mapping that uses it, not when Node-RED loads the pack (issue 17).
+      const compile: typeof jsonata = require('jsonata');
+      compiled.expression = compile(String(source.value ?? ''));
     } catch (err) {
       const { message, position } = err as { message: string; position?: number };
       report('.source', `invalid JSONata: ${message}${position !== undefined ? ` at ${position}` : ''}`);

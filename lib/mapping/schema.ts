@@ -1,15 +1,19 @@
 // JSON Schema (draft 2020-12) validation with ajv: every violation is collected (allErrors), formats
 // such as email and date-time are checked, and schemas are compiled once when the spec is compiled.
-import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import type addFormats from 'ajv-formats';
 import { Violation } from './spec';
 
 export type SchemaValidator = (value: unknown) => Violation[];
 
 export function createAjv(): Ajv2020 {
   // strict:false so that schemas exported from other tools (with extra keywords) still compile.
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  addFormats(ajv);
+  // ajv is loaded by the first mapping that needs it, not when Node-RED loads the pack (issue 17).
+  const Ajv: typeof Ajv2020 = require('ajv/dist/2020').default;
+  const formats: typeof addFormats = require('ajv-formats').default;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  formats(ajv);
   return ajv;
 }
 

@@ -2,7 +2,12 @@
  * Driver setup and connections. The snowflake-sdk has process-wide state (logger, one shared session-parameter
  * table): it is configured once here, and every FlowGuard connection goes through these options.
  */
-import snowflake from 'snowflake-sdk';
+import type snowflake from 'snowflake-sdk';
+
+/** The driver, loaded when the first connection is configured rather than when Node-RED loads the pack (issue 17). */
+function driver(): typeof snowflake {
+  return require('snowflake-sdk');
+}
 
 export type AuthMethod = 'password' | 'keypair' | 'oauth';
 
@@ -43,8 +48,8 @@ let configured = false;
  */
 export function configureDriver(logger?: DriverLogger, level: 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' = 'WARN'): void {
   if (!process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE) process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE = '1';
-  if (logger) snowflake.configure({ logLevel: level, customLogger: logger });
-  else snowflake.configure({ logLevel: 'OFF' });
+  if (logger) driver().configure({ logLevel: level, customLogger: logger });
+  else driver().configure({ logLevel: 'OFF' });
   configured = true;
 }
 
@@ -99,7 +104,7 @@ export type SnowflakePool = ReturnType<typeof snowflake.createPool>;
 
 export function createPool(settings: SnowflakeSettings, pool: PoolSettings = {}): SnowflakePool {
   ensureDriverConfigured();
-  return snowflake.createPool(connectionOptions(settings), {
+  return driver().createPool(connectionOptions(settings), {
     min: pool.min ?? 0,
     max: Math.max(1, pool.max ?? 4),
     acquireTimeoutMillis: pool.acquireTimeoutMs ?? 30000,

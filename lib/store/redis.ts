@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'crypto';
-import { createClient, createCluster, createSentinel } from 'redis';
+import type * as Redis from 'redis';
 import { checkName, checkTtl, decode, encode, newToken } from './codec';
 import { ClaimRecord, ClaimResult, Json, KvRecord, QueueEntry, QueuePage, ScheduledItem, Store, StoreError } from './types';
 
@@ -172,6 +172,8 @@ export class RedisStore implements Store {
     // node-redis times each command with its own AbortSignal timer, which halved its throughput; one watchdog
     // timer over all calls (below) gives the same guarantee.
     const commandOptions = { timeout: 0 };
+    // node-redis is loaded by the first Redis store, not when Node-RED loads the pack (issue 17).
+    const { createClient, createCluster, createSentinel }: typeof Redis = require('redis');
     let conn: Connection;
     if (mode === 'cluster') {
       const client = createCluster({

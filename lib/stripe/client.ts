@@ -4,7 +4,7 @@
 
 import * as http from 'http';
 import * as https from 'https';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { defaultRatePerSecond, Throttle } from './throttle';
 
 export interface StripeClientSettings {
@@ -28,8 +28,13 @@ export interface StripeConnection {
   close(): void;
 }
 
+/** The SDK, loaded when the first Stripe client is built rather than when Node-RED loads the pack (issue 17). */
+export function loadStripe(): typeof Stripe {
+  return require('stripe');
+}
+
 function throttledHttpClient(inner: InstanceType<typeof Stripe.HttpClient>, throttle: Throttle): InstanceType<typeof Stripe.HttpClient> {
-  class ThrottledHttpClient extends Stripe.HttpClient {
+  class ThrottledHttpClient extends loadStripe().HttpClient {
     override getClientName(): string {
       return inner.getClientName();
     }
@@ -56,11 +61,12 @@ export function createStripeConnection(settings: StripeClientSettings): StripeCo
     timeout: settings.timeoutMs ?? 80000,
     telemetry: false,
     appInfo: { name: 'FlowGuard for Node-RED', url: 'https://github.com/flowguard/node-red-integrations' },
-    httpClient: throttledHttpClient(Stripe.createNodeHttpClient(agent), throttle),
+    httpClient: throttledHttpClient(loadStripe().createNodeHttpClient(agent), throttle),
   };
   if (settings.apiVersion) config.apiVersion = settings.apiVersion as Stripe.StripeConfig['apiVersion'];
   if (settings.host) Object.assign(config, { host: settings.host, port: settings.port, protocol });
-  const stripe = new Stripe(secretKey, config);
+  const StripeSdk = loadStripe();
+  const stripe = new StripeSdk(secretKey, config);
   return {
     stripe,
     throttle,

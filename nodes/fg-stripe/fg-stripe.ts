@@ -1,4 +1,4 @@
-import Stripe from 'stripe';
+import { loadStripe } from '../../lib/stripe/client';
 import { describeSdk } from '../../lib/stripe/catalog';
 import { idempotencyKeyFor, messageKey, runStripeCall } from '../../lib/stripe/call';
 import { toStripeFlowError } from '../../lib/stripe/errors';
@@ -36,9 +36,16 @@ const servedOn = new WeakSet<object>();
 export = function (RED: any) {
   if (!servedOn.has(RED.httpAdmin)) {
     servedOn.add(RED.httpAdmin);
-    // The catalogue depends only on the installed SDK: built offline, for the editor dropdowns.
-    const editorCatalog = describeSdk(new Stripe('sk_test_catalog', { telemetry: false }));
-    RED.httpAdmin.get('/flowguard/stripe/catalog', RED.auth.needsPermission('flowguard.read'), (_req: any, res: any) => res.json(editorCatalog));
+    // The catalogue depends only on the installed SDK: built offline, for the editor dropdowns, when the editor first
+    // asks (building it loads the SDK, which an unused pack must not do at start-up).
+    let editorCatalog: unknown;
+    RED.httpAdmin.get('/flowguard/stripe/catalog', RED.auth.needsPermission('flowguard.read'), (_req: any, res: any) => {
+      if (!editorCatalog) {
+        const StripeSdk = loadStripe();
+        editorCatalog = describeSdk(new StripeSdk('sk_test_catalog', { telemetry: false }));
+      }
+      res.json(editorCatalog);
+    });
   }
 
   const evaluate = (value: string | undefined, type: string | undefined, node: RuntimeNode, msg: Msg): Promise<unknown> => {

@@ -21,6 +21,20 @@ export default tseslint.config(
     },
   },
   {
+    // Runtime code loads these in the factory that first needs them (issue 17: nothing loaded that a flow does not use);
+    // a top-level import would load them whenever Node-RED loads the pack. Types come through `import type`.
+    files: ['nodes/**/*.ts', 'lib/**/*.ts', 'plugins/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          regex: '^(stripe|jsforce|snowflake-sdk|redis|@redis/[^/]+|pg|better-sqlite3|node:sqlite|jsonata|ajv|ajv-formats)(/.*)?$',
+          allowTypeImports: true,
+          message: 'require() it inside the function that first needs it (see docs/ARCHITECTURE.md, "Pay for what a flow uses")',
+        }],
+      }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-var-requires': 'off' },
   },

@@ -1,6 +1,5 @@
 // "Test connection" for fg-stripe-config: GET /v1/account with the key and host as entered in the dialog.
-import Stripe from 'stripe';
-import { createStripeConnection } from '../../lib/stripe/client';
+import { createStripeConnection, loadStripe } from '../../lib/stripe/client';
 import { registerConnectionTest } from '../shared/admin-routes';
 import { StripeConfigDef, stripeClientSettings } from './settings';
 
@@ -13,7 +12,7 @@ export function registerStripeConfigRoutes(RED: any): void {
       const account = await connection.stripe.accounts.retrieveCurrent();
       const mode = connection.livemode ? 'live' : 'test';
       const name = account.settings?.dashboard?.display_name || account.business_profile?.name || '';
-      const apiVersion = settings.apiVersion || Stripe.API_VERSION;
+      const apiVersion = settings.apiVersion || loadStripe().API_VERSION;
       return {
         summary: `Connected to ${name ? `${name} (${account.id})` : account.id} in ${mode} mode, API version ${apiVersion}`,
         details: { account: account.id, name, mode, country: account.country, apiVersion },

@@ -1,7 +1,8 @@
 /* global window, $ */
 /* FlowGuard editor helpers shared by the node dialogs (loaded by their .html with a script tag, served by Node-RED as
  * a package resource): the "Test connection" row of the service config nodes, pickers that complete a field from a
- * list the service gave (Node-RED's own autoComplete), and small messages under a field. Loaded once per page. */
+ * list the service gave (Node-RED's own autoComplete), small messages under a field, and the defaults of settings a
+ * flow saved before they existed lacks. Loaded once per page. */
 (function () {
   'use strict';
   if (window.FlowGuardEditor) return;
@@ -199,7 +200,34 @@
     });
   }
 
+  /**
+   * A validator that also accepts no value at all: a flow saved before the setting existed does not have it, and the
+   * runtime uses the setting's default then. An empty value is still checked by `validator`.
+   */
+  function orMissing(validator) {
+    return function (value, opt) {
+      return value === undefined || validator.call(this, value, opt);
+    };
+  }
+
+  /**
+   * Shows the default of every setting the node has no value for (a flow saved before the setting existed), so the
+   * dialog shows what the runtime does: no blank select, no unticked box whose default is on. Called first in
+   * oneditprepare, before the dialog's own change handlers read the inputs.
+   */
+  function showDefaults(node) {
+    var prefix = node._def.category === 'config' ? '#node-config-input-' : '#node-input-';
+    $.each(node._def.defaults, function (name, def) {
+      if (node[name] !== undefined || def.value === undefined || def.type) return;
+      var input = $(prefix + name);
+      if (input.is(':checkbox')) input.prop('checked', def.value === true);
+      else if (typeof def.value !== 'object') input.val(String(def.value));
+    });
+  }
+
   window.FlowGuardEditor = {
+    orMissing: orMissing,
+    showDefaults: showDefaults,
     salesforcePickers: salesforcePickers,
     showMessage: showMessage,
     getList: getList,

@@ -19,9 +19,6 @@ function stopAll(code) {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   process.exit(code);
 }
-process.on('SIGINT', () => stopAll(0));
-process.on('SIGTERM', () => stopAll(0));
-
 /** Starts `node <script>` and resolves with the first JSON line it prints (the sandboxes announce their URLs so). */
 function startChild(name, script, args = [], env = {}) {
   return new Promise((resolve, reject) => {
@@ -54,26 +51,28 @@ function prepareUserDir(sandboxes) {
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'flowguard-demo', private: true, dependencies: { '@flowguard/node-red-integrations': '*' } }, null, 2));
   // The demo starts from the committed flows each time; credentials point at the local sandboxes.
   const demo = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'flows.json'), 'utf8'));
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(pointAtSandboxes(demo, sandboxes), null, 2));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(pointAtSandboxes(demo, sandboxes, port), null, 2));
   fs.writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(demoCredentials(demo, sandboxes), null, 2));
-  fs.writeFileSync(
-    path.join(userDir, 'settings.js'),
-    `module.exports = ${JSON.stringify(
-      {
-        uiPort: port,
-        flowFile: 'flows.json',
-        // Demo only: credentials in plain text so npm start can fill in the sandbox keys. Use a secret in production.
-        credentialSecret: false,
-        logging: { console: { level: 'info', metrics: false, audit: false } },
-        flowguard: { sandboxes },
-        // The demo's traffic generator (function nodes) reads the sandbox URLs and its own URL from here; URLs only,
-        // as the editor's Context sidebar shows global context.
-        functionGlobalContext: { sandboxes: sandboxUrls(sandboxes), demoUrl: `http://127.0.0.1:${port}` },
-      },
-      null,
-      2,
-    )};\n`,
-  );
+  fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(demoSettings(sandboxes, port), null, 2)};\n`);
+}
+
+/** The demo's Node-RED settings (test/browser/flows.test.ts opens the editor with them too). */
+function demoSettings(sandboxes, port) {
+  return {
+    uiPort: port,
+    flowFile: 'flows.json',
+    // Demo only: credentials in plain text so npm start can fill in the sandbox keys. Use a secret in production.
+    credentialSecret: false,
+    logging: { console: { level: 'info', metrics: false, audit: false } },
+    // The demo opens on its flows: no welcome tour, no telemetry consent / update-notification dialog (the settings
+    // Node-RED 4.1 documents in its settings.js).
+    editorTheme: { tours: false },
+    telemetry: { enabled: false, updateNotification: false },
+    flowguard: { sandboxes },
+    // The demo's traffic generator (function nodes) reads the sandbox URLs and its own URL from here; URLs only,
+    // as the editor's Context sidebar shows global context.
+    functionGlobalContext: { sandboxes: sandboxUrls(sandboxes), demoUrl: `http://127.0.0.1:${port}` },
+  };
 }
 
 function sandboxUrls(sandboxes) {
@@ -81,7 +80,7 @@ function sandboxUrls(sandboxes) {
 }
 
 /** Points the demo's config nodes at the running sandboxes (their ports can be moved with env variables). */
-function pointAtSandboxes(flow, sandboxes) {
+function pointAtSandboxes(flow, sandboxes, port) {
   return flow.map((node) => {
     if (node.type === 'fg-stripe-config' && sandboxes.stripe) return { ...node, useCustomHost: true, host: sandboxes.stripe.host, port: String(sandboxes.stripe.port), protocol: 'http' };
     if (node.type === 'fg-salesforce-config' && sandboxes.salesforce) return { ...node, loginTarget: 'custom', loginUrl: sandboxes.salesforce.url };
@@ -127,7 +126,13 @@ async function main() {
   red.on('exit', (code) => stopAll(code ?? 0));
 }
 
-main().catch((err) => {
-  console.error(`[flowguard] npm start failed: ${err.message}`);
-  stopAll(1);
-});
+module.exports = { demoSettings, pointAtSandboxes, demoCredentials };
+
+if (require.main === module) {
+  process.on('SIGINT', () => stopAll(0));
+  process.on('SIGTERM', () => stopAll(0));
+  main().catch((err) => {
+    console.error(`[flowguard] npm start failed: ${err.message}`);
+    stopAll(1);
+  });
+}

@@ -74,7 +74,11 @@ export interface RunningNodeRed {
   stop(): Promise<void>;
 }
 
-export async function startNodeRed(flow: object[], credentials: Record<string, object>): Promise<RunningNodeRed> {
+/**
+ * Starts Node-RED on `flow`. `overrides` replace top-level settings (the demo's, from scripts/start.js: its port,
+ * editorTheme, telemetry, global context).
+ */
+export async function startNodeRed(flow: object[], credentials: Record<string, object>, overrides: Record<string, unknown> = {}): Promise<RunningNodeRed> {
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-ops-browser-'));
   installPack(userDir);
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'fg-ops-browser', private: true, dependencies: { '@flowguard/node-red-integrations': '*' } }));
@@ -93,6 +97,7 @@ export async function startNodeRed(flow: object[], credentials: Record<string, o
     editorTheme: { tours: false, projects: { enabled: false } },
     telemetry: { enabled: false },
     flowguard: { prometheus: { path: '/metrics' } },
+    ...overrides,
   };
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
 

@@ -16,7 +16,7 @@ describe('Reliability example: Durable retry with circuit breaker', () => {
     assert.strictEqual(a.topic, 'dlq.parked');
     assert.strictEqual(a.payload.error.code, 'ECONNREFUSED');
     assert.strictEqual(a.payload.correlationId, 'demo-1');
-    const store = await getNode('rel-ex2-store').getStore();
+    const store = await getNode('demo-store').getStore();
     await eventually(async () => (await store.queueCount('dlq:rel-ex2-dlq')) === 1, 'parked');
     const entry = (await store.queuePage('dlq:rel-ex2-dlq', { limit: 1 })).entries[0].item as any;
     assert.strictEqual(entry.attempts, 3);

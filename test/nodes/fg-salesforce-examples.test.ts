@@ -34,7 +34,7 @@ describe('Salesforce example flows', function () {
   it('"Upsert and query accounts" upserts, rejects the bad record and queries with a bind', async () => {
     const { flow, raw } = example('Upsert and query accounts.json', sb.url);
     assert.ok(raw.some((n) => n.type === 'comment' && /credentials/i.test(n.info)));
-    await load(['fg-salesforce-config', 'fg-salesforce'], flow, { 'sf-ex1-config': CREDS });
+    await load(['fg-salesforce-config', 'fg-salesforce'], flow, { 'demo-salesforce': CREDS });
     const inject = raw.find((n) => n.id === 'sf-ex1-inject');
     const ok = receive('sf-ex1-ok');
     const failed = receive('sf-ex1-failed');
@@ -48,7 +48,7 @@ describe('Salesforce example flows', function () {
 
   it('"Account change feed" emits changes made by other users', async () => {
     const { flow } = example('Account change feed.json', sb.url);
-    await load(['fg-salesforce-config', 'fg-store-config', 'fg-salesforce-events'], flow, { 'sf-ex2-config': CREDS });
+    await load(['fg-salesforce-config', 'fg-store-config', 'fg-salesforce-events'], flow, { 'demo-salesforce': CREDS });
     const out = receive('sf-ex2-switch');
     // "now" is saved at the first poll; a change after it arrives on the next poll, which an input triggers.
     await eventually(() => getNode('sf-ex2-events').status.getCalls().some((c: any) => /change\(s\)/.test(c.args[0].text ?? '')), 'first poll done');

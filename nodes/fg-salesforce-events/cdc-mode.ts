@@ -8,15 +8,20 @@ import { ChangeFeedOptions, storeWatermark } from '../../lib/salesforce/change-f
 import { durableValue } from '../../lib/salesforce/durable';
 import { normaliseSalesforceError } from '../../lib/salesforce/errors';
 import { RuntimeNode, status } from '../shared/node-io';
+import { startPoller } from '../shared/poller';
+import type { StoreConfigNode } from '../shared/store-node';
 import type { SalesforceConfigNode } from '../fg-salesforce-config/config-node';
 
 const RESUBSCRIBE_MS = 5000;
 
 export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: string; skipOwnChanges?: boolean; output?: 'record' | 'batch' },
-  feed: ChangeFeedOptions, config: SalesforceConfigNode, getStore: () => Promise<any>, log: Logger): void {
+  feed: ChangeFeedOptions, config: SalesforceConfigNode, storeNode: StoreConfigNode, log: Logger, lease: { key: string; ttlMs: number }): void {
+  const getStore = () => storeNode.getStore();
   let sub: { close(): void } | undefined;
-  let closed = false;
-  let retry: NodeJS.Timeout | undefined;
+  const stop = (): void => {
+    sub?.close();
+    sub = undefined;
+  };
   // Events and re-syncs run one at a time, so a re-sync never interleaves with an event's messages.
   let serial: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -29,12 +34,6 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
     const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object, mode: 'cdc' });
     status.error(node, fe.code);
     node.error(new FlowGuardError(fe), { error: fe, topic: def.object });
-  };
-  const restart = (): void => {
-    sub?.close();
-    sub = undefined;
-    if (closed || retry) return;
-    retry = setTimeout(() => { retry = undefined; start().catch(fail); }, RESUBSCRIBE_MS);
   };
 
   const query = async (soql: string, all: boolean): Promise<any[]> => ((await config.session.call((c: any) => c.query(soql, { scanAll: all }))) as any).records;
@@ -67,12 +66,13 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
     });
   };
 
-  const start = async (): Promise<void> => {
+  const subscribe = async (): Promise<void> => {
     const replay = durableValue<number>(await getStore(), 'fg-salesforce-events', `${node.id}:${def.object}:cdc`);
     const conn = await config.session.connection();
     await watermark();
-    if (closed) return;
-    sub = await subscribeCdc(conn, {
+    if (!poller.leading) return;
+    status.busy(node, 'subscribing');
+    const opened = await subscribeCdc(conn, {
       object: def.object,
       replay,
       startFrom: def.startFrom === 'beginning' ? -2 : -1,
@@ -80,25 +80,37 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
       onEvent,
       onError: (err) => log.warn(`change event stream: ${err.message}`, { code: 'CDC_ERROR' }),
       onEventFailed: (err) => {
+        // The next round resubscribes from the stored replay id.
         fail(err);
-        restart();
+        stop();
       },
       onAuthFailure: () => {
         // The streaming session was refused: log in again and resubscribe from the stored replay id.
         log.warn('streaming session refused; logging in again', { code: 'INVALID_SESSION_ID' });
         config.session.invalidate();
-        restart();
+        stop();
       },
     });
-    if (closed) sub.close();
-    else status.ok(node, 'subscribed');
+    // Lost the lease or closed while subscribing: the next leader subscribes, not this one.
+    if (!poller.leading) return void opened.close();
+    sub = opened;
+    status.ok(node, 'subscribed');
   };
 
-  status.busy(node, 'subscribing');
-  start().catch((err) => { fail(err); restart(); });
+  // Each round makes sure the subscription is up (a refused session, a failed event or subscribe: resubscribed,
+  // backing off). Only the leader among instances sharing the store subscribes: the others would emit every event again.
+  const poller = startPoller(node, {
+    everyMs: RESUBSCRIBE_MS,
+    round: async () => { if (!sub) await subscribe(); },
+    onError: fail,
+    storeNode,
+    single: { store: getStore, key: lease.key, ttlMs: lease.ttlMs, onStandby: stop },
+  });
 
-  // An input message re-syncs from the polling watermark now; done() when that re-sync has been sent.
+  // An input message re-syncs from the polling watermark now (on the leader; a standby has nothing to do);
+  // done() when that re-sync has been sent.
   node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => {
+    if (!poller.leading) return done();
     resyncNow('requested').then(() => done(), (err) => {
       const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object, mode: 'cdc' });
       status.error(node, fe.code);
@@ -106,10 +118,9 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
     });
   });
 
+  // The poller closes the subscription; an event or re-sync in progress finishes first, on an open store.
   node.on('close', (_removed: boolean, done: () => void) => {
-    closed = true;
-    if (retry) clearTimeout(retry);
-    sub?.close();
+    storeNode.holdOpen(serial);
     serial.then(() => done(), () => done());
   });
 }

@@ -53,6 +53,8 @@ export = function (RED: any) {
       node.error((err as Error).message);
       return;
     }
+    // One instance among those sharing the store runs the feed (polls or subscribes); the others stand by.
+    const lease = { key: `fg-salesforce-events:${node.id}:${def.object}`, ttlMs: leaseMs(def) };
     const intervalMs = Math.max(1, num(def.interval, 60)) * 1000;
     const opts: ChangeFeedOptions = {
       object: def.object,
@@ -61,7 +63,7 @@ export = function (RED: any) {
       includeDeleted: def.includeDeleted === true,
       lagMs: num(def.lagSeconds, 0) * 1000,
     };
-    if (def.mode === 'cdc') return startCdc(node, def, opts, config, () => storeNode.getStore(), log);
+    if (def.mode === 'cdc') return startCdc(node, def, opts, config, storeNode, log, lease);
     // The watermark key names the object, so pointing the node at another object starts a fresh feed.
     const key = `${node.id}:${def.object}`;
     const emit = (changes: Change[]): void => {
@@ -96,7 +98,7 @@ export = function (RED: any) {
       },
       // One instance polls among those sharing the store (the watermark is shared too); the others stand by.
       storeNode,
-      single: { store: () => storeNode.getStore(), key: `fg-salesforce-events:${key}`, ttlMs: leaseMs(def), onLead: () => status.idle(node, `every ${intervalMs / 1000}s`) },
+      single: { store: () => storeNode.getStore(), ...lease, onLead: () => status.idle(node, `every ${intervalMs / 1000}s`) },
     });
 
     // Any input message triggers a poll now (the watermark makes an extra poll harmless); a standby ignores it.

@@ -1,7 +1,7 @@
 /**
- * Two Node-RED processes on one Redis run the same change-feed flow against the Salesforce sandbox. Only the holder
- * of the leader lease polls: 200 records created come out exactly once in total. Then the leader is killed with
- * SIGKILL: the standby takes over when the lease expires and carries on from the watermark in the store, so the
+ * Two Node-RED processes on one Redis run the same change-feed flow against the Salesforce sandbox, polling and in
+ * CDC mode. Only the holder of the leader lease polls / subscribes: 200 records created come out exactly once in total. Then the leader is killed with
+ * SIGKILL: the standby takes over when the lease expires and carries on from the watermark (replay id) in the store, so the
  * records created meanwhile come out once, none repeated, none missing.
  */
 import * as assert from 'assert';
@@ -22,9 +22,10 @@ const CREDS = { clientId: 'flowguard-client', clientSecret: 'flowguard-secret', 
 const LEASE_SECONDS = 3;
 const LEASE_KEY = 'fg-salesforce-events:events:Account';
 
-describe('change feed on two Node-RED instances sharing one Redis (single runner)', function () {
+for (const mode of ['poll', 'cdc'] as const) describe(`change feed (${mode === 'poll' ? 'polling' : 'CDC subscription'}) on two Node-RED instances sharing one Redis (single runner)`, function () {
   this.timeout(180_000);
-  const prefix = `${RUN_PREFIX}ha:`;
+  const prefix = `${RUN_PREFIX}ha-${mode}:`;
+  const durableKey = mode === 'poll' ? 'events:Account' : 'events:Account:cdc';
   const received: { Id: string; Name: string }[] = [];
   let sb: SalesforceSandbox;
   let collector: http.Server;
@@ -43,6 +44,7 @@ describe('change feed on two Node-RED instances sharing one Redis (single runner
     await requireRedis(this);
     sb = await startSalesforceSandbox();
     await ctl('POST', '/reset');
+    await ctl('POST', '/config', { cometdTimeoutMs: 200 });
     collector = http.createServer((req, res) => {
       let body = '';
       req.on('data', (d) => (body += d));
@@ -58,7 +60,7 @@ describe('change feed on two Node-RED instances sharing one Redis (single runner
       { id: 'tab', type: 'tab', label: 'change feed HA' },
       { id: 'store', type: 'fg-store-config', backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix },
       { id: 'sf', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: sb.url, authFlow: 'password', apiVersion: '59.0' },
-      { id: 'events', type: 'fg-salesforce-events', z: 'tab', salesforce: 'sf', store: 'store', object: 'Account', fields: 'Name', interval: 1, pageSize: 40, startFrom: 'beginning', leaseSeconds: LEASE_SECONDS, wires: [['deliver']] },
+      { id: 'events', type: 'fg-salesforce-events', z: 'tab', salesforce: 'sf', store: 'store', object: 'Account', fields: 'Name', interval: 1, pageSize: 40, startFrom: 'beginning', mode, leaseSeconds: LEASE_SECONDS, wires: [['deliver']] },
       { id: 'deliver', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: deliver, wires: [[]] },
     ];
     for (let i = 0; i < 2; i++) {
@@ -78,7 +80,15 @@ describe('change feed on two Node-RED instances sharing one Redis (single runner
     await cleanRedis(prefix);
   });
 
-  const caughtUp = async (lastId: string): Promise<boolean> => ((await store.kvGet('fg-salesforce-events', 'events:Account'))?.value as { lastId?: string } | undefined)?.lastId === lastId;
+  // Polling: the watermark names the last record; CDC: the replay id moves with each event, so wait for it to settle.
+  let lastSeen: unknown;
+  const caughtUp = async (lastId: string): Promise<boolean> => {
+    const value = (await store.kvGet('fg-salesforce-events', durableKey))?.value;
+    if (mode === 'poll') return (value as { lastId?: string } | undefined)?.lastId === lastId;
+    const settled = value !== undefined && JSON.stringify(value) === JSON.stringify(lastSeen);
+    lastSeen = value;
+    return settled;
+  };
 
   it('emits 200 records created while both run exactly once in total', async () => {
     // In four batches while the feed runs, so polls and creations interleave.

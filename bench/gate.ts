@@ -20,7 +20,7 @@ const ROUNDS = SMALL ? 2 : 5;
 const CONCURRENCY = 50;
 
 /** The result names a complete run writes (bench/run.ts checks them in smoke runs). */
-export const RESULTS = ['p1-gate-memory', 'p1-gate-sqlite', 'p1b-gate-sqlite-vs-insert', 'p2-gate-redis'];
+export const RESULTS = ['p1-gate-memory', 'p1-gate-sqlite', 'p1b-gate-sqlite-vs-insert', 'p2-gate-redis', 'p2-gate-redis-500'];
 
 let round = 0;
 const message = (n: number) => ({ _msgid: `m${n}`, payload: { order: n, amount: 1000 + n }, idempotencyKey: `r${round}-k${n}` });
@@ -125,7 +125,10 @@ async function gateVsSqliteInsert(dir: string): Promise<Record<string, unknown>>
   }
 }
 
-async function gateVsRedis(): Promise<Record<string, unknown>> {
+/** P2 at these numbers of messages in flight (and raw SETs in flight on the baseline side). */
+const REDIS_CONCURRENCY = [50, 500];
+
+async function gateVsRedis(): Promise<Record<string, unknown>[]> {
   const prefix = `${RUN_PREFIX}bench:`;
   await loadForBench(['fg-store-config', 'fg-idempotency-gate', 'change', minimalGate], flow({ backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix }));
   // The baseline client is configured as the store's (no per-command timer: the store has one watchdog instead).
@@ -136,29 +139,33 @@ async function gateVsRedis(): Promise<Record<string, unknown>> {
   const defaultClient = createClient({ url: REDIS_URL });
   defaultClient.on('error', () => undefined);
   await defaultClient.connect();
+  const store = await openStore({ backend: 'redis', url: REDIS_URL, prefix });
   try {
-    const m = await alternate(ROUNDS,
-      () => { round++; return windowedThroughput('gate', ['gateOut'], MESSAGES, CONCURRENCY, message); },
-      () => { round++; return concurrentOps(MESSAGES, CONCURRENCY, (n) => client.set(`${prefix}raw:${round}:${n}`, 'x', { condition: 'NX', expiration: { type: 'PX', value: 60_000 } })); });
-    // Where the time goes: the store's claim (one Lua script) without Node-RED, at the same concurrency.
-    const store = await openStore({ backend: 'redis', url: REDIS_URL, prefix });
-    round++;
-    const claimOnly = await concurrentOps(MESSAGES, CONCURRENCY, (n) => store.claim('bench', `c${round}-${n}`, { status: 'in-progress' }, 60_000));
-    await store.close();
-    round++;
-    const defaultClientSet = await concurrentOps(MESSAGES, CONCURRENCY, (n) => defaultClient.set(`${prefix}def:${round}:${n}`, 'x', { condition: 'NX', expiration: { type: 'PX', value: 60_000 } }));
-    return report({
-      name: 'p2-gate-redis',
-      title: 'P2 fg-idempotency-gate (Redis store) vs raw SET NX PX, same concurrency',
-      unit: 'msgs/s',
-      candidate: Math.round(m.candidate),
-      baseline: Math.round(m.baseline),
-      better: 'higher',
-      goal: 'ratio >= 0.7',
-      met: m.candidate / m.baseline >= 0.7,
-      details: { messagesPerRound: MESSAGES, rounds: ROUNDS, concurrency: CONCURRENCY, storeClaimWithoutNodeRedPerSec: Math.round(claimOnly), rawSetDefaultClientPerSec: Math.round(defaultClientSet), samples: m.samples },
-    });
+    const results = [];
+    for (const concurrency of REDIS_CONCURRENCY) {
+      const m = await alternate(ROUNDS,
+        () => { round++; return windowedThroughput('gate', ['gateOut'], MESSAGES, concurrency, message); },
+        () => { round++; return concurrentOps(MESSAGES, concurrency, (n) => client.set(`${prefix}raw:${round}:${n}`, 'x', { condition: 'NX', expiration: { type: 'PX', value: 60_000 } })); });
+      // Where the time goes: the store's claim without Node-RED, at the same concurrency.
+      round++;
+      const claimOnly = await concurrentOps(MESSAGES, concurrency, (n) => store.claim('bench', `c${round}-${n}`, { status: 'in-progress' }, 60_000));
+      round++;
+      const defaultClientSet = await concurrentOps(MESSAGES, concurrency, (n) => defaultClient.set(`${prefix}def:${round}:${n}`, 'x', { condition: 'NX', expiration: { type: 'PX', value: 60_000 } }));
+      results.push(report({
+        name: concurrency === 50 ? 'p2-gate-redis' : `p2-gate-redis-${concurrency}`,
+        title: `P2 fg-idempotency-gate (Redis store) vs raw SET NX PX, ${concurrency} in flight on both sides`,
+        unit: 'msgs/s',
+        candidate: Math.round(m.candidate),
+        baseline: Math.round(m.baseline),
+        better: 'higher',
+        goal: 'ratio >= 0.7',
+        met: m.candidate / m.baseline >= 0.7,
+        details: { messagesPerRound: MESSAGES, rounds: ROUNDS, concurrency, storeClaimWithoutNodeRedPerSec: Math.round(claimOnly), rawSetDefaultClientPerSec: Math.round(defaultClientSet), samples: m.samples },
+      }));
+    }
+    return results;
   } finally {
+    await store.close();
     await client.close();
     await defaultClient.close();
     await unload();
@@ -175,7 +182,7 @@ export async function run(): Promise<Record<string, unknown>[]> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  if (await redisAvailable()) results.push(await gateVsRedis());
+  if (await redisAvailable()) results.push(...(await gateVsRedis()));
   else console.warn(`P2 skipped: no Redis at ${REDIS_URL}`);
   return results;
 }

@@ -48,6 +48,16 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 
 interface InFlight { startedAt: number; fail(err: Error): void }
 
+/** A claim waiting for the next flush (see flushClaims). */
+interface PendingClaim {
+  key: string;
+  record: string;
+  ttl: string;
+  token: string;
+  resolve(result: ClaimResult): void;
+  reject(err: unknown): void;
+}
+
 // Each namespace's keys share one hash tag `{ns}`, so these multi-key scripts also run on Redis Cluster.
 const SCRIPTS = {
   // A claim is one string `<token>:<value JSON>` with a native TTL. The fast path is a plain SET NX PX; this script
@@ -60,6 +70,16 @@ return {1}`,
 if not v or string.sub(v, 1, #ARGV[1] + 1) ~= ARGV[1] .. ':' then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1`,
+  // Several claims of one namespace at once (see flushClaims): per key `{1}` when claimed, else `{0, holder, pttl}`.
+  claimMany: `local out = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, ARGV[2 * i - 1], 'PX', ARGV[2 * i], 'NX') then
+    out[i] = {1}
+  else
+    out[i] = {0, redis.call('GET', key), redis.call('PTTL', key)}
+  end
+end
+return out`,
   release: `local v = redis.call('GET', KEYS[1])
 if not v or string.sub(v, 1, #ARGV[1] + 1) ~= ARGV[1] .. ':' then return 0 end
 return redis.call('DEL', KEYS[1])`,
@@ -133,6 +153,9 @@ export class RedisStore implements Store {
   private inFlight = new Set<InFlight>();
   private watchdog?: NodeJS.Timeout;
   private client: Client;
+  /** Claims waiting for the next flush, by namespace hash tag. */
+  private pendingClaims = new Map<string, PendingClaim[]>();
+  private flushScheduled = false;
 
   private constructor(
     private conn: Connection,
@@ -226,21 +249,63 @@ export class RedisStore implements Store {
   async claim(ns: string, key: string, value: Json, ttlMs: number): Promise<ClaimResult> {
     checkName(this.backend, 'key', key);
     checkTtl(this.backend, ttlMs);
-    const token = newToken();
-    const k = this.claimKey(ns, key);
-    const record = `${token}:${encode(this.backend, value)}`;
-    const ttl = Math.ceil(ttlMs);
+    const claim = { key: this.claimKey(ns, key), record: '', ttl: String(Math.ceil(ttlMs)), token: newToken() };
+    claim.record = `${claim.token}:${encode(this.backend, value)}`;
+    return new Promise((resolve, reject) => {
+      const tag = this.tag(ns);
+      const batch = this.pendingClaims.get(tag);
+      if (batch) batch.push({ ...claim, resolve, reject });
+      else this.pendingClaims.set(tag, [{ ...claim, resolve, reject }]);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushClaims());
+      }
+    });
+  }
+
+  /**
+   * Sends the claims queued since the last flush: Node-RED delivers each message in its own setImmediate callback, so
+   * the claims of messages arriving together are queued in one turn of the event loop and go to Redis as one script
+   * per namespace (its keys share the `{ns}` hash tag, so one slot on a Cluster) instead of one command each.
+   */
+  private flushClaims(): void {
+    this.flushScheduled = false;
+    const batches = this.pendingClaims;
+    if (batches.size === 0) return;
+    this.pendingClaims = new Map();
+    for (const batch of batches.values()) {
+      this.claimBatch(batch).then(
+        (results) => batch.forEach((claim, i) => claim.resolve(results[i])),
+        (err) => batch.forEach((claim) => claim.reject(err)),
+      );
+    }
+  }
+
+  private async claimBatch(batch: PendingClaim[]): Promise<ClaimResult[]> {
+    if (batch.length === 1) return [await this.claimOne(batch[0])];
+    const replies = (await this.run('claimMany', batch.map((c) => c.key), batch.flatMap((c) => [c.record, c.ttl]))) as any[][];
+    // WAIT covers every write made so far on the connection: one for the whole batch.
+    if (replies.some((r) => Number(r[0]) === 1)) await this.replicated(batch[0].key, 'claim');
+    return replies.map((r, i) => (Number(r[0]) === 1 ? { claimed: true, token: batch[i].token } : this.holder(r)));
+  }
+
+  private async claimOne({ key, record, ttl, token }: PendingClaim): Promise<ClaimResult> {
     // One round trip, as cheap as a raw SET NX, for the common case: a key seen for the first time.
     // The raw command skips node-redis's option parsing of set(), a fifth of the client's cost per call.
-    if ((await this.call(() => this.conn.raw(k, ['SET', k, record, 'PX', String(ttl), 'NX']))) === 'OK') {
-      await this.replicated(k, 'claim');
+    if ((await this.call(() => this.conn.raw(key, ['SET', key, record, 'PX', ttl, 'NX']))) === 'OK') {
+      await this.replicated(key, 'claim');
       return { claimed: true, token };
     }
-    const reply = (await this.run('claim', [k], [record, String(ttl)])) as any[];
+    const reply = (await this.run('claim', [key], [record, ttl])) as any[];
     if (Number(reply[0]) === 1) {
-      await this.replicated(k, 'claim');
+      await this.replicated(key, 'claim');
       return { claimed: true, token };
     }
+    return this.holder(reply);
+  }
+
+  /** A script's `{0, record, pttl}` reply → the claim that holds the key. */
+  private holder(reply: any[]): ClaimResult {
     return { claimed: false, existing: { ...splitClaim(String(reply[1])), expiresAt: Date.now() + Number(reply[2]) } };
   }
 
@@ -374,6 +439,7 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.flushClaims();
     this.closed = true;
     this.ready = false;
     clearInterval(this.watchdog);
@@ -418,6 +484,8 @@ export class RedisStore implements Store {
   }
 
   private call<T>(work: () => Promise<T>): Promise<T> {
+    // Any other command first sends the claims queued before it, so operations keep the order they were called in.
+    if (this.pendingClaims.size > 0) this.flushClaims();
     if (this.closed) return Promise.reject(new StoreError(this.backend, 'CLOSED', `connection to ${this.where} is closed`));
     return new Promise<T>((resolve, reject) => {
       const call: InFlight = { startedAt: Date.now(), fail: reject };

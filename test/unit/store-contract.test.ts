@@ -308,6 +308,21 @@ for (const backend of backends) {
           if (stores[1]) await stores[1].close();
         }
       });
+
+      it('answers claims made together each on its own: new keys claimed, a repeat shown the first holder', async () => {
+        const made = Array.from({ length: 300 }, (_, i) => store.claim(ns, `t${i % 250}`, { i }, 60_000));
+        const other = store.claim(`${ns}-b`, 't0', 'other namespace', 60_000);
+        const results = await Promise.all(made);
+        results.slice(0, 250).forEach((r, i) => assert.ok(r.claimed, `t${i} claimed`));
+        results.slice(250).forEach((r, i) => {
+          assert.strictEqual(r.claimed, false, `repeat of t${i}`);
+          if (!r.claimed) {
+            assert.deepStrictEqual(r.existing.value, { i });
+            assert.strictEqual(r.existing.token, (results[i] as { token: string }).token);
+          }
+        });
+        assert.ok((await other).claimed, 'the same key in another namespace is its own claim');
+      });
     });
 
     backend.midRun?.(() => store, () => ns);
@@ -605,6 +620,37 @@ describe('store: opening fails with the backend and the cause', () => {
       assert.ok(!err.message.includes('wrong-secret-123'));
       return true;
     });
+  });
+
+  it('redis: claims made together go as one script per namespace, not one command each', async function () {
+    await requireRedis(this);
+    const dir = fs.mkdtempSync(path.join(tmp, 'batch-'));
+    const port = await freePort();
+    const server = await startRedis(port, dir);
+    const store = await RedisStore.connect({ url: `redis://127.0.0.1:${port}`, prefix: 'batch:' });
+    const cli = await RedisStore.connect({ url: `redis://127.0.0.1:${port}`, prefix: 'unused:' });
+    const calls = async (): Promise<Record<string, number>> => {
+      const info = String(await (cli as any).client.info('commandstats'));
+      return Object.fromEntries([...info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    };
+    try {
+      // A fresh server loads the script on first use (EVALSHA answers NOSCRIPT, then EVAL): load it before counting.
+      await Promise.all([store.claim('warm', 'x', 1, 60_000), store.claim('warm', 'y', 1, 60_000)]);
+      const before = await calls();
+      const results = await Promise.all([
+        ...Array.from({ length: 200 }, (_, i) => store.claim('a', `k${i}`, i, 60_000)),
+        ...Array.from({ length: 100 }, (_, i) => store.claim('b', `k${i}`, i, 60_000)),
+      ]);
+      assert.ok(results.every((r) => r.claimed));
+      const after = await calls();
+      const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
+      assert.strictEqual(delta('set'), 200 + 100, 'every key written (inside the scripts)');
+      assert.strictEqual(delta('evalsha'), 2, 'one script call per namespace');
+    } finally {
+      await cli.close();
+      await store.close();
+      await stopRedis(server);
+    }
   });
 
   it('redis: a server that holds the connection but stopped answering fails the call, then recovers', async function () {

@@ -6,6 +6,7 @@ import { errorOf, parseCodeList } from '../../lib/reliability/classify';
 import { flowError, FlowGuardError, toFlowError } from '../../lib/reliability/errors';
 import { RetryScheduler } from '../../lib/reliability/retry';
 import { Msg, onInput, onOutput, RuntimeNode, status } from '../shared/node-io';
+import { startPoller } from '../shared/poller';
 import { useStore } from '../shared/store-node';
 
 interface RetryDef {
@@ -121,42 +122,36 @@ export = function (RED: any) {
       statusStale = true;
     });
 
-    // One poller per node: takes due retries with a lease, acks, then emits. Close waits for a poll in progress,
-    // so a retry that was acked is always emitted.
-    let closed = false;
-    let timer: NodeJS.Timeout | undefined;
-    let polling: Promise<void> = Promise.resolve();
+    // One poller per node: takes due retries with a lease, acks, then emits. Close waits for a round in progress,
+    // so a retry that was acked is always emitted. Instances sharing the store share the schedule: each due retry
+    // is taken by one of them, so no leader is needed.
     let lastPollError: string | undefined;
     let statusStale = false;
     let nextStatusAt = 0;
-    const poll = async () => {
-      try {
-        if (cfg.state === 'connected' && !closed) {
-          const s = await getScheduler();
-          const due = await s.takeDue(BATCH);
-          for (const msg of due) node.send(onOutput(RETRY, OUTPUTS, msg));
-          if ((due.length || pending || statusStale) && Date.now() >= nextStatusAt) {
-            statusStale = false;
-            nextStatusAt = Date.now() + STATUS_EVERY_MS;
-            await showStatus();
-          }
+    startPoller(node, {
+      everyMs: pollMs,
+      maxBackoffMs: Math.max(pollMs, 5000),
+      ready: () => cfg.state === 'connected',
+      storeNode: cfg,
+      round: async () => {
+        const s = await getScheduler();
+        const due = await s.takeDue(BATCH);
+        for (const msg of due) node.send(onOutput(RETRY, OUTPUTS, msg));
+        if ((due.length || pending || statusStale) && Date.now() >= nextStatusAt) {
+          statusStale = false;
+          nextStatusAt = Date.now() + STATUS_EVERY_MS;
+          await showStatus();
         }
         lastPollError = undefined;
-      } catch (err) {
+      },
+      onError: (err) => {
         // Once per distinct error, not every poll: a store outage would otherwise flood the log.
         const text = (err as Error).message;
         if (text !== lastPollError) log.warn(`retry poll failed: ${text}`, { code: (err as { code?: string }).code });
         lastPollError = text;
-      }
-      if (!closed) timer = setTimeout(() => { polling = poll(); }, pollMs);
-    };
-    cfg.getStore().then(() => { if (!closed) { void showStatus(); polling = poll(); } }, () => undefined);
-
-    node.on('close', (_removed, done) => {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      polling.then(done, done);
+      },
     });
+    cfg.getStore().then(() => void showStatus(), () => undefined);
   }
 
   RED.nodes.registerType('fg-retry', FgRetry);

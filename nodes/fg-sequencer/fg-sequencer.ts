@@ -3,6 +3,7 @@ import { toStorableMsg } from '../../lib/reliability/canonical';
 import { flowError, FlowGuardError, toFlowError } from '../../lib/reliability/errors';
 import { DurableSequencer } from '../../lib/reliability/sequencer';
 import { ErrorRouting, Msg, onInput, onOutput, routeError, status } from '../shared/node-io';
+import { startPoller } from '../shared/poller';
 import { useStore } from '../shared/store-node';
 
 interface SequencerDef {
@@ -56,10 +57,6 @@ export = function (RED: any) {
     };
 
     // One loop per node: start what may start, time out what is stuck. Input and releases also run it at once.
-    let closed = false;
-    let timer: NodeJS.Timeout | undefined;
-    let running: Promise<void> = Promise.resolve();
-    let again = false;
     let lastError: string | undefined;
     const step = async () => {
       const s = await getSeq();
@@ -75,29 +72,22 @@ export = function (RED: any) {
       }
       await show();
     };
-    const run = (): Promise<void> => {
-      if (closed) return running;
-      // Serialise: a request while a step runs makes one more step afterwards.
-      again = true;
-      running = running.then(async () => {
-        while (again && !closed) {
-          again = false;
-          try {
-            if (cfg.state === 'connected') await step();
-            lastError = undefined;
-          } catch (err) {
-            const text = (err as Error).message;
-            if (text !== lastError) log.warn(`sequencer step failed: ${text}`, { code: (err as { code?: string }).code });
-            lastError = text;
-          }
-        }
-      });
-      return running;
-    };
-    const tick = () => {
-      void run().then(() => { if (!closed) timer = setTimeout(tick, pollMs); });
-    };
-    cfg.getStore().then(() => { if (!closed) tick(); }, () => undefined);
+    // Requests while a step runs make one more step afterwards (the poller serialises them).
+    const poller = startPoller(node, {
+      everyMs: pollMs,
+      maxBackoffMs: Math.max(pollMs, 5000),
+      ready: () => cfg.state === 'connected',
+      round: async () => {
+        await step();
+        lastError = undefined;
+      },
+      onError: (err) => {
+        const text = (err as Error).message;
+        if (text !== lastError) log.warn(`sequencer step failed: ${text}`, { code: (err as { code?: string }).code });
+        lastError = text;
+      },
+    });
+    const run = (): void => poller.trigger();
 
     onInput(node, async (msg: Msg) => {
       const storeDown = (err: unknown) => {
@@ -111,7 +101,7 @@ export = function (RED: any) {
         delete msg.sequencer;
         const freed = await s.release(String(key), String(token)).catch((err) => { throw storeDown(err); });
         if (!freed) log.debug('release of a key no longer held (timed out?)', { msg, key });
-        void run();
+        run();
         return;
       }
       const raw = RED.util.getMessageProperty(msg, keyPath);
@@ -123,13 +113,14 @@ export = function (RED: any) {
       enqueuing = enqueue.catch(() => undefined);
       const queued = await enqueue.catch((err) => { throw storeDown(err); });
       if (!queued) throw new FlowGuardError(flowError({ message: `sequencer queue is full (${opts.maxQueued}): msg not queued`, code: 'SEQUENCER_FULL', retryable: true }));
-      void run();
+      run();
     });
 
+    // After the last step, leadership is given up so another instance (or the next deploy) takes over at once.
     node.on('close', (_removed: boolean, done: () => void) => {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      running.then(() => seq?.stop()).then(() => done(), () => done());
+      const stopping = poller.stop().then(() => seq?.stop());
+      cfg.holdOpen(stopping);
+      stopping.then(() => done(), () => done());
     });
   }
 

@@ -48,7 +48,8 @@ export interface Poller {
   trigger(): void;
   /** true while this instance may run rounds (always without `single`) */
   readonly leading: boolean;
-  /** stops the loop, waits for a round in progress, gives up the lease; also done on the node's close */
+  /** stops the loop, waits for a round in progress, gives up the lease; also done on the node's close (the same
+   *  promise each call, so a node's own close handler can wait for it too) */
   stop(): Promise<void>;
 }
 
@@ -161,29 +162,34 @@ export function startPoller(node: RuntimeNode, opts: PollerOptions): Poller {
     }
   }
 
+  let stopping: Promise<void> | undefined;
+  async function stopNow(): Promise<void> {
+    closed = true;
+    const wasLeading = single !== undefined && leading;
+    leading = false;
+    // The store's config node closes alongside this node, so what can be sent now is sent now (before any await):
+    // stop the leader's work (onStandby), then hand the lease over unless a round still runs on it.
+    const standingDown = wasLeading ? hook(single?.onStandby) : undefined;
+    const releasing = rounds.idle ? leader?.release().catch(() => undefined) : undefined;
+    await Promise.all([keeper?.stop(), rounds.stop(), standingDown, releasing]);
+    // A round (or a renewal) that was in flight: release after it, if the store is still open.
+    if (leader?.isLeader) await leader.release().catch(() => undefined);
+  }
+
   const poller: Poller = {
     trigger: () => rounds.now(),
     get leading() {
       return leading && (!leader || leader.isLeader);
     },
-    async stop() {
-      if (closed) return;
-      closed = true;
-      const wasLeading = single !== undefined && leading;
-      leading = false;
-      // The store's config node closes alongside this node, so what can be sent now is sent now (before any await):
-      // stop the leader's work (onStandby), then hand the lease over unless a round still runs on it.
-      const standingDown = wasLeading ? hook(single?.onStandby) : undefined;
-      const releasing = rounds.idle ? leader?.release().catch(() => undefined) : undefined;
-      await Promise.all([keeper?.stop(), rounds.stop(), standingDown, releasing]);
-      // A round (or a renewal) that was in flight: release after it, if the store is still open.
-      if (leader?.isLeader) await leader.release().catch(() => undefined);
+    stop() {
+      stopping ??= stopNow();
+      return stopping;
     },
   };
   node.on('close', (_removed, done) => {
-    const stopping = poller.stop();
-    opts.storeNode?.holdOpen?.(stopping);
-    stopping.then(() => done(), () => done());
+    const work = poller.stop();
+    opts.storeNode?.holdOpen?.(work);
+    work.then(() => done(), () => done());
   });
   return poller;
 }

@@ -32,5 +32,7 @@ for (const dir of ['nodes', 'plugins']) {
   const from = path.join(root, dir);
   if (fs.existsSync(from)) copyNonTs(from, path.join(dist, dir));
 }
+// The publishable packages (core, one per service, the all-in-one, the sandbox) in dist/packages/: scripts/packages.js.
+require('./packages').emit();
 // on stderr, so `npm pack --json` (which runs this as prepack) prints clean JSON
 console.error('build: dist/ ready');

@@ -95,10 +95,12 @@ function boot(userDir, { timeoutMs = 90000 } = {}) {
   });
 }
 
-/** Packages whose module files in `files` lie under a node_modules folder, by name. */
+/** Packages with code loaded (module files in `files` under a node_modules folder), by name. A package.json alone
+ * does not count: Node-RED reads every one in the user dir when it scans for node modules. */
 function loadedPackages(files) {
   const names = new Set();
   for (const file of files) {
+    if (/[\\/]package\.json$/.test(file)) continue;
     const match = /.*node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file);
     if (match) names.add(match[1].replace(/\\/g, '/'));
   }

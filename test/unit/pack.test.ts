@@ -60,3 +60,111 @@ describe('package: the npm pack tarball', function () {
     assert.deepStrictEqual(missing, []);
   });
 });
+
+describe('package: the packages the build emits (dist/packages)', function () {
+  this.timeout(120000);
+  const out = path.join(root, 'dist', 'packages');
+  const rootPkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const folders = fs.existsSync(out) ? fs.readdirSync(out).sort() : [];
+  const manifests = new Map(folders.map((f) => [f, JSON.parse(fs.readFileSync(path.join(out, f, 'package.json'), 'utf8'))]));
+  const byName = new Map([...manifests.values()].map((m) => [m.name, m]));
+  const CORE = '@flowguard/node-red-core';
+  const SERVICES = ['@flowguard/node-red-stripe', '@flowguard/node-red-salesforce', '@flowguard/node-red-snowflake'];
+  const typesOf = (folder: string, file: string) =>
+    [...fs.readFileSync(path.join(out, folder, file.replace(/\.js$/, '.html')), 'utf8').matchAll(/RED\.nodes\.registerType\(\s*'([^']+)'/g)].map((m) => m[1]);
+
+  it('are the core, one per service and the all-in-one', () => {
+    assert.deepStrictEqual([...byName.keys()].filter((n) => n.includes('node-red')).sort(), [CORE, '@flowguard/node-red-integrations', ...SERVICES].sort());
+  });
+
+  it('register every node type of the repository exactly once between them', () => {
+    const owners = new Map<string, string[]>();
+    for (const [folder, m] of manifests) {
+      for (const file of Object.values<string>(m['node-red']?.nodes ?? {})) {
+        for (const type of typesOf(folder, file)) owners.set(type, [...(owners.get(type) ?? []), m.name]);
+      }
+    }
+    const expected = Object.keys(rootPkg['node-red'].nodes).flatMap((set) =>
+      [...fs.readFileSync(path.join(root, 'nodes', set, `${set}.html`), 'utf8').matchAll(/RED\.nodes\.registerType\(\s*'([^']+)'/g)].map((m) => m[1]));
+    assert.deepStrictEqual([...owners.keys()].sort(), expected.sort());
+    for (const [type, names] of owners) assert.strictEqual(names.length, 1, `${type} registered by ${names.join(', ')}`);
+  });
+
+  it('make core a Node-RED and npm dependency of each service, and all four of the all-in-one', () => {
+    for (const name of SERVICES) {
+      assert.deepStrictEqual(byName.get(name)['node-red'].dependencies, [CORE], name);
+      assert.strictEqual(byName.get(name).dependencies[CORE], rootPkg.version, name);
+    }
+    const all = byName.get('@flowguard/node-red-integrations');
+    assert.deepStrictEqual(all['node-red'].dependencies.sort(), [CORE, ...SERVICES].sort());
+    assert.deepStrictEqual(Object.keys(all['node-red'].nodes), []);
+    assert.deepStrictEqual(Object.keys(all.dependencies).sort(), [CORE, ...SERVICES].sort());
+  });
+
+  it('keep service SDKs out of the core', () => {
+    const core = byName.get(CORE);
+    for (const sdk of ['stripe', 'jsforce', 'snowflake-sdk']) assert.ok(!core.dependencies[sdk], `core does not depend on ${sdk}`);
+    assert.ok(core.optionalDependencies['better-sqlite3'], 'better-sqlite3 stays optional');
+  });
+
+  for (const folder of folders) {
+    describe(folder, () => {
+      let files: string[];
+      before(() => {
+        files = packedFiles(path.join(out, folder));
+      });
+
+      it('ships no source maps, TypeScript, tests, benchmarks or sandboxes', () => {
+        assert.deepStrictEqual(files.filter((f) => /\.map$|\.ts$|(^|\/)(test|bench)\//.test(f) || (folder !== 'sandbox' && f.startsWith('sandbox/'))), []);
+      });
+
+      it('ships its node sets with their editor files, and every file they require', () => {
+        const m = manifests.get(folder);
+        for (const entry of [...Object.values<string>(m['node-red']?.nodes ?? {}), ...Object.values<string>(m['node-red']?.plugins ?? {})]) {
+          assert.ok(files.includes(entry), `${entry} is packed`);
+          assert.ok(files.includes(entry.replace(/\.js$/, '.html')), `${entry}'s editor file is packed`);
+        }
+        const set = new Set(files);
+        assert.deepStrictEqual(files.filter((f) => f.endsWith('.js')).flatMap((f) => missingRequires(path.join(out, folder), set, f)), []);
+      });
+
+      it('declares every npm package its files require', () => {
+        const m = manifests.get(folder);
+        const declared = new Set([...Object.keys(m.dependencies ?? {}), ...Object.keys(m.optionalDependencies ?? {})]);
+        const { builtinModules } = require('module');
+        for (const file of files.filter((f) => f.endsWith('.js'))) {
+          const source = fs.readFileSync(path.join(out, folder, file), 'utf8');
+          for (const [, spec] of source.matchAll(/require\(["']([^."'][^"']*)["']\)/g)) {
+            if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue;
+            const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+            assert.ok(declared.has(name), `${file} requires ${spec}, which ${m.name} does not declare`);
+          }
+        }
+      });
+
+      it('ships only examples whose node types it (or what it depends on) provides', () => {
+        const m = manifests.get(folder);
+        const reachable = new Set<string>([m.name, ...(m['node-red']?.dependencies ?? [])]);
+        const provided = new Set<string>();
+        for (const [f, other] of manifests) {
+          if (!reachable.has(other.name)) continue;
+          for (const file of Object.values<string>(other['node-red']?.nodes ?? {})) for (const type of typesOf(f, file)) provided.add(type);
+        }
+        for (const file of files.filter((f) => f.startsWith('examples/') && f.endsWith('.json'))) {
+          const flow = JSON.parse(fs.readFileSync(path.join(out, folder, file), 'utf8'));
+          for (const node of flow) if (/^fg-/.test(node.type)) assert.ok(provided.has(node.type), `${file} uses ${node.type}`);
+        }
+      });
+    });
+  }
+
+  it('ship every example of the repository once between them', () => {
+    const shipped = folders.flatMap((f) => (fs.existsSync(path.join(out, f, 'examples')) ? walkJson(path.join(out, f, 'examples')) : []));
+    assert.deepStrictEqual(shipped.sort(), walkJson(path.join(root, 'examples')).sort());
+  });
+});
+
+function walkJson(dir: string, base = dir): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walkJson(path.join(dir, e.name), base) : e.name.endsWith('.json') ? [path.relative(base, path.join(dir, e.name))] : []);
+}

@@ -10,6 +10,7 @@
 //                (npm and "node-red" dependencies), so every type is registered by exactly one package, whatever
 //                combination a user installs; it carries the examples that mix services
 //   sandbox      @flowguard/sandbox: `npx @flowguard/sandbox` starts the three local services for the examples
+//                (bin: sandbox/main.js; the sandboxes' own files plus the few lib files they share)
 // npm dependencies are the bare modules each package's files require, at the root package.json's versions.
 'use strict';
 const fs = require('fs');
@@ -125,7 +126,8 @@ function manifest(spec, extra) {
     homepage: rootPkg.homepage,
     repository: rootPkg.repository,
     bugs: rootPkg.bugs,
-    keywords: ['node-red', 'flowguard', ...spec.keywords],
+    // "node-red" marks a node module for the Flow Library and Node-RED's scan: not for the sandbox
+    keywords: [...(spec.folder === 'sandbox' ? [] : ['node-red']), 'flowguard', ...spec.keywords],
     engines: rootPkg.engines,
     ...extra,
   };
@@ -227,6 +229,32 @@ function emit() {
   });
   emitted.push(allInOne);
 
+  // The sandboxes: `npx @flowguard/sandbox` runs sandbox/main.js (the three services on the ports and with the
+  // credentials the examples use, as `npm start` does), with the few lib files it shares copied in.
+  const sandbox = {
+    folder: 'sandbox',
+    name: '@flowguard/sandbox',
+    description: 'Local Stripe, Salesforce and Snowflake sandboxes for the FlowGuard Node-RED examples: `npx @flowguard/sandbox` starts all three (Stripe on 4030, Salesforce on 4010, Snowflake on 4020) with the credentials the examples expect.',
+    keywords: ['sandbox', 'stripe', 'salesforce', 'snowflake', 'mock-server'],
+  };
+  {
+    const dir = path.join(out, sandbox.folder);
+    const deps = new Set();
+    for (const file of closure(['sandbox/main.js'])) {
+      copy(path.join(dist, file), path.join(dir, file), (source) => {
+        for (const name of bareRequires(source)) deps.add(name);
+        return file === 'sandbox/main.js' ? `#!/usr/bin/env node\n${source}` : source;
+      });
+    }
+    fs.chmodSync(path.join(dir, 'sandbox', 'main.js'), 0o755);
+    sandbox.manifest = manifest(sandbox, {
+      bin: { 'flowguard-sandbox': 'sandbox/main.js' },
+      files: ['sandbox', 'lib', 'README.md', 'LICENSE'],
+      dependencies: Object.fromEntries([...deps].sort().map((d) => [d, versionOf(d)])),
+    });
+    emitted.push(sandbox);
+  }
+
   const examples = assignExamples(typeOwner);
   for (const spec of emitted) {
     const dir = path.join(out, spec.folder);
@@ -234,7 +262,23 @@ function emit() {
     for (const file of examples.get(spec.name) ?? []) copy(path.join(root, 'examples', file), path.join(dir, 'examples', file));
     if (!(examples.get(spec.name) ?? []).length) spec.manifest.files = spec.manifest.files.filter((f) => f !== 'examples');
     fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(spec.manifest, null, 2)}\n`);
-    const contents = spec === allInOne
+    const contents = spec === sandbox
+      ? [
+          '```sh',
+          'npx @flowguard/sandbox     # prints one JSON line with the URLs and credentials, Ctrl-C stops',
+          '```',
+          '',
+          '| service | URL | credentials |',
+          '|---|---|---|',
+          '| Stripe | `http://127.0.0.1:4030` | secret key `sk_test_flowguard_sandbox` (host 127.0.0.1, port 4030, protocol http) |',
+          '| Salesforce | `http://127.0.0.1:4010` | user `integration@flowguard.test`, password `password`, security token `TOKEN` (client id `flowguard-client`, secret `flowguard-secret`) |',
+          '| Snowflake | `http://127.0.0.1:4020` | account `sandbox`, user `sandbox`, password `sandbox` |',
+          '',
+          'Ports: `STRIPE_SANDBOX_PORT`, `SALESFORCE_SANDBOX_PORT`, `SNOWFLAKE_SANDBOX_PORT` (0 = any free port). With `NODE_RED_URL`',
+          'set, a Stripe webhook endpoint is registered for `<NODE_RED_URL>/stripe/webhook` and its signing secret is printed.',
+          'Each sandbox has a control API under `/_sandbox` (reset, fault injection, call counts).',
+        ].join('\n')
+      : spec === allInOne
       ? `Installs ${[CORE, ...SERVICE_NAMES].map((n) => `\`${n}\``).join(', ')}; each node type comes from exactly one of them, so this package can be installed beside any of them.`
       : `Nodes: ${spec.nodes.map((n) => `\`${n}\``).join(', ')}.${spec.name === CORE ? '' : ` Needs \`${CORE}\` (installed with it).`}`;
     writeReadme(dir, spec, contents);

@@ -168,3 +168,36 @@ function walkJson(dir: string, base = dir): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? walkJson(path.join(dir, e.name), base) : e.name.endsWith('.json') ? [path.relative(base, path.join(dir, e.name))] : []);
 }
+
+describe('package: the sandbox package', function () {
+  this.timeout(60000);
+  const dir = path.join(root, 'dist', 'packages', 'sandbox');
+
+  it('has one command that starts the three sandboxes and prints their URLs and credentials', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    assert.strictEqual(pkg.name, '@flowguard/sandbox');
+    assert.deepStrictEqual(Object.keys(pkg.bin), ['flowguard-sandbox'], 'one command, so npx @flowguard/sandbox runs it');
+    const bin = path.join(dir, pkg.bin['flowguard-sandbox']);
+    assert.match(fs.readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+    const { spawn } = await import('child_process');
+    const child = spawn(process.execPath, [bin], { env: { ...process.env, STRIPE_SANDBOX_PORT: '0', SALESFORCE_SANDBOX_PORT: '0', SNOWFLAKE_SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+          if (out.includes('\n')) resolve(out.split('\n')[0]);
+        });
+        child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
+      });
+      const info = JSON.parse(line);
+      assert.strictEqual(info.stripe.testKey, 'sk_test_flowguard_sandbox');
+      assert.strictEqual(info.salesforce.credentials.username, 'integration@flowguard.test');
+      assert.strictEqual(info.snowflake.account, 'sandbox');
+      const res = await fetch(`${info.stripe.url}/v1/customers`, { headers: { authorization: 'Bearer sk_test_flowguard_sandbox' } });
+      assert.strictEqual(res.status, 200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});

@@ -130,6 +130,18 @@ export async function withConnection<T>(pool: SnowflakePool, work: (connection: 
   }
 }
 
+/** Opens one connection of its own (a dialog's connection check or picker), runs work, closes it whatever happens. */
+export async function withSingleConnection<T>(settings: SnowflakeSettings, work: (connection: snowflake.Connection) => Promise<T>): Promise<T> {
+  ensureDriverConfigured();
+  const connection = snowflake.createConnection(connectionOptions(settings));
+  await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+  try {
+    return await work(connection);
+  } finally {
+    await new Promise<void>((resolve) => connection.destroy(() => resolve()));
+  }
+}
+
 /** Waits up to graceMs for borrowed connections to come back, then closes every session. */
 export async function closePool(pool: SnowflakePool, graceMs = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -48,3 +48,19 @@ export function tableIdentifier(name: string): string {
   if (parts.length === 0 || parts.length > 3 || index < text.length) throw new Error(`Invalid table name: ${JSON.stringify(name)}`);
   return parts.join('.');
 }
+
+/**
+ * One object name as typed in a dialog (a database, a schema): a simple identifier, which Snowflake resolves
+ * upper-case, or a double-quoted one, kept exactly. Anything else is refused.
+ */
+export function objectIdentifier(name: string): string {
+  const text = name.trim();
+  if (SIMPLE.test(text)) return text.toUpperCase();
+  if (/^"(?:[^"]|"")+"$/.test(text)) return text;
+  throw new Error(`Invalid name: ${JSON.stringify(name)}`);
+}
+
+/** A name exactly as Snowflake stores it (a SHOW listing's `name`), written so it resolves to itself. */
+export function exactIdentifier(name: string): string {
+  return /^[A-Z_][A-Z0-9_$]*$/.test(name) ? name : quote(name);
+}

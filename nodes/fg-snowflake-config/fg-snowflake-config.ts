@@ -1,42 +1,17 @@
 import { registerSecret, redact } from '../../lib/ops/redact';
 import { createLogger } from '../../lib/ops/log';
-import { AuthMethod, closePool, configureDriver, connectionOptions, createPool, SnowflakePool, SnowflakeSettings } from '../../lib/snowflake/client';
+import { closePool, configureDriver, connectionOptions, createPool, SnowflakePool } from '../../lib/snowflake/client';
 import type { SnowflakeConfigNode } from './config-node';
-
-interface ConfigDef {
-  id: string;
-  name?: string;
-  account?: string;
-  username?: string;
-  auth?: AuthMethod;
-  warehouse?: string;
-  database?: string;
-  schema?: string;
-  role?: string;
-  queryTag?: string;
-  accessUrl?: string;
-  poolMin?: number | string;
-  poolMax?: number | string;
-  requestTimeout?: number | string;
-  driverLog?: 'off' | 'error' | 'warn' | 'info' | 'debug';
-}
-
-interface Credentials {
-  password?: string;
-  privateKey?: string;
-  privateKeyPass?: string;
-  token?: string;
-}
-
-const num = (v: unknown, fallback: number): number => (v === '' || v === undefined || Number.isNaN(Number(v)) ? fallback : Number(v));
+import { registerSnowflakeConfigRoutes } from './routes';
+import { num, SnowflakeConfigDef, SnowflakeCredentials, snowflakeSettings } from './settings';
 
 export = function (RED: any) {
-  function FgSnowflakeConfig(this: SnowflakeConfigNode & { credentials?: Credentials }, def: ConfigDef) {
+  function FgSnowflakeConfig(this: SnowflakeConfigNode & { credentials?: SnowflakeCredentials }, def: SnowflakeConfigDef) {
     RED.nodes.createNode(this, def);
     setup(this, def);
   }
 
-  function setup(node: SnowflakeConfigNode & { credentials?: Credentials }, def: ConfigDef): void {
+  function setup(node: SnowflakeConfigNode & { credentials?: SnowflakeCredentials }, def: SnowflakeConfigDef): void {
     const log = createLogger(node);
     const creds = node.credentials ?? {};
     for (const secret of [creds.password, creds.privateKey, creds.privateKeyPass, creds.token]) registerSecret(secret);
@@ -52,22 +27,7 @@ export = function (RED: any) {
       }, level.toUpperCase() as 'ERROR');
     }
 
-    const settings: SnowflakeSettings = {
-      account: (def.account ?? '').trim(),
-      username: (def.username ?? '').trim(),
-      auth: def.auth ?? 'password',
-      password: creds.password,
-      privateKey: creds.privateKey,
-      privateKeyPass: creds.privateKeyPass,
-      token: creds.token,
-      warehouse: def.warehouse?.trim(),
-      database: def.database?.trim(),
-      schema: def.schema?.trim(),
-      role: def.role?.trim(),
-      queryTag: def.queryTag?.trim(),
-      accessUrl: def.accessUrl?.trim(),
-      requestTimeoutMs: num(def.requestTimeout, 60) * 1000,
-    };
+    const settings = snowflakeSettings(def, creds);
     try {
       connectionOptions(settings);
     } catch (err) {
@@ -102,4 +62,5 @@ export = function (RED: any) {
       token: { type: 'password' },
     },
   });
+  registerSnowflakeConfigRoutes(RED);
 };

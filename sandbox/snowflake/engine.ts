@@ -91,10 +91,27 @@ export class EngineSession {
     const db = normaliseName(database);
     const sc = normaliseName(schema);
     await this.connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${quoteIdent(db)}`);
+    // Every Snowflake database is created with a PUBLIC schema.
+    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}."PUBLIC"`);
     await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}.${quoteIdent(sc)}`);
     await this.connection.run(`USE ${quoteIdent(db)}.${quoteIdent(sc)}`);
     this.database = db;
     this.schema = sc;
+  }
+
+  /** Rows of a query on DuckDB's own catalog (SHOW commands), as JSON values. */
+  catalog(sql: string, values?: DuckDBValue[]): Promise<unknown[][]> {
+    return this.serial(async () => {
+      const result = await this.connection.run(sql, values);
+      const rows: unknown[][] = [];
+      for (let i = 0; i < result.chunkCount; i++) rows.push(...(result.getChunk(i).getRows() as unknown[][]));
+      return rows;
+    });
+  }
+
+  /** A listing built on the catalog (SHOW commands) as a Snowflake result. */
+  show(sql: string, values: DuckDBValue[]): Promise<StatementResult> {
+    return this.serial(async () => this.selectResult(await this.connection.run(sql, values), STATEMENT_TYPE.SELECT, 'SELECT'));
   }
 
   interrupt(): void {

@@ -494,8 +494,9 @@ export const FUNCTIONS: Record<string, Translation> = {
   CURRENT_USER: (c) => { arity(c, 0); return c.session.user ? quote(c.session.user) : 'NULL'; },
   CURRENT_ROLE: (c) => { arity(c, 0); return c.session.role ? quote(c.session.role) : 'NULL'; },
   CURRENT_WAREHOUSE: (c) => { arity(c, 0); return c.session.warehouse ? quote(c.session.warehouse) : 'NULL'; },
-  CURRENT_DATABASE: (c) => { arity(c, 0); return 'current_database()'; },
-  CURRENT_SCHEMA: (c) => { arity(c, 0); return 'current_schema()'; },
+  // A session without a database is on DuckDB's own "memory" database: Snowflake answers NULL there.
+  CURRENT_DATABASE: (c) => { arity(c, 0); return `nullif(current_database(), 'memory')`; },
+  CURRENT_SCHEMA: (c) => { arity(c, 0); return `CASE WHEN current_database() = 'memory' THEN NULL ELSE current_schema() END`; },
   CURRENT_ACCOUNT: (c) => { arity(c, 0); return `'SANDBOX'`; },
   CURRENT_REGION: (c) => { arity(c, 0); return `'SANDBOX'`; },
 };

@@ -12,6 +12,7 @@ import {
 } from './state';
 import { handleControl } from './control';
 import { applySessionCommand } from './session-commands';
+import { runShowCommand } from './show-commands';
 
 export interface SnowflakeSandboxOptions {
   port?: number;
@@ -25,6 +26,8 @@ export interface SnowflakeSandboxOptions {
   chunkRows?: number;
   /** A statement still running after this long answers 333333 and the driver polls getResultUrl. */
   asyncThresholdMs?: number;
+  /** Warehouses SHOW WAREHOUSES lists (with the session's own). Default: COMPUTE_WH. */
+  warehouses?: string[];
 }
 
 const MAX_KEPT = 10000;
@@ -37,6 +40,8 @@ export class SnowflakeSandbox {
   faults: Faults = noFaults();
   stats: Stats = emptyStats();
   url = '';
+  /** The created_on of everything SHOW lists. */
+  readonly startedAt = new Date();
   private nextSessionId = 1;
   private server?: http.Server;
 
@@ -49,6 +54,7 @@ export class SnowflakeSandbox {
       inlineRows: options.inlineRows ?? 1000,
       chunkRows: options.chunkRows ?? 10000,
       asyncThresholdMs: options.asyncThresholdMs ?? 2000,
+      warehouses: options.warehouses ?? ['COMPUTE_WH'],
     });
     sandbox.server = http.createServer((req, res) => {
       sandbox.handle(req).then(
@@ -236,7 +242,9 @@ export class SnowflakeSandbox {
         const describeWithoutRunning = describeOnly && entry.kind !== 'SELECT';
         const command = describeWithoutRunning
           ? { ...classify(sqlText), rowType: [], total: 0, readRows: () => [] }
-          : applySessionCommand(session, sqlText);
+          : applySessionCommand(session, sqlText) ?? await runShowCommand({
+            engine: session.engine, warehouses: this.options.warehouses, warehouse: session.names.warehouse, createdOn: this.startedAt,
+          }, sqlText);
         const result: StatementResult = command ?? await session.engine.execute(sqlText, bindings, session.names, executeOptions(session));
         record.result = describeOnly ? { ...result, total: 0, readRows: () => [] } : result;
         record.status = 'SUCCESS';

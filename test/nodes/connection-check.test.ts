@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
 import { sandboxCalls, sandboxControl } from '../../sandbox/salesforce/control-client';
+import { startSnowflakeSandbox, SnowflakeSandbox } from '../../sandbox/snowflake';
 import { SANDBOX_LIVE_KEY, SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
 import { httpAdmin, load, startServer, stopServer, unload } from '../harness';
 
@@ -140,6 +141,61 @@ describe('connection checks and pickers (admin routes)', function () {
       assert.match(missing.body.error, /Deploy the Salesforce config node first/);
       const failed = await httpAdmin().get('/flowguard/salesforce/c1/sobjects').expect(502);
       assert.match(failed.body.error, /^Salesforce: invalid client credentials$/);
+    });
+  });
+
+  describe('Snowflake: test connection and the warehouse / database / schema / table listings', () => {
+    let sf: SnowflakeSandbox;
+    const dialog = () => ({ account: 'sandbox', username: 'sandbox', auth: 'password', warehouse: 'COMPUTE_WH', database: 'PICK_DB', schema: 'PUBLIC', role: 'ANALYST', accessUrl: sf.url });
+    const browse = (body: object, status = 200) => httpAdmin().post('/flowguard/snowflake/browse').send(body).expect(status);
+    before(async () => {
+      sf = await startSnowflakeSandbox({ warehouses: ['COMPUTE_WH', 'LOAD_WH'] });
+      await sf.runSql('create table orders (id int)', 'PICK_DB', 'PUBLIC');
+      await sf.runSql('create table "Daily Report" (id int)', 'PICK_DB', '"Reporting"');
+    });
+    after(() => sf?.close());
+
+    it('an unsaved config: account, user, role, warehouse, database and schema of the session; no password in the answer', async () => {
+      await load(['fg-snowflake-config'], []);
+      const { answer, text } = await testConnection('snowflake', { id: 'new', config: dialog(), credentials: { password: 'sandbox' } });
+      assert.equal(answer.ok, true, text);
+      assert.deepEqual(answer.details, { account: 'SANDBOX', user: 'SANDBOX', role: 'ANALYST', warehouse: 'COMPUTE_WH', database: 'PICK_DB', schema: 'PUBLIC' });
+      assert.equal(answer.summary, 'Connected to account SANDBOX as SANDBOX, role ANALYST, warehouse COMPUTE_WH, PICK_DB.PUBLIC');
+      assert.ok(!/"sandbox"/.test(text.replace(/"account":"SANDBOX"/, '')));
+    });
+
+    it('a wrong password: Snowflake\'s own message; a stored password through __PWRD__; a missing one named before any call', async () => {
+      await load(['fg-snowflake-config'], [{ id: 'saved', type: 'fg-snowflake-config', ...dialog() }], { saved: { password: 'sandbox' } });
+      const wrong = await testConnection('snowflake', { id: 'new', config: dialog(), credentials: { password: 'not-it-at-all' } });
+      assert.deepEqual([wrong.answer.ok, wrong.answer.error], [false, 'Incorrect username or password was specified.']);
+      assert.ok(!wrong.text.includes('not-it-at-all'));
+      const stored = await testConnection('snowflake', { id: 'saved', config: dialog(), credentials: { password: '__PWRD__' } });
+      assert.equal(stored.answer.ok, true, stored.text);
+      const none = await testConnection('snowflake', { id: 'new', config: dialog(), credentials: {} });
+      assert.deepEqual([none.answer.ok, none.answer.error], [false, 'Password authentication needs a password']);
+    });
+
+    it('lists with the dialog\'s values: warehouses, databases, schemas of a database, tables of a schema (quoted names kept exact)', async () => {
+      await load(['fg-snowflake-config'], []);
+      const posted = { id: 'new', config: dialog(), credentials: { password: 'sandbox' } };
+      assert.deepEqual((await browse({ ...posted, list: 'warehouses' })).body.map((w: any) => w.name), ['COMPUTE_WH', 'LOAD_WH']);
+      assert.ok((await browse({ ...posted, list: 'databases' })).body.some((d: any) => d.name === 'PICK_DB'));
+      const schemas = (await browse({ ...posted, list: 'schemas', database: 'pick_db' })).body;
+      assert.deepEqual(schemas.map((x: any) => [x.name, x.identifier]), [['INFORMATION_SCHEMA', 'INFORMATION_SCHEMA'], ['PUBLIC', 'PUBLIC'], ['Reporting', '"Reporting"']]);
+      const tables = (await browse({ ...posted, list: 'tables', database: 'PICK_DB', schema: '"Reporting"' })).body;
+      assert.deepEqual(tables.map((x: any) => [x.name, x.identifier]), [['Daily Report', '"Daily Report"']]);
+      const log = sf.queryLog.map((q) => q.sqlText).filter((q) => q.startsWith('SHOW'));
+      assert.ok(log.includes('SHOW SCHEMAS IN DATABASE PICK_DB') && log.includes('SHOW TABLES IN SCHEMA PICK_DB."Reporting"'), log.join('\n'));
+    });
+
+    it('fg-snowflake lists through the deployed config node (its current schema); bad names are 400, unknown ones Snowflake\'s 002003', async () => {
+      await load(['fg-snowflake-config'], [{ id: 'c1', type: 'fg-snowflake-config', ...dialog() }], { c1: { password: 'sandbox' } });
+      assert.deepEqual((await browse({ id: 'c1', list: 'tables' })).body.map((x: any) => x.identifier), ['ORDERS']);
+      await browse({ id: 'nope', list: 'tables' }, 404);
+      assert.match((await browse({ id: 'c1', list: 'schemas', database: 'x; drop table orders' }, 400)).body.error, /^Invalid name/);
+      await browse({ id: 'c1', list: 'users' }, 400);
+      const missing = await browse({ id: 'c1', list: 'schemas', database: 'NO_SUCH_DB' }, 502);
+      assert.match(missing.body.error, /^Snowflake: SQL compilation error:\nDatabase 'NO_SUCH_DB' does not exist or not authorized\.$/);
     });
   });
 });

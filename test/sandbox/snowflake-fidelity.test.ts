@@ -429,6 +429,68 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
   });
 
   // What the sandbox does not emulate fails in Snowflake's compilation error shape, naming it (docs/snowflake.md).
+  // https://docs.snowflake.com/en/sql-reference/sql/show-warehouses, …/show-databases, …/show-schemas, …/show-tables:
+  // the documented output columns in order, lower-case names, is_ columns Y / N, ordered by name; IN scopes a listing,
+  // a database or schema that does not exist is 002003; without IN the current database is listed.
+  describe('SHOW WAREHOUSES / DATABASES / SCHEMAS / TABLES', () => {
+    const columns = async (sql: string) => Object.keys((await run(db, sql)).rows[0] ?? {});
+    before(async () => {
+      await run(db, 'create or replace table show_orders (id int)');
+      await run(db, 'insert into show_orders values (1), (2), (3)');
+      await run(db, 'create or replace table show_lines (id int)');
+      const other = await connect(sandbox, { database: 'SHOW_OTHER_DB', schema: 'STAGING' });
+      await run(other, 'create or replace table "Mixed Case" (id int)');
+      await destroy(other);
+    });
+
+    it('SHOW WAREHOUSES: the documented columns; the session\'s warehouse is_current', async () => {
+      assert.deepEqual(await columns('show warehouses'), ['name', 'state', 'type', 'size', 'min_cluster_count', 'max_cluster_count', 'started_clusters',
+        'running', 'queued', 'is_default', 'is_current', 'auto_suspend', 'auto_resume', 'available', 'provisioning', 'quiescing', 'other', 'created_on',
+        'resumed_on', 'updated_on', 'owner', 'comment', 'enable_query_acceleration', 'query_acceleration_max_scale_factor', 'resource_monitor',
+        'actives', 'pendings', 'failed', 'suspended', 'uuid', 'scaling_policy', 'budget', 'owner_role_type', 'resource_constraint']);
+      const { rows } = await run(db, 'show warehouses');
+      assert.deepEqual(rows.map((r) => [r.name, r.is_current]), [['COMPUTE_WH', 'N'], ['TEST_WH', 'Y']]);
+      assert.deepEqual((await run(db, "show warehouses like 'compute%'")).rows.map((r) => r.name), ['COMPUTE_WH']);
+    });
+
+    it('SHOW DATABASES: the documented columns, every database, the current one marked', async () => {
+      assert.deepEqual(await columns('show databases'), ['created_on', 'name', 'is_default', 'is_current', 'origin', 'owner', 'comment', 'options',
+        'retention_time', 'kind', 'budget', 'owner_role_type']);
+      const { rows } = await run(db, 'show databases');
+      assert.deepEqual(rows.map((r) => [r.name, r.is_current]), [['SHOW_OTHER_DB', 'N'], ['TEST_DB', 'Y']]);
+      assert.ok(rows[0].created_on, 'created_on is a timestamp');
+    });
+
+    it('SHOW SCHEMAS: INFORMATION_SCHEMA and the schemas of the current or named database; 002003 for one that does not exist', async () => {
+      assert.deepEqual(await columns('show schemas'), ['created_on', 'name', 'is_default', 'is_current', 'database_name', 'owner', 'comment', 'options',
+        'retention_time', 'owner_role_type', 'budget']);
+      assert.deepEqual((await run(db, 'show schemas')).rows.map((r) => [r.database_name, r.name, r.is_current]),
+        [['TEST_DB', 'INFORMATION_SCHEMA', 'N'], ['TEST_DB', 'PUBLIC', 'Y']]);
+      assert.deepEqual((await run(db, 'show schemas in database show_other_db')).rows.map((r) => r.name), ['INFORMATION_SCHEMA', 'PUBLIC', 'STAGING']);
+      assert.deepEqual((await run(db, 'show schemas in database "SHOW_OTHER_DB"')).rows.map((r) => r.name), ['INFORMATION_SCHEMA', 'PUBLIC', 'STAGING']);
+      await refused(db, 'show schemas in database "show_other_db"', '002003', '02000', /Database 'show_other_db' does not exist or not authorized\./);
+    });
+
+    it('SHOW TABLES: the documented columns; IN SCHEMA db.schema with quoted names; LIKE, STARTS WITH, LIMIT', async () => {
+      assert.deepEqual(await columns('show tables'), ['created_on', 'name', 'database_name', 'schema_name', 'kind', 'comment', 'cluster_by', 'rows',
+        'bytes', 'owner', 'retention_time', 'automatic_clustering', 'change_tracking', 'search_optimization', 'search_optimization_progress',
+        'search_optimization_bytes', 'is_external', 'enable_schema_evolution', 'owner_role_type', 'is_event', 'budget', 'is_hybrid', 'is_iceberg',
+        'is_dynamic', 'is_immutable']);
+      const mine = await run(db, "show tables like 'show_%'");
+      assert.deepEqual(mine.rows.map((r) => [r.name, r.kind, r.rows]), [['SHOW_LINES', 'TABLE', 0], ['SHOW_ORDERS', 'TABLE', 3]]);
+      assert.deepEqual((await run(db, 'show tables in schema "SHOW_OTHER_DB"."STAGING"')).rows.map((r) => [r.database_name, r.schema_name, r.name]),
+        [['SHOW_OTHER_DB', 'STAGING', 'Mixed Case']]);
+      assert.deepEqual((await run(db, "show tables in schema test_db.public starts with 'SHOW_O'")).rows.map((r) => r.name), ['SHOW_ORDERS']);
+      assert.deepEqual((await run(db, "show tables like 'show_%' limit 1")).rows.map((r) => r.name), ['SHOW_LINES']);
+      await refused(db, 'show tables in schema test_db.nope', '002003', '02000', /Schema 'TEST_DB\.NOPE' does not exist or not authorized\./);
+    });
+
+    it('refuses the SHOW commands and options it does not answer, naming them', async () => {
+      await refused(db, 'show users', '001003', '42000', /SHOW USERS is not supported by the Snowflake sandbox/);
+      await refused(db, 'show terse tables', '001003', '42000', /SHOW TERSE is not supported/);
+    });
+  });
+
   describe('what the sandbox does not emulate', () => {
     it('fails a function it does not know with 001003 (42000) "SQL compilation error", naming the function', async () => {
       await refused(db, "select unhex('41')", '001003', '42000', /SQL compilation error:\nThe function UNHEX is not supported by the Snowflake sandbox/);

@@ -133,7 +133,7 @@ export async function withConnection<T>(pool: SnowflakePool, work: (connection: 
 /** Opens one connection of its own (a dialog's connection check or picker), runs work, closes it whatever happens. */
 export async function withSingleConnection<T>(settings: SnowflakeSettings, work: (connection: snowflake.Connection) => Promise<T>): Promise<T> {
   ensureDriverConfigured();
-  const connection = snowflake.createConnection(connectionOptions(settings));
+  const connection = driver().createConnection(connectionOptions(settings));
   await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
   try {
     return await work(connection);

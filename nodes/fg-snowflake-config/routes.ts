@@ -3,7 +3,7 @@
 // for the config dialog with the values it holds (one connection of its own), for fg-snowflake through the deployed
 // config node's pool. Names typed by the user reach SQL only as identifiers (objectIdentifier); listings are cached.
 import { createHash } from 'node:crypto';
-import snowflake from 'snowflake-sdk';
+import type snowflake from 'snowflake-sdk';
 import { SnowflakeSettings, withConnection, withSingleConnection } from '../../lib/snowflake/client';
 import { execute } from '../../lib/snowflake/execute';
 import { exactIdentifier, objectIdentifier } from '../../lib/snowflake/identifiers';

@@ -1,4 +1,4 @@
-import { redact } from './redact';
+import { redact, redactField } from './redact';
 
 /** The part of a Node-RED node the logger needs (Node-RED prefixes each line with the node's type and name). */
 export interface LoggingNode {
@@ -21,7 +21,7 @@ export interface LogFields {
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
 /**
- * One structured line: `text {flow=…, correlationId=…, code=…, …}`, secrets masked.
+ * One structured line: `text {flow=…, correlationId=…, code=…, …}`, secrets masked (lib/ops/redact.ts).
  * Fields other than `msg` are printed as given, so callers pass ids and counts, never payloads.
  */
 export function formatLine(node: Pick<LoggingNode, 'id' | 'z'>, text: string, fields: LogFields = {}): string {
@@ -30,7 +30,12 @@ export function formatLine(node: Pick<LoggingNode, 'id' | 'z'>, text: string, fi
   if (node.z) parts.push(`flow=${node.z}`);
   const correlationId = msg?.correlationId ?? msg?._msgid;
   if (correlationId !== undefined) parts.push(`correlationId=${String(correlationId)}`);
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) parts.push(`${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  for (const [k, v] of Object.entries(rest)) {
+    if (v === undefined) continue;
+    // each field is a whole value: masked by its name, and a registered credential equal to it is masked too
+    const shown = redactField(k, v);
+    parts.push(`${k}=${typeof shown === 'object' ? JSON.stringify(shown) : String(shown)}`);
+  }
   return redact(`${text} {${parts.join(', ')}}`);
 }
 

@@ -2,7 +2,7 @@
  * Admin HTTP API of the dead-letter queues, under /flowguard/dlq, registered once per httpAdmin.
  * Every route is behind flowguard.read / flowguard.write; answers are JSON with secrets masked.
  */
-import { redactValue } from '../../lib/ops/redact';
+import { redact, redactValue } from '../../lib/ops/redact';
 import { DeadLetterQueue, parseFilter, parseSelection } from '../../lib/reliability/dead-letter';
 import { FlowGuardError } from '../../lib/reliability/errors';
 
@@ -38,7 +38,7 @@ export function registerAdminApi(RED: any): void {
       await fn(req, res, h);
     } catch (err) {
       const bad = err instanceof FlowGuardError && err.flowError.code === 'DLQ_BAD_REQUEST';
-      res.status(bad ? 400 : 503).json({ error: (err as Error).message, code: bad ? 'DLQ_BAD_REQUEST' : 'STORE_UNAVAILABLE' });
+      res.status(bad ? 400 : 503).json({ error: redact((err as Error).message), code: bad ? 'DLQ_BAD_REQUEST' : 'STORE_UNAVAILABLE' });
     }
   };
   const notFound = (res: any, id: string) => res.status(404).json({ error: `no dead letter ${id} (already replayed or discarded?)`, code: 'DLQ_UNKNOWN_ID' });

@@ -5,7 +5,7 @@
  * Built from deployed flow configs, never from credentials, and redacted before it leaves the runtime.
  */
 import { CIRCUIT_STATES, FlowGuardMetrics, MinuteBucket, NodeMetrics, zeroCounters } from '../../lib/ops/metrics';
-import { redactValue } from '../../lib/ops/redact';
+import { redactName, redactValue } from '../../lib/ops/redact';
 import { ReplayOutcome } from './replay-watch';
 
 export interface NodeStatus {
@@ -175,9 +175,10 @@ export class OpsTracker {
       totals.errors += n.counters.errors;
       totals.dlqDepth += n.gauges.dlq_depth ?? 0;
     }
+    // flow names are keyed by id, so redactValue would not know them for names: the name rules are applied here
     const flows: Record<string, string> = {};
-    for (const id of this.flowNames.keys()) flows[id] = this.flowName(id);
-    return redactValue({ at: now, nodes, flows, circuits, salesforce, totals, replays: this.opts.replays?.() ?? [] });
+    for (const id of this.flowNames.keys()) flows[id] = redactName(this.flowName(id));
+    return { ...redactValue({ at: now, nodes, circuits, salesforce, totals, replays: this.opts.replays?.() ?? [] }), flows };
   }
 
   private flowName(id: string): string {

@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import { EventEmitter } from 'events';
 import { FlowGuardMetrics } from '../../lib/ops/metrics';
+import { forgetSecret, registerSecret } from '../../lib/ops/redact';
 import { OpsTracker } from '../../plugins/flowguard-ops/state';
 
 function runtime(flows: Record<string, any>[], catalog: Record<string, string> = {}) {
@@ -72,6 +73,33 @@ describe('ops dashboard state', () => {
     assert.deepStrictEqual(metrics.nodeIds(), [], 'the removed node\'s series are gone');
     tracker.stop();
     assert.strictEqual(RED.events.listenerCount('node-status'), 0);
+  });
+
+  it('never masks an ordinary word that is also a registered credential in labels, flow names or status texts (issue 16)', () => {
+    // the demo's Snowflake password is "sandbox": the dashboard showed "Salesforce *** ()"
+    registerSecret('sandbox');
+    try {
+      const flows = [{ id: 'tab2', type: 'tab', label: 'sandbox' }, { id: 'g', type: 'fg-idempotency-gate', z: 'tab2', name: 'sandbox' }, { id: 'q', type: 'fg-dead-letter', z: 'tab2', name: 'dlq' }];
+      const RED = runtime(flows);
+      const tracker = new OpsTracker(RED, new FlowGuardMetrics());
+      RED.deploy();
+      tracker.setLabels({ q: 'Salesforce sandbox (ops@example.com)' });
+      RED.events.emit('node-status', { id: 'q', status: { fill: 'red', text: '503 injected by the sandbox' } });
+      const state = tracker.state();
+      const node = (id: string) => state.nodes.find((n) => n.id === id)!;
+      assert.strictEqual(node('g').label, 'sandbox', 'a name equal to the credential stays a name');
+      assert.strictEqual(node('g').name, 'sandbox');
+      assert.strictEqual(node('q').label, 'Salesforce sandbox (ops@example.com)');
+      assert.strictEqual(node('q').status!.text, '503 injected by the sandbox');
+      assert.strictEqual(node('q').flowName, 'sandbox');
+      assert.deepStrictEqual(state.flows, { tab2: 'sandbox' });
+      tracker.setLabels({ q: 'sk_live_abcdefghijklmnop' });
+      const hidden = tracker.state().nodes.find((n) => n.id === 'q')!.label;
+      assert.ok(hidden && hidden !== '***' && !hidden.includes('sk_live'), `a label that is a secret is hidden, not emptied: ${hidden}`);
+      tracker.stop();
+    } finally {
+      forgetSecret('sandbox');
+    }
   });
 
   it('keeps a status a node set while the flows were starting, before flows:started said what is deployed', () => {

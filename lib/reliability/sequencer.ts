@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'crypto';
 import { Json, Store } from '../store';
+import { Leader } from './leader';
 
 export interface SequencerOptions {
   concurrency: number;
@@ -33,12 +34,12 @@ export interface Started { msg: Record<string, any>; key: string; token: string 
 export class DurableSequencer {
   private readonly q: string;
   private readonly t: string;
-  private readonly me = randomUUID();
-  private leaderToken?: string;
+  private readonly leader: Leader;
 
   constructor(private readonly store: Store, private readonly ns: string, private readonly opts: SequencerOptions) {
     this.q = `${ns}:q`;
     this.t = `${ns}:t`;
+    this.leader = new Leader(store, { ns, key: 'leader', ttlMs: opts.leaderTtlMs, owner: randomUUID() });
   }
 
   /** false when the queue is full. */
@@ -51,7 +52,7 @@ export class DurableSequencer {
 
   /** Starts what may start now (only on the leader). */
   async startDue(now = Date.now()): Promise<Started[]> {
-    if (!(await this.lead())) return [];
+    if (!(await this.leader.acquire())) return [];
     const items = await this.store.takeDue(this.q, now, BATCH, LEASE_MS);
     const started: Started[] = [];
     let inFlight = await this.store.counter(this.ns, 'inflight');
@@ -110,14 +111,6 @@ export class DurableSequencer {
 
   /** Gives up leadership so another instance (or the next deploy) takes over at once. */
   async stop(): Promise<void> {
-    if (this.leaderToken) await this.store.release(this.ns, 'leader', this.leaderToken).catch(() => false);
-    this.leaderToken = undefined;
-  }
-
-  private async lead(): Promise<boolean> {
-    if (this.leaderToken && (await this.store.update(this.ns, 'leader', this.leaderToken, this.me, this.opts.leaderTtlMs))) return true;
-    const claim = await this.store.claim(this.ns, 'leader', this.me, this.opts.leaderTtlMs);
-    this.leaderToken = claim.claimed ? claim.token : undefined;
-    return claim.claimed;
+    await this.leader.release().catch(() => undefined);
   }
 }

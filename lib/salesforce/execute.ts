@@ -29,7 +29,9 @@ export interface OperationSpec {
 export type OperationResult =
   | { type: 'records'; records: any[]; totalSize: number; truncated: boolean }
   | { type: 'describe'; result: any }
-  | { type: 'write'; single: boolean; records: Record<string, unknown>[]; outcomes: RecordOutcome[]; mode: 'collections' | 'bulk'; jobId?: string; routedToCollections?: number }
+  | { type: 'write'; single: boolean; records: Record<string, unknown>[]; outcomes: RecordOutcome[]; mode: 'collections' | 'bulk'; jobId?: string; routedToCollections?: number;
+      /** micro-batching: how many records the Collections call carrying this message's record held */
+      batchSize?: number }
   | { type: 'dryRun'; requests: PlannedRequest[]; diff?: RecordDiff[] };
 
 export interface Hooks {

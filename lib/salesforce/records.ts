@@ -26,7 +26,8 @@ export interface WriteResult {
   routedToCollections?: number;
 }
 
-function validate(records: Record<string, unknown>[], opts: WriteOptions): void {
+/** Throws for a record the operation cannot take (not an object, no Id for update / delete, upsert without its field). */
+export function validate(records: Record<string, unknown>[], opts: Pick<WriteOptions, 'operation' | 'externalIdField'>): void {
   records.forEach((r, i) => {
     if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error(`record ${i} is not an object`);
     const hasId = Object.keys(r).some((k) => k.toLowerCase() === 'id' && r[k]);

@@ -2,6 +2,7 @@ import { createLogger } from '../../lib/ops/log';
 import { normaliseSalesforceError, recordFailure } from '../../lib/salesforce/errors';
 import { Operation, OperationSpec, bulkNote, runOperation } from '../../lib/salesforce/execute';
 import { DEFAULT_BULK_THRESHOLD } from '../../lib/salesforce/plan';
+import { SalesforceWriteBatcher } from '../../lib/salesforce/batched-writes';
 import { ErrorRouting, Msg, RuntimeNode, onInput, onOutput, routeError, status } from '../shared/node-io';
 import type { SalesforceConfigNode } from '../fg-salesforce-config/config-node';
 
@@ -20,6 +21,8 @@ interface NodeDef {
   allOrNone?: boolean;
   bulkThreshold?: number | string;
   dryRun?: boolean;
+  /** micro-batching window (ms) for messages of one record; 0 or empty: off */
+  batchWindow?: number | string;
   errorRouting?: ErrorRouting;
 }
 
@@ -47,6 +50,11 @@ export = function (RED: any) {
       else status.warn(node, `API usage ${s.percent.toFixed(0)}%${s.level === 'pause' ? ' – paused' : ''}`);
     });
 
+    const batchWindow = num(def.batchWindow, 0);
+    const batcher = batchWindow > 0
+      ? new SalesforceWriteBatcher(config.session, batchWindow, (size, t) => status.busy(node, `batch of ${size} (${t.batches} calls, ${t.items} records)`))
+      : undefined;
+
     onInput(node, async (msg: Msg, send) => {
       // msg.object / msg.soql only fill in what the node leaves empty, so a flow cannot override a fixed setting.
       const spec: OperationSpec = {
@@ -65,7 +73,7 @@ export = function (RED: any) {
       let sentParts = 0;
       status.busy(node, `${def.operation}…`);
       try {
-        const result = await runOperation(config.session, spec, msg.payload, msg.binds, {
+        const result = batcher?.accepts(spec, msg.payload) ? await batcher.write(spec, msg.payload) : await runOperation(config.session, spec, msg.payload, msg.binds, {
           onBulkProgress: (p) => status.busy(node, `bulk ${p.state}: ${p.processed} done, ${p.failed} failed`),
           // Streaming: one message per record as pages arrive, msg.parts lets a join node rebuild the array.
           onPage: parts ? (records, _page, count) => {
@@ -93,7 +101,7 @@ export = function (RED: any) {
             const ok = result.outcomes.filter((o) => o.success);
             const failed = result.outcomes.filter((o) => !o.success);
             const summary = { mode: result.mode, jobId: result.jobId, total: result.records.length, succeeded: ok.length, failed: failed.length,
-              ...(result.routedToCollections ? { routedToCollections: result.routedToCollections } : {}) };
+              ...(result.routedToCollections ? { routedToCollections: result.routedToCollections } : {}), ...(result.batchSize ? { batchSize: result.batchSize } : {}) };
             for (const f of failed) {
               const recordMsg: Msg = { ...msg, payload: result.records[f.index], index: f.index, salesforce: summary };
               const err = routeError(node, def.errorRouting, recordMsg, send, recordFailure(f.errors, { index: f.index, operation: def.operation, object: spec.object }), 1, OUTPUTS);
@@ -119,7 +127,8 @@ export = function (RED: any) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       offLimit();
-      done();
+      // Messages waiting for a batch are written before the node goes (each still gets its answer).
+      (batcher ? batcher.flush() : Promise.resolve()).finally(() => done());
     });
   }
 

@@ -49,6 +49,79 @@ describe('fg-salesforce node', function () {
     assert.equal((await sandboxCalls(sb.url)).logins, 1);
   });
 
+  describe('micro-batching (Batch window)', () => {
+    const batchedFlow = (props: Record<string, unknown>): FlowNode[] => [
+      ...flow({ batchWindow: 50, ...props }),
+      { id: 'done1', type: 'complete', scope: ['n1'], wires: [['completed']] },
+      { id: 'completed', type: 'helper' },
+    ];
+
+    it('gathers 450 one-record messages into 3 Collections calls and answers each message on its own', async () => {
+      await load(SETS, batchedFlow({ operation: 'upsert', object: 'Account', externalIdField: 'External_Id__c' }), { c1: CREDS });
+      const before = await sandboxCalls(sb.url);
+      const ok = receive('ok', 449, 30_000);
+      const err = receive('err', 1, 30_000);
+      const completed = receive('completed', 450, 30_000);
+      for (let i = 0; i < 450; i++) getNode('n1').receive({ _msgid: `m${i}`, payload: { External_Id__c: `b${i}`, Name: i === 7 ? '' : `B${i}` } });
+      const successes = await ok;
+      const [failure] = await err;
+      await completed;
+      const after = await sandboxCalls(sb.url);
+      assert.equal((after.byRoute['collections.upsert'] ?? 0) - (before.byRoute['collections.upsert'] ?? 0), 3, 'ceil(450 / 200) calls');
+      assert.equal(after.apiUsage - before.apiUsage, 3);
+      // Each message carries its own record's result, as without batching.
+      for (const m of successes) {
+        const n = Number(m._msgid.slice(1));
+        assert.equal(m.payload.record.External_Id__c, `b${n}`);
+        assert.ok(m.payload.id);
+        assert.equal(m.salesforce.total, 1);
+        assert.ok(m.salesforce.batchSize >= 1 && m.salesforce.batchSize <= 200);
+      }
+      assert.equal(failure._msgid, 'm7', 'only the message whose record Salesforce refused fails');
+      assert.equal(failure.error.code, 'REQUIRED_FIELD_MISSING');
+      assert.equal(await count('SELECT Id FROM Account'), 449);
+    });
+
+    it('keeps the order of writes to one key: a record twice never shares a call, the later value wins', async () => {
+      await load(SETS, batchedFlow({ operation: 'upsert', object: 'Account', externalIdField: 'External_Id__c' }), { c1: CREDS });
+      const ok = receive('ok', 4, 30_000);
+      for (const [id, name] of [['k1', 'first'], ['k2', 'x'], ['k1', 'second'], ['k1', 'third']]) getNode('n1').receive({ payload: { External_Id__c: id, Name: name } });
+      const results = await ok;
+      assert.deepEqual(results.map((m) => m.payload.record.Name), ['first', 'x', 'second', 'third']);
+      const k1 = sb.state.org.all('Account').filter((r: any) => r.External_Id__c === 'k1');
+      assert.equal(k1.length, 1);
+      assert.equal(k1[0].Name, 'third');
+      assert.deepEqual(results.map((m) => m.salesforce.batchSize), [2, 2, 1, 1]);
+    });
+
+    it('a message that cannot be written (no Id for update) fails alone; the others in its window are written', async () => {
+      const { ids } = await ctl('POST', '/seed', { records: { Account: [{ Name: 'A' }, { Name: 'B' }] } });
+      await load(SETS, batchedFlow({ operation: 'update', object: 'Account' }), { c1: CREDS });
+      const ok = receive('ok', 2, 30_000);
+      const err = receive('err', 1, 30_000);
+      getNode('n1').receive({ payload: { Id: ids.Account[0], Name: 'A2' } });
+      getNode('n1').receive({ _msgid: 'bad', payload: { Name: 'no id' } });
+      getNode('n1').receive({ payload: { Id: ids.Account[1], Name: 'B2' } });
+      assert.deepEqual((await ok).map((m) => m.payload.record.Name), ['A2', 'B2']);
+      const [bad] = await err;
+      assert.equal(bad._msgid, 'bad');
+      assert.match(bad.error.message, /has no Id for update/);
+    });
+
+    it('fails every message of a call Salesforce did not answer with that error, retryable, and goes on', async () => {
+      await load(SETS, batchedFlow({ operation: 'upsert', object: 'Account', externalIdField: 'External_Id__c' }), { c1: CREDS });
+      await ctl('POST', '/faults', { match: 'PATCH /services/data/v59.0/composite/sobjects', kind: 'reset', times: 1 });
+      const err = receive('err', 3, 30_000);
+      for (let i = 0; i < 3; i++) getNode('n1').receive({ payload: { External_Id__c: `r${i}`, Name: `R${i}` } });
+      const failures = await err;
+      assert.deepEqual(failures.map((m) => m.payload.External_Id__c), ['r0', 'r1', 'r2']);
+      assert.ok(failures.every((m) => m.error.retryable === true), JSON.stringify(failures[0].error));
+      const ok = receive('ok', 1, 30_000);
+      getNode('n1').receive({ payload: { External_Id__c: 'r0', Name: 'again' } });
+      assert.equal((await ok)[0].payload.record.Name, 'again');
+    });
+  });
+
   it('switches to Bulk API 2.0 above the threshold and reports each record', async () => {
     await load(SETS, flow({ operation: 'upsert', object: 'Account', externalIdField: 'External_Id__c', bulkThreshold: 100 }), { c1: CREDS });
     const ok = receive('ok');

@@ -21,11 +21,15 @@ export function flowError(fields: Partial<FlowError> & { message: string }): Flo
   return { code: 'ERROR', service: 'flowguard', retryable: false, ...fields };
 }
 
-/** An Error carrying a FlowError, for `done(err)` so Catch nodes see the same message. */
+/** An Error carrying a FlowError, for `done(err)` so Catch nodes see the same message (and `msg.error.code`). */
 export class FlowGuardError extends Error {
+  /** the FlowError's code: Node-RED copies an error's own `code` to the Catch node's `msg.error.code` */
+  readonly code: string;
+
   constructor(readonly flowError: FlowError) {
     super(flowError.message);
     this.name = 'FlowGuardError';
+    this.code = flowError.code;
   }
 }
 

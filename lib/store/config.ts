@@ -9,6 +9,7 @@ import type { StoreConfig } from './index';
 import type { RedisMode } from './redis';
 import { SqliteDriverName } from './sqlite-driver';
 import { BackendName, StoreError } from './types';
+import { wholeNumber as wholeNumberSetting } from '../settings';
 
 export interface StoreNodeSettings {
   backend?: string;
@@ -130,8 +131,9 @@ function readTls(backend: BackendName, creds: StoreNodeCredentials, base: string
 }
 
 function wholeNumber(backend: BackendName, what: string, value: number | string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new StoreError(backend, 'BAD_CONFIG', `${what} must be a whole number of 0 or more, got "${value}"`);
-  return n;
+  try {
+    return wholeNumberSetting(fallback).parse(value);
+  } catch (err) {
+    throw new StoreError(backend, 'BAD_CONFIG', `${what} ${(err as Error).message}`);
+  }
 }

@@ -1,26 +1,56 @@
-import { openStore, StoreError } from '../../lib/store';
-import { buildStoreConfig, describeStoreConfig, secretsOf, StoreNodeCredentials, StoreNodeSettings } from '../../lib/store/config';
+import { openStore, Store, StoreError } from '../../lib/store';
+import { buildStoreConfig, describeStoreConfig, secretsOf } from '../../lib/store/config';
 import { registerSecret } from '../../lib/ops/redact';
-import { createLogger } from '../../lib/ops/log';
+import { boolean, oneOf, text, wholeNumber } from '../../lib/settings';
+import { defineNode } from '../shared/kit';
 import { StoreConfigNode, StoreState } from '../shared/store-node';
-
-interface StoreConfigDef extends StoreNodeSettings {
-  id: string;
-  name?: string;
-  backend: StoreConfigNode['backend'];
-}
 
 const HEALTH_POLL_MS = 2000;
 
-export = function (RED: any) {
-  function FgStoreConfig(this: StoreConfigNode & { credentials?: StoreNodeCredentials }, def: StoreConfigDef) {
-    RED.nodes.createNode(this, def);
-    const node = this;
-    const log = createLogger(node);
+export = defineNode('fg-store-config', {
+  settings: {
+    backend: oneOf(['memory', 'sqlite', 'redis', 'postgres'], 'sqlite'),
+    sqlitePath: text('flowguard.sqlite'),
+    redisUrl: text('redis://127.0.0.1:6379'),
+    redisMode: text(),
+    redisSentinelName: text(),
+    redisTls: boolean(false),
+    redisPrefix: text('fg:'),
+    redisWaitReplicas: wholeNumber(0),
+    redisWaitTimeout: wholeNumber(1000),
+    postgresUrl: text('postgres://127.0.0.1:5432/postgres'),
+    postgresSchema: text('flowguard'),
+    postgresTls: boolean(false),
+  },
+  credentials: {
+    username: { type: 'text' },
+    password: { type: 'password' },
+    // PEM text or a file path; password-typed so the editor never sends them back and exports leave them out
+    tlsCa: { type: 'password' },
+    tlsCert: { type: 'password' },
+    tlsKey: { type: 'password' },
+  },
+  setup({ RED, node: runtimeNode, settings, credentials, log, onClose }) {
     const listeners = new Set<(s: StoreState, e?: Error) => void>();
-    node.backend = def.backend || 'memory';
-    node.state = 'connecting';
     let lastError: Error | undefined;
+    let opening: Promise<Store>;
+    const holds = new Set<Promise<unknown>>();
+    // The face the reliability nodes use (StoreConfigNode).
+    const node: StoreConfigNode = Object.assign(runtimeNode, {
+      backend: settings.backend,
+      state: 'connecting' as StoreState,
+      problem: undefined as string | undefined,
+      getStore: () => opening,
+      onState: (listener: (s: StoreState, e?: Error) => void) => {
+        listeners.add(listener);
+        listener(node.state, lastError);
+        return () => void listeners.delete(listener);
+      },
+      holdOpen: (work: Promise<unknown>) => {
+        const held = work.catch(() => undefined).finally(() => holds.delete(held));
+        holds.add(held);
+      },
+    });
     let closed = false;
 
     const setState = (state: StoreState, error?: Error) => {
@@ -30,14 +60,18 @@ export = function (RED: any) {
       for (const l of listeners) l(state, error);
     };
 
-    for (const secret of secretsOf(node.credentials ?? {})) registerSecret(secret);
-    // Settings that cannot work fail the store like a server that cannot be reached: red status, errors to Catch.
+    for (const secret of secretsOf(credentials)) registerSecret(secret);
+    // Settings that cannot work fail the store like a server that cannot be reached (its getStore() rejects), and
+    // are its `problem`, so the nodes using it are guarded from the start.
     let where: string = node.backend;
-    const opening = (async () => {
-      const storeConfig = buildStoreConfig(def, node.credentials ?? {}, { userDir: RED.settings?.userDir, sqliteDriver: RED.settings?.flowguard?.sqliteDriver });
+    try {
+      const storeConfig = buildStoreConfig(settings, credentials, { userDir: RED.settings.userDir, sqliteDriver: RED.settings.flowguard?.sqliteDriver });
       where = describeStoreConfig(storeConfig);
-      return openStore(storeConfig);
-    })();
+      opening = openStore(storeConfig);
+    } catch (err) {
+      node.problem = (err as Error).message;
+      opening = Promise.reject(err);
+    }
     opening.then(
       (store) => {
         if (closed) return void store.close();
@@ -58,36 +92,13 @@ export = function (RED: any) {
     }, HEALTH_POLL_MS);
     health.unref?.();
 
-    node.getStore = () => opening;
-    const holds = new Set<Promise<unknown>>();
-    node.holdOpen = (work) => {
-      const held = work.catch(() => undefined).finally(() => holds.delete(held));
-      holds.add(held);
-    };
-    node.onState = (listener) => {
-      listeners.add(listener);
-      listener(node.state, lastError);
-      return () => listeners.delete(listener);
-    };
-
-    node.on('close', (_removed: boolean, done: () => void) => {
+    onClose(() => {
       closed = true;
       clearInterval(health);
       listeners.clear();
       // Dependents' close handlers run in the same stop pass, before or after this one (flows list config nodes
       // first or last): a turn of the event loop later, every hold is registered.
-      new Promise((r) => setImmediate(r)).then(() => Promise.all([...holds])).then(() => opening).then((s) => s.close(), () => undefined).then(() => done(), () => done());
+      return new Promise((r) => setImmediate(r)).then(() => Promise.all([...holds])).then(() => opening).then((s) => s.close(), () => undefined);
     });
-  }
-
-  RED.nodes.registerType('fg-store-config', FgStoreConfig, {
-    credentials: {
-      username: { type: 'text' },
-      password: { type: 'password' },
-      // PEM text or a file path; password-typed so the editor never sends them back and exports leave them out
-      tlsCa: { type: 'password' },
-      tlsCert: { type: 'password' },
-      tlsKey: { type: 'password' },
-    },
-  });
-};
+  },
+});

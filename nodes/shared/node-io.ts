@@ -1,66 +1,88 @@
 /**
- * Node-RED glue shared by every fg- node: async input handling with done()/done(err), error routing to an
- * error output and/or Catch nodes, and status dots. Logic belongs in lib/; this file only adapts it.
+ * Node-RED message glue shared by every fg- node: async input handling with done()/done(err), error routing to an
+ * error output and/or Catch nodes (the one place errors are counted for the ops dashboard), and status dots. Logic
+ * belongs in lib/; this file only adapts it. Nodes reach it through the kit (`nodes/shared/kit.ts`).
  */
+import type { Node, NodeMessage } from '@node-red/registry';
+import { metrics } from '../../lib/ops/metrics';
 import { FlowError, FlowGuardError, toFlowError } from '../../lib/reliability/errors';
 
 export type Msg = Record<string, any> & { _msgid?: string };
 export type Send = (msg: Msg | null | (Msg | Msg[] | null)[]) => void;
 export type Done = (err?: Error) => void;
 
-/** The subset of a runtime node object the glue uses. */
-export interface RuntimeNode {
-  id: string;
-  z?: string;
-  wires?: string[][];
-  on(event: 'input', cb: (msg: Msg, send: Send, done: Done) => void): void;
-  on(event: 'close', cb: (removed: boolean, done: () => void) => void): void;
-  status(s: { fill?: string; shape?: string; text?: string } | string): void;
-  send(msg: unknown): void;
-  log(t: string): void;
-  warn(t: string): void;
-  error(t: unknown, msg?: object): void;
-  debug(t: string): void;
-}
+/** A runtime node as Node-RED creates it (`wires` is set by the runtime but missing from @types/node-red). */
+export type RuntimeNode<Creds extends object = object> = Node<Creds> & { wires?: string[][] };
 
 /**
  * How a node with an error output reports failures:
  * - auto (default): the error output when it is wired, otherwise done(err) so Catch nodes see it;
  * - output: only the error output; catch: only done(err); both: the error output and done(err).
  */
-export type ErrorRouting = 'auto' | 'output' | 'catch' | 'both';
+export const ERROR_ROUTINGS = ['auto', 'output', 'catch', 'both'] as const;
+export type ErrorRouting = (typeof ERROR_ROUTINGS)[number];
 
-/** Registers an async input handler; a thrown error or rejection always ends in done(err). */
-export function onInput(node: RuntimeNode, handler: (msg: Msg, send: Send) => Promise<void>): void {
+/** Where a node's errors go: its error output (if it has one) and how it is chosen. */
+export interface ErrorPort {
+  /** index of the error output; undefined: the node has none, every error goes to Catch */
+  output?: number;
+  outputs: number;
+  routing?: ErrorRouting;
+}
+
+/** Errors already counted (routed once, then passed to done()): never counted twice. */
+const counted = new WeakSet<object>();
+
+/**
+ * Routes one error of `node` and counts it: the ops dashboard's error counts come from here and nowhere else.
+ * With an error output, the normalised error goes on `msg.error` and to that output per `port.routing`. Returns
+ * the Error for Catch (for done(err) or node.error(err, msg)), or undefined when the error output alone took it.
+ */
+export function routeError(node: RuntimeNode, port: ErrorPort, msg: Msg, send: Send, error: FlowError | unknown): Error | undefined;
+/** @deprecated the form of nodes not yet on the kit: (node, routing, msg, send, error, errorOutput, outputs) */
+export function routeError(node: RuntimeNode, routing: ErrorRouting | undefined, msg: Msg, send: Send, error: unknown, output: number, outputs: number): Error | undefined;
+export function routeError(node: RuntimeNode, portOrRouting: ErrorPort | ErrorRouting | undefined, msg: Msg, send: Send, error: unknown, output?: number, outputs?: number): Error | undefined {
+  const port: ErrorPort = typeof portOrRouting === 'object' ? portOrRouting : { routing: portOrRouting, output, outputs: outputs ?? 1 };
+  const fe = toFlowError(error);
+  const forCatch = error instanceof FlowGuardError ? error : new FlowGuardError(fe);
+  if (!counted.has(forCatch)) metrics.count(node, 'errors', 1, fe.code);
+  counted.add(forCatch);
+  if (port.output === undefined) return forCatch;
+  msg.error = fe;
+  const wired = (node.wires?.[port.output]?.length ?? 0) > 0;
+  const mode = port.routing ?? 'auto';
+  const toOutput = mode === 'output' || mode === 'both' || (mode === 'auto' && wired);
+  const toCatch = mode === 'catch' || mode === 'both' || (mode === 'auto' && !wired);
+  if (toOutput) send(onOutput(port.output, port.outputs, msg));
+  return toCatch ? forCatch : undefined;
+}
+
+/**
+ * Registers an async input handler: it ends in done(), or, when it throws, in its error routed per `port`
+ * (error output and/or done(err) for Catch), counted once. Never both, never neither.
+ */
+export function onInput(node: RuntimeNode, port: ErrorPort, handler: (msg: Msg, send: Send) => Promise<void> | void): void;
+/** @deprecated the form of nodes not yet on the kit: every thrown error to Catch */
+export function onInput(node: RuntimeNode, handler: (msg: Msg, send: Send) => Promise<void> | void): void;
+export function onInput(node: RuntimeNode, portOrHandler: ErrorPort | ((msg: Msg, send: Send) => Promise<void> | void), maybeHandler?: (msg: Msg, send: Send) => Promise<void> | void): void {
+  const port: ErrorPort = typeof portOrHandler === 'function' ? { outputs: 1 } : portOrHandler;
+  const handler = typeof portOrHandler === 'function' ? portOrHandler : maybeHandler!;
   node.on('input', (msg, send, done) => {
-    handler(msg, send).then(
+    const out = send as Send;
+    new Promise<void>((resolve) => resolve(handler(msg as Msg, out))).then(
       () => done(),
-      (err) => done(err instanceof Error ? err : new Error(String(err))),
+      (err: unknown) => done(routeError(node, port, msg as Msg, out, err)),
     );
   });
 }
 
 /**
- * Puts the normalised error on `msg.error` and routes it per `routing`. Returns the Error to throw from the
- * handler (so `onInput` calls done(err)) or undefined when the error output alone takes it.
+ * Reports an error that is not the outcome of an input handler (a timer, one failed record of a batch): routed
+ * and counted like a thrown one; its Catch part goes through node.error(err, msg).
  */
-export function routeError(
-  node: RuntimeNode,
-  routing: ErrorRouting | undefined,
-  msg: Msg,
-  send: Send,
-  error: FlowError | unknown,
-  errorOutput: number,
-  outputs: number,
-): Error | undefined {
-  const fe = toFlowError(error);
-  msg.error = fe;
-  const wired = (node.wires?.[errorOutput]?.length ?? 0) > 0;
-  const mode = routing ?? 'auto';
-  const toOutput = mode === 'output' || mode === 'both' || (mode === 'auto' && wired);
-  const toCatch = mode === 'catch' || mode === 'both' || (mode === 'auto' && !wired);
-  if (toOutput) send(onOutput(errorOutput, outputs, msg));
-  return toCatch ? new FlowGuardError(fe) : undefined;
+export function reportError(node: RuntimeNode, port: ErrorPort, msg: Msg, error: FlowError | unknown, send?: Send): void {
+  const toCatch = routeError(node, port, msg, send ?? ((m) => node.send(m as NodeMessage)), error);
+  if (toCatch) node.error(toCatch, msg as NodeMessage);
 }
 
 /** An array with `msg` at `index`, for send(). */
@@ -70,11 +92,18 @@ export function onOutput(index: number, outputs: number, msg: Msg | Msg[]): (Msg
   return out;
 }
 
+/** Status texts are cut short: the full text is in the log and in each error. */
+export function shortText(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+type StatusNode = Pick<RuntimeNode, 'status'>;
+
 export const status = {
-  ok: (node: RuntimeNode, text: string) => node.status({ fill: 'green', shape: 'dot', text }),
-  busy: (node: RuntimeNode, text: string) => node.status({ fill: 'blue', shape: 'dot', text }),
-  warn: (node: RuntimeNode, text: string) => node.status({ fill: 'yellow', shape: 'ring', text }),
-  error: (node: RuntimeNode, text: string) => node.status({ fill: 'red', shape: 'ring', text }),
-  idle: (node: RuntimeNode, text: string) => node.status({ fill: 'grey', shape: 'ring', text }),
-  clear: (node: RuntimeNode) => node.status({}),
+  ok: (node: StatusNode, text: string) => node.status({ fill: 'green', shape: 'dot', text }),
+  busy: (node: StatusNode, text: string) => node.status({ fill: 'blue', shape: 'dot', text }),
+  warn: (node: StatusNode, text: string) => node.status({ fill: 'yellow', shape: 'ring', text }),
+  error: (node: StatusNode, text: string) => node.status({ fill: 'red', shape: 'ring', text }),
+  idle: (node: StatusNode, text: string) => node.status({ fill: 'grey', shape: 'ring', text }),
+  clear: (node: StatusNode) => node.status({}),
 };

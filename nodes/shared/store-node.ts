@@ -1,11 +1,14 @@
 import { BackendName, Store } from '../../lib/store';
-import { RuntimeNode, status } from './node-io';
+import type { ConfigKind } from './kit';
+import { RuntimeNode, shortText, status } from './node-io';
 
 export type StoreState = 'connecting' | 'connected' | 'disconnected' | 'failed';
 
 /** What reliability nodes see of an fg-store-config node. */
 export interface StoreConfigNode extends RuntimeNode {
   backend: BackendName;
+  /** Why the settings cannot work (unknown backend, unreadable TLS file), or undefined. */
+  problem?: string;
   /** Resolves once the store is open; rejects with the open error (a message naming the backend and cause). */
   getStore(): Promise<Store>;
   state: StoreState;
@@ -18,31 +21,39 @@ export interface StoreConfigNode extends RuntimeNode {
   holdOpen(work: Promise<unknown>): void;
 }
 
-/**
- * Looks up the node's fg-store-config and mirrors its state in the node's status
- * (`render` adds the node's own text, e.g. a pending count, while connected).
- * Throws a clear error when no store is configured: the node cannot work without one.
- */
-export function useStore(RED: any, node: RuntimeNode, storeId: string | undefined, render?: () => string): StoreConfigNode {
-  const config = storeId ? (RED.nodes.getNode(storeId) as StoreConfigNode | null) : null;
-  if (!config || typeof config.getStore !== 'function') {
-    status.error(node, 'no store');
-    throw new Error('no fg-store-config selected: open the node, pick or add a store, and deploy again');
-  }
-  const off = config.onState((state, error) => {
-    if (state === 'connected') status.ok(node, render?.() || 'connected');
-    else if (state === 'connecting') status.idle(node, 'connecting');
-    else status.error(node, state === 'failed' ? failedText(error) : 'store disconnected');
-  });
-  node.on('close', (_removed, done) => {
-    off();
-    done();
-  });
-  return config;
+/** The `store` config of the reliability nodes (for the kit's config guard). */
+export const STORE: ConfigKind<StoreConfigNode> = {
+  type: 'fg-store-config',
+  label: 'store',
+  problem: (config) => config.problem ?? (typeof config.getStore !== 'function' ? 'not started' : undefined),
+};
+
+/** Something made once from the open store (a queue, a scheduler), shared by every message of the node. */
+export interface OnStore<T> {
+  (): Promise<T>;
+  /** the value once made, for hot paths that must not await a settled promise per message */
+  ready(): T | undefined;
 }
 
-/** The red status of a node whose store cannot open: the cause, cut short (the full text is in the log and each error). */
-function failedText(error?: Error): string {
-  const text = error ? `store failed: ${error.message}` : 'store failed';
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+/**
+ * Makes `make(store)` once, when the store is open (the promise settles once either way, so one value per deploy),
+ * and mirrors the store's state in the node's status until it closes (`render` gives the node's own text, e.g. a
+ * pending count, while connected).
+ */
+export function onStore<T>(
+  kit: { node: RuntimeNode; onClose(fn: () => void): void },
+  config: StoreConfigNode,
+  make: (store: Store) => T,
+  render?: () => string,
+): OnStore<T> {
+  const off = config.onState((state, error) => {
+    if (state === 'connected') status.ok(kit.node, render?.() || 'connected');
+    else if (state === 'connecting') status.idle(kit.node, 'connecting');
+    else status.error(kit.node, state === 'failed' ? shortText(error ? `store failed: ${error.message}` : 'store failed') : 'store disconnected');
+  });
+  kit.onClose(off);
+  let opening: Promise<T> | undefined;
+  let value: T | undefined;
+  const get = () => (opening ??= config.getStore().then((store) => (value = make(store))));
+  return Object.assign(get, { ready: () => value });
 }

@@ -1,18 +1,11 @@
 /**
- * Counts received / sent / errors and handling time for every fg- node through Node-RED's messaging hooks, so no
- * node has to report them itself. Hooks run for every message of the runtime: they return at once for other nodes
- * and never return false (which would stop the message).
+ * Counts received / sent and handling time for every fg- node through Node-RED's messaging hooks, so no node has to
+ * report them itself. Errors are not counted here: they are counted where they are routed (`routeError` in
+ * nodes/shared/node-io.ts), which also sees errors that reach Catch through node.error(err, msg) and knows each
+ * node's error output. Hooks run for every message of the runtime: they return at once for other nodes and never
+ * return false (which would stop the message).
  */
 import { FlowGuardMetrics, MetricNode } from '../../lib/ops/metrics';
-
-/** Service nodes whose output 1 is the error output (see routeError in nodes/shared/node-io.ts). */
-const ERROR_OUTPUT: Record<string, number> = {
-  'fg-stripe': 1,
-  'fg-snowflake': 1,
-  'fg-salesforce': 1,
-  'fg-field-mapper': 1,
-  'fg-sequencer': 1,
-};
 
 /** In-flight handling start times, by node id + msg id; capped so messages that never complete cannot pile up. */
 const MAX_IN_FLIGHT = 10_000;
@@ -37,8 +30,6 @@ export function errorCode(error: any): string {
 export function addMessageHooks(hooks: Hooks, metrics: FlowGuardMetrics, now: () => number = () => performance.now()): () => void {
   hooks.remove(`*.${LABEL}`); // a previous start (redeploy of the plugin, tests) must not double count
   const started = new Map<string, number>();
-  // A msg whose error a node counted on its error output is not counted again when that node also calls done(err).
-  const errorCountedBy = new WeakMap<object, string>();
 
   hooks.add(`onReceive.${LABEL}`, (event: any) => {
     const node = event?.destination?.node;
@@ -55,11 +46,6 @@ export function addMessageHooks(hooks: Hooks, metrics: FlowGuardMetrics, now: ()
       if (!isFlowGuard(node) || !event.msg || seen.has(event.msg)) continue;
       seen.add(event.msg);
       metrics.count(node, 'sent');
-      const error = event.msg.error;
-      if (ERROR_OUTPUT[node.type] === event.source.port && error && typeof error === 'object' && errorCountedBy.get(event.msg) !== node.id) {
-        errorCountedBy.set(event.msg, node.id);
-        metrics.count(node, 'errors', 1, errorCode(error));
-      }
     }
   });
 
@@ -72,7 +58,6 @@ export function addMessageHooks(hooks: Hooks, metrics: FlowGuardMetrics, now: ()
       started.delete(key);
       metrics.observe(node, 'handle_seconds', (now() - at) / 1000);
     }
-    if (event.error && !(event.msg && errorCountedBy.get(event.msg) === node.id)) metrics.count(node, 'errors', 1, errorCode(event.error));
   });
 
   return () => {

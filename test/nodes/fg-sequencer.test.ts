@@ -74,8 +74,17 @@ for (const backend of ['memory', 'sqlite', 'redis']) {
       assert.deepStrictEqual((await go).map((m) => m.payload.n), [1, 2]);
     });
 
-    it('reports a msg without a key to Catch', async () => {
+    it('reports a msg without a key on the error output when it is wired, else to Catch', async () => {
       await load(SETS, flow(storeNode(backend)));
+      const failed = receive('timedOut');
+      getNode('sq').receive({ payload: {} });
+      const [msg] = await failed;
+      assert.strictEqual(msg.error.code, 'SEQUENCER_KEY_MISSING');
+      assert.match(msg.error.message, /no sequencing key: msg\.payload\.account is missing/);
+      assert.strictEqual(reportedErrors('sq').length, 0);
+      await unload();
+
+      await load(SETS, flow(storeNode(backend), { errorRouting: 'catch' }));
       getNode('sq').receive({ payload: {} });
       await eventually(() => reportedErrors('sq').length === 1, 'error');
       assert.match(reportedErrors('sq')[0].text, /no sequencing key: msg\.payload\.account is missing/);
@@ -111,9 +120,11 @@ for (const backend of ['sqlite', 'redis']) {
 describe('fg-sequencer with the store down', () => {
   afterEach(() => unload());
 
-  it('sends the msg to Catch instead of dropping it', async () => {
-    await load(SETS, flow({ id: 's1', type: 'fg-store-config', backend: 'redis', redisUrl: 'redis://127.0.0.1:1' }));
+  it('sends the msg to Catch (and the error output) instead of dropping it', async () => {
+    await load(SETS, flow({ id: 's1', type: 'fg-store-config', backend: 'redis', redisUrl: 'redis://127.0.0.1:1' }, { errorRouting: 'both' }));
+    const failed = receive('timedOut');
     getNode('sq').receive({ payload: { account: 'a' } });
+    assert.match((await failed)[0].error.message, /sequencer: redis store: cannot connect/);
     await eventually(() => reportedErrors('sq').some((e) => e.msg), 'error with msg');
     assert.match(reportedErrors('sq').find((e) => e.msg)!.text, /sequencer: redis store: cannot connect/);
   });

@@ -41,7 +41,7 @@ describe('ops message hooks', () => {
     t = 250;
     const failed = { ...msg, error: { code: 'card_declined', message: 'declined' } };
     results.push(
-      // one msg to two wires of output 1 (the error output) counts once, as one error
+      // one msg to two wires counts as one sent message
       reg.fire('onSend', [{ msg: failed, source: { id: 's1', node: stripe, port: 1 } }, { msg: failed, source: { id: 's1', node: stripe, port: 1 } }]),
       reg.fire('onComplete', { msg: failed, node: { id: 's1', node: stripe }, error: { flowError: { code: 'card_declined' } } }),
       reg.fire('onComplete', { msg, node: { id: 'f1', node: fn }, error: new Error('x') }),
@@ -49,20 +49,17 @@ describe('ops message hooks', () => {
     assert.ok(results.every((r) => r === undefined), 'no hook returns a value that could stop the message');
     assert.deepStrictEqual(metrics.nodeIds(), ['s1']);
     const [s] = metrics.snapshot();
-    assert.deepStrictEqual([s.counters.received, s.counters.sent, s.counters.errors], [1, 1, 1]);
+    assert.deepStrictEqual([s.counters.received, s.counters.sent], [1, 1]);
     assert.deepStrictEqual(s.timings.handle_seconds, { count: 1, sum: 0.25 });
   });
 
-  it('counts done(err) of any fg- node and sends on a success output as no error', () => {
+  it('counts no errors: the kit counts them where it routes them (an error output or done(err) seen here would double them)', () => {
     const reg = hookRegistry();
     const metrics = new FlowGuardMetrics();
     addMessageHooks(reg, metrics);
-    const withOldError = { _msgid: 'm2', error: { code: 'upstream' } };
-    reg.fire('onSend', [{ msg: withOldError, source: { id: 's1', node: stripe, port: 0 } }]);
+    reg.fire('onSend', [{ msg: { _msgid: 'm2', error: { code: 'card_declined' } }, source: { id: 's1', node: stripe, port: 1 } }]);
     reg.fire('onComplete', { msg: { _msgid: 'm3' }, node: { id: 'd1', node: { id: 'd1', type: 'fg-dead-letter' } }, error: new Error('store down') });
-    const byId = Object.fromEntries(metrics.snapshot().map((m) => [m.id, m]));
-    assert.strictEqual(byId.s1.counters.errors, 0, 'a msg carrying an older error on the success output is not a new error');
-    assert.deepStrictEqual(byId.d1.errorsByCode, { ERROR: 1 });
+    assert.ok(metrics.snapshot().every((m) => m.counters.errors === 0));
   });
 
   it('replaces hooks of an earlier start and removes them all', () => {

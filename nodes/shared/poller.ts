@@ -94,7 +94,10 @@ class Loop {
   }
 }
 
-export function startPoller(node: RuntimeNode, opts: PollerOptions): Poller {
+/** What the poller uses of its node. */
+export type PollerNode = Pick<RuntimeNode, 'id' | 'status' | 'warn'> & { on(event: 'close', cb: (removed: boolean, done: () => void) => void): unknown };
+
+export function startPoller(node: PollerNode, opts: PollerOptions): Poller {
   const maxBackoffMs = opts.maxBackoffMs ?? Math.max(opts.everyMs, 60_000);
   let failures = 0;
   let closed = false;

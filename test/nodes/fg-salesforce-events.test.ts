@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
 import { sandboxControl } from '../../sandbox/salesforce/control-client';
+import { SqliteStore } from '../../lib/store';
 import { eventually, FlowNode, getNode, load, receive, unload } from '../harness';
 
 for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[v];
@@ -187,5 +188,33 @@ describe('fg-salesforce-events node', function () {
       assert.equal(done.payload, 'go');
       assert.deepEqual(out, [], 'nothing changed since the watermark');
     });
+  });
+
+  it('stands by while another instance holds the feed\'s lease, and takes over when it is released', async () => {
+    await ctl('POST', '/reset');
+    await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: [{ Name: 'held back' }] } });
+    // Another instance sharing this store (here: a second handle on the same SQLite file) runs the feed.
+    const other = new SqliteStore(join(dir, 'fg.sqlite'));
+    await other.kvDelete('fg-salesforce-events', 'e1:Account'); // an earlier test's watermark (in 2030) would hide the record
+    const held = await other.claim('fg-leader', 'fg-salesforce-events:e1:Account', 'other-host:1:e1', 60_000);
+    assert.ok(held.claimed);
+    try {
+      await load(SETS, flow({ leaseSeconds: 1 }), { c1: CREDS });
+      const out: any[] = [];
+      getNode('out').on('input', (m: any) => out.push(m));
+      const texts = (): string[] => getNode('e1').status.getCalls().map((c: any) => c.args[0].text);
+      await eventually(() => texts().includes('standby'), 'the standby status');
+      assert.deepEqual(getNode('e1').status.getCalls().find((c: any) => c.args[0].text === 'standby').args[0], { fill: 'grey', shape: 'ring', text: 'standby' });
+      getNode('e1').receive({});
+      // Two renewal intervals (a third of the 1 s lease each) as a standby: still nothing read.
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(out.length, 0, 'a standby polls nothing, even when triggered');
+      await other.release('fg-leader', 'fg-salesforce-events:e1:Account', held.token);
+      await eventually(() => out.length === 1, 'the first poll after taking over');
+      assert.equal(out[0].payload.Name, 'held back');
+      assert.match(String((await other.get('fg-leader', 'fg-salesforce-events:e1:Account'))?.value), /:e1$/);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -113,9 +113,10 @@
   /** One completion row: the value, and its label / type in the secondary colour. */
   function completion(value, item) {
     var row = $('<div style="display:flex; justify-content:space-between; gap:12px;"></div>');
-    $('<span class="red-ui-autoComplete-completion"></span>').text(item.value).appendTo(row);
+    // The value keeps its start (Node-RED's class cuts a long msg path from the left); the hint gives way first.
+    $('<span class="red-ui-autoComplete-completion" style="flex: 0 1 auto; max-width: 70%; direction: ltr; padding-right: 0;"></span>').text(item.value).appendTo(row);
     if (item.label && item.label !== item.value) {
-      $('<span style="color: var(--red-ui-secondary-text-color); white-space:nowrap; overflow:hidden; text-overflow:ellipsis;"></span>').text(item.label).appendTo(row);
+      $('<span style="flex: 1 1 auto; min-width: 0; text-align: right; color: var(--red-ui-secondary-text-color); white-space: nowrap; overflow: hidden; text-overflow: ellipsis;"></span>').text(item.label).appendTo(row);
     }
     return { value: value, label: row };
   }
@@ -225,7 +226,45 @@
     });
   }
 
+  var SNOWFLAKE_PROPERTIES = ['account', 'username', 'auth', 'warehouse', 'database', 'schema', 'role', 'queryTag', 'accessUrl', 'requestTimeout'];
+  var SNOWFLAKE_CREDENTIALS = ['password', 'privateKey', 'privateKeyPass', 'token'];
+
+  /** A loader of a Snowflake listing (flowguard/snowflake/browse): the field gets the name as an identifier. */
+  function snowflakeListing(body) {
+    return function (done) {
+      var request = body();
+      if (typeof request === 'string') return done(request);
+      postList('flowguard/snowflake/browse', request, function (error, items) {
+        done(error, items && items.map(function (o) { return { value: o.identifier, label: o.label }; }));
+      });
+    };
+  }
+
+  /** fg-snowflake-config: Test connection, and warehouse / database / schema pickers with the dialog's values. */
+  function snowflakeConfigDialog(node) {
+    function posted(list, extra) {
+      return function () { return $.extend(postedConfig(node.id, SNOWFLAKE_PROPERTIES, SNOWFLAKE_CREDENTIALS), { list: list }, extra && extra()); };
+    }
+    picker({ input: '#node-config-input-warehouse', load: snowflakeListing(posted('warehouses')) });
+    picker({ input: '#node-config-input-database', load: snowflakeListing(posted('databases')) });
+    picker({ input: '#node-config-input-schema', load: snowflakeListing(posted('schemas', function () { return { database: $('#node-config-input-database').val() }; })) });
+    testConnection({ service: 'snowflake', node: node, after: '#node-config-input-role', properties: SNOWFLAKE_PROPERTIES, credentials: SNOWFLAKE_CREDENTIALS });
+  }
+
+  /** fg-snowflake: the tables of the deployed config node's database and schema. */
+  function snowflakeTablePicker(ids) {
+    picker({
+      input: ids.table,
+      load: snowflakeListing(function () {
+        var id = $(ids.config).val();
+        return id && id !== '_ADD_' ? { id: id, list: 'tables' } : 'Pick a Snowflake config first';
+      }),
+    });
+  }
+
   window.FlowGuardEditor = {
+    snowflakeConfigDialog: snowflakeConfigDialog,
+    snowflakeTablePicker: snowflakeTablePicker,
     orMissing: orMissing,
     showDefaults: showDefaults,
     salesforcePickers: salesforcePickers,

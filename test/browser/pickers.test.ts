@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
+import { startSnowflakeSandbox, SnowflakeSandbox } from '../../sandbox/snowflake';
 import { SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
 import { ADMIN, nodeRedVersion, RunningNodeRed, startNodeRed, VIEWER } from './runtime';
 
@@ -19,6 +20,7 @@ describe('connection checks and pickers in the editor', function () {
   this.timeout(180000);
   let stripe: StripeSandbox;
   let salesforce: SalesforceSandbox;
+  let snow: SnowflakeSandbox;
   const requests: string[] = [];
   let red: RunningNodeRed;
   let browser: Browser;
@@ -48,6 +50,14 @@ describe('connection checks and pickers in the editor', function () {
     await page.locator('#node-config-dialog-edit-form').waitFor({ state: 'detached' });
   }
 
+  /** Waits until the completion menu has finished opening (it slides open) and holds `count` entries. */
+  async function menuShown(count: number): Promise<void> {
+    await page.waitForFunction((n) => {
+      const c = document.querySelector('.red-ui-autoComplete-container');
+      return !!c && c.querySelectorAll('.red-ui-autoComplete-completion').length === n && !$(c).is(':animated') && !$(c).find(':animated').length;
+    }, count);
+  }
+
   async function testConnection(kind: 'ok' | 'error'): Promise<string> {
     await page.locator('.fg-test-connection-button').click();
     await page.locator(`.fg-test-connection + .fg-editor-message[data-kind="${kind}"]`).waitFor();
@@ -59,13 +69,20 @@ describe('connection checks and pickers in the editor', function () {
     fs.mkdirSync(SHOTS, { recursive: true });
     stripe = await startStripeSandbox({ rateLimitPerSecond: 0 });
     salesforce = await startSalesforceSandbox();
+    // Not the default password 'sandbox': the config node registers it as a secret, which masks the word everywhere ("FlowGuard ***").
+    snow = await startSnowflakeSandbox({ warehouses: ['COMPUTE_WH', 'LOAD_WH'], users: { SANDBOX: 'snow-browser-pass' } });
+    await snow.runSql('create table orders (id int, amount number(10, 2))', 'SNOW_DB', 'PUBLIC');
+    await snow.runSql('create table "Daily Report" (id int)', 'SNOW_DB', 'PUBLIC');
     const flow = [
       { id: 'tab', type: 'tab', label: 'Pickers', disabled: false, info: '' },
       { id: 'stripe-cfg', type: 'fg-stripe-config', name: 'Stripe sandbox', useCustomHost: true, host: stripe.host, port: stripe.port, protocol: 'http', maxNetworkRetries: 0, timeoutMs: 80000, ratePerSecond: '' },
       { id: 'sf-cfg', type: 'fg-salesforce-config', name: 'Salesforce sandbox', loginTarget: 'custom', loginUrl: salesforce.url, authFlow: 'client_credentials', apiVersion: '68.0', warnPercent: 80, pausePercent: 95 },
       { id: 'sf-node', type: 'fg-salesforce', z: 'tab', name: 'upsert accounts', salesforce: 'sf-cfg', operation: 'upsert', object: '', externalIdField: '', statement: '', fields: '', maxRecords: 10000, output: 'all', includeDeleted: false, allOrNone: false, bulkThreshold: 2000, dryRun: false, errorRouting: 'auto', x: 200, y: 80, wires: [[], []] },
+      { id: 'snow-cfg', type: 'fg-snowflake-config', name: 'Snowflake sandbox', account: 'sandbox', username: 'sandbox', auth: 'password', warehouse: 'COMPUTE_WH', database: 'SNOW_DB', schema: 'PUBLIC', role: 'SYSADMIN', queryTag: 'flowguard', accessUrl: snow.url, poolMin: 0, poolMax: 2, requestTimeout: 60, driverLog: 'off' },
+      { id: 'snow-node', type: 'fg-snowflake', z: 'tab', name: 'load orders', snowflake: 'snow-cfg', mode: 'insert', sql: '', output: 'all', batchSize: 1000, waitForTick: false, async: false, pollInterval: 2, table: '', keys: '', columns: '', identifierCase: 'upper', maxRows: 16384, maxMegabytes: 16, timeout: 300, bigNumbersAsStrings: false, errorRouting: 'auto', x: 200, y: 160, wires: [[], []] },
     ];
     red = await startNodeRed(flow, {
+      'snow-cfg': { password: 'snow-browser-pass' },
       'stripe-cfg': { secretKey: SANDBOX_TEST_KEY, webhookSecrets: '' },
       'sf-cfg': { clientId: 'flowguard-client', clientSecret: 'flowguard-secret' },
     });
@@ -92,6 +109,7 @@ describe('connection checks and pickers in the editor', function () {
     await red?.stop();
     await stripe?.close();
     await salesforce?.close();
+    await snow?.close();
   });
 
   it('Stripe: Test connection reports the account for the saved key, and Stripe\'s error for a key just typed', async () => {
@@ -121,12 +139,13 @@ describe('connection checks and pickers in the editor', function () {
     await object.click();
     await object.pressSequentially('acc');
     await menu.locator('.red-ui-autoComplete-completion', { hasText: /^Account$/ }).waitFor();
+    await menuShown(1);
     await shot('salesforce-object-picker');
     await menu.locator('.red-ui-autoComplete-completion', { hasText: /^Account$/ }).click();
     assert.strictEqual(await object.inputValue(), 'Account');
     await page.locator('#node-input-externalIdField + .fg-picker-open').click();
     const externalIds = menu.locator('.red-ui-autoComplete-completion');
-    await externalIds.first().waitFor();
+    await menuShown(2);
     assert.deepStrictEqual((await externalIds.allTextContents()).sort(), ['External_Id__c', 'Id']);
     await shot('salesforce-external-id-picker');
     await menu.locator('.red-ui-autoComplete-completion', { hasText: 'External_Id__c' }).click();
@@ -144,6 +163,44 @@ describe('connection checks and pickers in the editor', function () {
     await page.locator('#node-dialog-cancel').click();
   });
 
+  it('Snowflake: Test connection shows the session, the warehouse / schema pickers list with the dialog\'s values, a wrong password shows Snowflake\'s error', async () => {
+    await editConfig('snow-cfg');
+    assert.strictEqual(await testConnection('ok'), 'Connected to account SANDBOX as SANDBOX, role SYSADMIN, warehouse COMPUTE_WH, SNOW_DB.PUBLIC');
+    const menu = page.locator('.red-ui-autoComplete-container .red-ui-autoComplete-completion');
+    await page.locator('#node-config-input-warehouse').fill('');
+    await page.locator('#node-config-input-warehouse + .fg-picker-open').click();
+    await menuShown(2);
+    assert.deepStrictEqual(await menu.allTextContents(), ['COMPUTE_WH', 'LOAD_WH']);
+    await shot('snowflake-warehouse-picker');
+    await menu.filter({ hasText: 'LOAD_WH' }).click();
+    assert.strictEqual(await page.locator('#node-config-input-warehouse').inputValue(), 'LOAD_WH');
+    await page.locator('#node-config-input-schema').fill('');
+    await page.locator('#node-config-input-schema + .fg-picker-open').click();
+    await menu.first().waitFor();
+    assert.deepStrictEqual(await menu.allTextContents(), ['INFORMATION_SCHEMA', 'PUBLIC']);
+    await menu.filter({ hasText: 'PUBLIC' }).click();
+    assert.match(await testConnection('ok'), /warehouse LOAD_WH, SNOW_DB\.PUBLIC$/, 'the edited warehouse is used before it is saved');
+    await shot('snowflake-config-ok');
+    await page.locator('#node-config-input-password').fill('typed-but-wrong');
+    assert.strictEqual(await testConnection('error'), 'Incorrect username or password was specified.');
+    await shot('snowflake-config-error');
+    await closeDialog();
+  });
+
+  it('Snowflake node: the table picker lists the config\'s schema, a name that needs quotes is filled in quoted', async () => {
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('snow-node')));
+    const table = page.locator('#node-input-table');
+    await table.waitFor();
+    await page.locator('#node-input-table + .fg-picker-open').click();
+    const menu = page.locator('.red-ui-autoComplete-container .red-ui-autoComplete-completion');
+    await menuShown(2);
+    assert.deepStrictEqual(await menu.allTextContents(), ['"Daily Report"', 'ORDERS']);
+    await shot('snowflake-table-picker');
+    await menu.filter({ hasText: 'Daily Report' }).click();
+    assert.strictEqual(await table.inputValue(), '"Daily Report"');
+    await page.locator('#node-dialog-cancel').click();
+  });
+
   it('the routes need flowguard.write: a read-only user is refused, an admin is answered', async () => {
     const body = JSON.stringify({ id: 'stripe-cfg', config: { useCustomHost: true, host: stripe.host, port: stripe.port, protocol: 'http' }, credentials: { secretKey: '__PWRD__' } });
     const post = (token?: string) => fetch(`${red.url}flowguard/stripe/test-connection`, {
@@ -151,7 +208,7 @@ describe('connection checks and pickers in the editor', function () {
     });
     assert.strictEqual((await post()).status, 401, 'no token');
     assert.strictEqual((await post(await tokenFor(VIEWER))).status, 401, 'read-only user');
-    for (const service of ['salesforce']) {
+    for (const service of ['salesforce', 'snowflake']) {
       const refused = await fetch(`${red.url}flowguard/${service}/test-connection`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await tokenFor(VIEWER)}` } });
       assert.strictEqual(refused.status, 401, `${service}: read-only user`);
     }
@@ -167,3 +224,5 @@ describe('connection checks and pickers in the editor', function () {
 
 declare const RED: any;
 declare const window: any;
+declare const document: any;
+declare const $: any;

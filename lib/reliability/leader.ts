@@ -28,6 +28,8 @@ export const DEFAULT_LEASE_MS = 15_000;
 export class Leader {
   private token?: string;
   private validUntil = 0;
+  /** when the other holder's lease ends, as the store said at the last failed claim (a standby tries again then) */
+  heldByOtherUntil?: number;
   private readonly now: () => number;
   readonly owner: Json;
 
@@ -50,7 +52,11 @@ export class Leader {
       this.lose();
     }
     const res = await this.store.claim(ns, key, this.owner, ttlMs);
-    if (!res.claimed) return false;
+    if (!res.claimed) {
+      this.heldByOtherUntil = res.existing.expiresAt;
+      return false;
+    }
+    this.heldByOtherUntil = undefined;
     this.token = res.token;
     this.validUntil = sentAt + ttlMs;
     return true;

@@ -14,6 +14,9 @@ import type { Store } from '../../lib/store/types';
 import { RuntimeNode, status } from './node-io';
 import type { StoreConfigNode } from './store-node';
 
+/** the shortest wait between two claims of a standby */
+const MIN_RETRY_MS = 20;
+
 export interface SingleRunner {
   store: () => Promise<Store>;
   /** the lease's key, unique per job (e.g. the node id and what it watches) */
@@ -149,7 +152,10 @@ export function startPoller(node: PollerNode, opts: PollerOptions): Poller {
         status.idle(node, 'standby');
         if (was) await hook(single.onStandby);
       }
-      return renewMs;
+      // A standby tries again when the holder's lease ends (if the holder died, that is the takeover), at the latest
+      // after a renewal interval (the holder may release it early; the store's clock may differ from ours).
+      const until = leads ? undefined : leader?.heldByOtherUntil;
+      return until === undefined ? renewMs : Math.min(renewMs, Math.max(MIN_RETRY_MS, until - Date.now() + MIN_RETRY_MS));
     });
     keeper.runIn(0);
   } else {

@@ -79,6 +79,7 @@ for (const backend of backends) {
       const two = new Leader(b, { ns, key: 'job', ttlMs: 300, owner: 'two' });
       assert.strictEqual(await one.acquire(), true);
       assert.strictEqual(await two.acquire(), false);
+      assert.ok(two.heldByOtherUntil! > Date.now() - 1000 && two.heldByOtherUntil! <= Date.now() + 1300, 'the standby learns when the lease ends');
       await sleep(450); // one "dies": no renewal past the TTL
       assert.strictEqual(one.isLeader, false, 'its own view ended with the TTL');
       assert.strictEqual(await two.acquire(), true, 'the standby takes over');

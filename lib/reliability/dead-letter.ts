@@ -1,7 +1,10 @@
 /**
  * Dead-letter queue: parks failed msgs durably (JSON only, secrets masked), lists / edits / replays / discards
- * them. A replay removes the entry first and emits only when the removal succeeded, so a msg is replayed by
- * exactly one caller even with several instances on one Redis.
+ * them. A replay is at least once: `take` claims each entry (one replayer at a time, even with several instances on
+ * one store) and leaves a marker in the store's schedule, due when the lease ends; the caller sends the msg and then
+ * `ack`s, which removes the entry and the marker. A crash between the two loses nothing: the entry is still parked,
+ * its marker falls due, and `takeInterrupted` hands it out again. Exactly-once effects come from the idempotency
+ * gate downstream, which drops the second delivery of a replay that did get through before the crash.
  */
 import { Json, Store } from '../store';
 import { redactValue } from '../ops/redact';
@@ -65,12 +68,6 @@ export function matches(entry: DeadLetter, filter: DeadLetterFilter): boolean {
   return true;
 }
 
-export interface ReplayResult {
-  replayed: Record<string, any>[];
-  /** ids that were not found (already replayed or discarded) */
-  missing: string[];
-}
-
 export class DeadLetterQueue {
   constructor(private readonly store: Store, readonly ns: string) {}
 
@@ -131,25 +128,80 @@ export class DeadLetterQueue {
     return this.store.queueRemove(this.ns, id);
   }
 
-  /** Removes each entry and returns its msg ready to send, with `msg.replay = {count, at}` and no old error / retry state. */
-  async replay(ids: string[], now = Date.now()): Promise<ReplayResult> {
-    const replayed: Record<string, any>[] = [];
+  /** Where replays in progress are claimed and marked. */
+  private get replayNs(): string {
+    return `${this.ns}:replaying`;
+  }
+
+  /**
+   * Takes the entries for replay, each leased for `leaseMs`: its msg ready to send, with `msg.replay = {count, at, id}`
+   * and no old error / retry state. Send it, then `ack` the lease. An id that is gone (replayed or discarded) or being
+   * replayed by another caller right now is in `missing`.
+   */
+  async take(ids: string[], leaseMs: number, now = Date.now()): Promise<{ taken: ReplayLease[]; missing: string[] }> {
+    const taken: ReplayLease[] = [];
     const missing: string[] = [];
     for (const id of ids) {
-      const entry = await this.get(id);
-      if (!entry || !(await this.store.queueRemove(this.ns, id))) {
-        missing.push(id);
-        continue;
-      }
-      const msg = { ...entry.item.msg };
-      const count = Number(msg.replay?.count) || 0;
-      delete msg.error;
-      delete msg.retry;
-      msg.replay = { count: count + 1, at: now, id };
-      replayed.push(msg);
+      const lease = await this.lease(id, leaseMs, now);
+      if (lease) taken.push(lease);
+      else missing.push(id);
     }
-    return { replayed, missing };
+    return { taken, missing };
   }
+
+  /**
+   * Replays that were taken and never acknowledged (the process died in between) whose lease has ended: taken
+   * again, to be sent and acknowledged like any replay.
+   */
+  async takeInterrupted(leaseMs: number, now = Date.now(), limit = 100): Promise<ReplayLease[]> {
+    const taken: ReplayLease[] = [];
+    // takeDue pushes each marker another lease into the future, so it stays a marker while this replay runs.
+    for (const due of await this.store.takeDue(this.replayNs, now, limit, leaseMs)) {
+      const lease = await this.lease(due.id, leaseMs, now, true);
+      if (lease) taken.push(lease);
+    }
+    return taken;
+  }
+
+  /** The msg was sent: the entry, its marker and its claim go. False when the entry was already gone (discarded). */
+  async ack(lease: ReplayLease): Promise<boolean> {
+    // Entry first: a crash before the marker goes leaves a marker for an entry that is gone, which is then dropped.
+    const removed = await this.store.queueRemove(this.ns, lease.id);
+    await this.store.unschedule(this.replayNs, lease.id);
+    await this.store.release(this.replayNs, lease.id, lease.token);
+    return removed;
+  }
+
+  private async lease(id: string, leaseMs: number, now: number, interrupted = false): Promise<ReplayLease | undefined> {
+    const claim = await this.store.claim(this.replayNs, id, 'replaying', leaseMs);
+    if (!claim.claimed) return undefined; // another caller is replaying it now
+    const entry = await this.get(id);
+    if (!entry) {
+      // Gone (discarded, or acknowledged just before a crash): nothing to replay, nor to mark.
+      await this.store.unschedule(this.replayNs, id);
+      await this.store.release(this.replayNs, id, claim.token);
+      return undefined;
+    }
+    if (!interrupted) await this.store.schedule(this.replayNs, id, null, now + leaseMs);
+    const msg = { ...entry.item.msg };
+    const count = Number(msg.replay?.count) || 0;
+    delete msg.error;
+    delete msg.retry;
+    msg.replay = { count: count + 1, at: now, id };
+    return { id, token: claim.token, msg };
+  }
+
+  /** Replays still marked in the store (taken, not yet acknowledged). */
+  inFlight(): Promise<number> {
+    return this.store.scheduledCount(this.replayNs);
+  }
+}
+
+/** One entry taken for replay: send `msg`, then pass this to `DeadLetterQueue.ack`. */
+export interface ReplayLease {
+  id: string;
+  token: string;
+  msg: Record<string, any>;
 }
 
 /** Validates a replay / purge request: `{ids: [..]}` or `{all: true, filter?}`. */

@@ -1,8 +1,9 @@
 import { metrics } from '../../lib/ops/metrics';
-import { DeadLetterQueue, parseSelection } from '../../lib/reliability/dead-letter';
+import { DeadLetterQueue, ReplayLease, parseSelection } from '../../lib/reliability/dead-letter';
 import { flowError, FlowGuardError, toFlowError } from '../../lib/reliability/errors';
 import { boolean, duration, positiveInt } from '../../lib/settings';
 import { defineNode, Msg } from '../shared/kit';
+import { startPoller } from '../shared/poller';
 import { onStore, STORE } from '../shared/store-node';
 import { dlqNodes, registerAdminApi } from './admin-api';
 
@@ -15,6 +16,8 @@ export = defineNode('fg-dead-letter', {
     alertOnPark: boolean(true),
     alertThreshold: positiveInt(100),
     alertIntervalMs: duration(60, 's', { property: 'alertIntervalSeconds', allowZero: true }),
+    /** how long a replay may take before it counts as interrupted and is sent again */
+    replayLeaseMs: duration(60, 's', { property: 'replayLeaseSeconds' }),
   },
   configs: { store: STORE },
   outputs: 2,
@@ -48,13 +51,30 @@ export = defineNode('fg-dead-letter', {
       node.send(output(ALERT, { topic: `dlq.${kind}`, payload: { node: node.id, name: node.name ?? '', ...payload, ...extra } }));
     };
 
-    const replay = async (ids: string[]) => {
-      const result = await (await queue()).replay(ids);
-      for (const m of result.replayed) node.send(output(REPLAY, m));
-      metrics.count(node, 'replayed', result.replayed.length);
-      if (result.replayed.length) log.info(`replayed ${result.replayed.length} dead letter(s)`, { ids: result.replayed.map((m) => m.replay.id).join(',') });
+    // At least once: each entry is sent, then acknowledged (removed). If the process dies in between, the entry
+    // stays parked and its replay is sent again once the lease has ended (`recover`).
+    const sendAll = async (q: DeadLetterQueue, leases: ReplayLease[]) => {
+      for (const lease of leases) {
+        node.send(output(REPLAY, lease.msg));
+        await q.ack(lease);
+      }
+      metrics.count(node, 'replayed', leases.length);
+      if (leases.length) log.info(`replayed ${leases.length} dead letter(s)`, { ids: leases.map((l) => l.id).join(',') });
       await showDepth().catch(() => undefined);
-      return { replayed: result.replayed.map((m) => String(m.replay.id)), missing: result.missing };
+    };
+
+    const replay = async (ids: string[]) => {
+      const q = await queue();
+      const { taken, missing } = await q.take(ids, s.replayLeaseMs);
+      await sendAll(q, taken);
+      return { replayed: taken.map((l) => l.id), missing };
+    };
+
+    const recover = async () => {
+      const q = await queue();
+      const leases = await q.takeInterrupted(s.replayLeaseMs);
+      if (leases.length) log.warn(`replaying ${leases.length} dead letter(s) again: their replay was interrupted before it was acknowledged`, { ids: leases.map((l) => l.id).join(',') });
+      await sendAll(q, leases);
     };
 
     const control = async (msg: Msg) => {
@@ -99,6 +119,13 @@ export = defineNode('fg-dead-letter', {
 
     dlqNodes.set(node.id, { id: node.id, name: node.name, flow: node.z, queue, replay, changed: () => void showDepth().catch(() => undefined) });
     queue().then(() => showDepth(), () => undefined).catch(() => undefined);
+    startPoller(node, {
+      everyMs: Math.max(1000, s.replayLeaseMs / 2),
+      ready: () => config.store.state === 'connected',
+      storeNode: config.store,
+      round: recover,
+      onError: (err) => log.warn(`interrupted replays not checked: ${(err as Error).message}`, { code: 'STORE_UNAVAILABLE' }),
+    });
     onClose(() => {
       if (dlqNodes.get(node.id)?.queue === queue) dlqNodes.delete(node.id);
     });

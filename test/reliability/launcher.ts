@@ -45,14 +45,15 @@ export type AdminTokens = Record<string, { user: string; permissions: string }>;
 
 /**
  * Starts Node-RED on the user dir; resolves once the flow answers GET /ready. With `adminTokens` the admin API sits
- * behind Node-RED's own auth, accepting those bearer tokens.
+ * behind Node-RED's own auth, accepting those bearer tokens; `extraSettings` go into settings.js as they are.
  */
-export async function startNodeRed(userDir: string, port?: number, logLevel = 'info', adminTokens?: AdminTokens): Promise<NodeRedProcess> {
+export async function startNodeRed(userDir: string, port?: number, logLevel = 'info', adminTokens?: AdminTokens,
+  extraSettings: Record<string, unknown> = {}): Promise<NodeRedProcess> {
   port ??= await freePort();
   const settings = path.join(userDir, 'settings.js');
   const plain = JSON.stringify({
     uiPort: port, uiHost: '127.0.0.1', flowFile: 'flows.json', nodesDir: [path.join(userDir, 'fg-nodes')], disableEditor: true,
-    credentialSecret: false, logging: { console: { level: logLevel } }, externalModules: { autoInstall: false },
+    credentialSecret: false, logging: { console: { level: logLevel } }, externalModules: { autoInstall: false }, ...extraSettings,
   });
   const adminAuth = adminTokens ? `{ type: 'credentials', users: [], tokens: (t) => Promise.resolve(${JSON.stringify(adminTokens)}[t] || null) }` : 'undefined';
   fs.writeFileSync(settings, `module.exports = Object.assign(${plain}, { adminAuth: ${adminAuth} });\n`);

@@ -262,12 +262,51 @@ describe('reliability: dead-letter requests', () => {
     assert.throws(() => parseFilter({ since: 'nope' }), /since must be epoch ms or an ISO date/);
   });
 
-  it('replays an entry once even when two callers race', async () => {
+  const failed = (payload: unknown) => ({ payload, error: { message: 'x', code: 'c', service: 's', retryable: false } });
+
+  it('replays an entry once even when two callers race, and removes it only when acknowledged', async () => {
     const store = new MemoryStore();
     const a = new DeadLetterQueue(store, 'q');
     const b = new DeadLetterQueue(store, 'q');
-    const { id } = await a.park({ payload: 1, error: { message: 'x', code: 'c', service: 's', retryable: false } });
-    const [ra, rb] = await Promise.all([a.replay([id]), b.replay([id])]);
-    assert.strictEqual(ra.replayed.length + rb.replayed.length, 1);
+    const { id } = await a.park(failed(1));
+    const [ra, rb] = await Promise.all([a.take([id], 60_000), b.take([id], 60_000)]);
+    assert.strictEqual(ra.taken.length + rb.taken.length, 1);
+    assert.deepStrictEqual([...ra.missing, ...rb.missing], [id]);
+    const [lease] = [...ra.taken, ...rb.taken];
+    assert.deepStrictEqual([lease.msg.payload, lease.msg.replay.id, lease.msg.replay.count, lease.msg.error], [1, id, 1, undefined]);
+    assert.strictEqual(await a.depth(), 1, 'still parked while the replay is not acknowledged');
+    assert.strictEqual(await a.inFlight(), 1);
+    assert.strictEqual(await a.ack(lease), true);
+    assert.deepStrictEqual([await a.depth(), await a.inFlight()], [0, 0]);
+    assert.deepStrictEqual((await a.take([id], 60_000)).missing, [id]);
+  });
+
+  it('hands out a replay that was taken and never acknowledged again once its lease has ended (at least once)', async () => {
+    const store = new MemoryStore();
+    const crashed = new DeadLetterQueue(store, 'q');
+    const { id } = await crashed.park(failed('kept'));
+    await crashed.park(failed('untouched'));
+    const { taken } = await crashed.take([id], 30); // sent (or not), then the process died: no ack
+    assert.strictEqual(taken.length, 1);
+    const restarted = new DeadLetterQueue(store, 'q');
+    assert.deepStrictEqual(await restarted.takeInterrupted(30), [], 'not while the lease runs');
+    await new Promise((r) => setTimeout(r, 40));
+    const again = await restarted.takeInterrupted(30);
+    assert.deepStrictEqual(again.map((l) => [l.id, l.msg.payload]), [[id, 'kept']], 'only the interrupted entry');
+    assert.strictEqual(await restarted.ack(again[0]), true);
+    assert.deepStrictEqual([await restarted.depth(), await restarted.inFlight()], [1, 0]);
+    await new Promise((r) => setTimeout(r, 40));
+    assert.deepStrictEqual(await restarted.takeInterrupted(30), []);
+  });
+
+  it('drops the marker of an interrupted replay whose entry was discarded meanwhile', async () => {
+    const store = new MemoryStore();
+    const q = new DeadLetterQueue(store, 'q');
+    const { id } = await q.park(failed(1));
+    await q.take([id], 30);
+    assert.strictEqual(await q.discard(id), true);
+    await new Promise((r) => setTimeout(r, 40));
+    assert.deepStrictEqual(await q.takeInterrupted(30), []);
+    assert.strictEqual(await q.inFlight(), 0);
   });
 });

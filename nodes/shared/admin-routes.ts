@@ -39,11 +39,13 @@ export function registerOnce(RED: any, key: string, register: () => void): void 
 
 /**
  * The credentials to use: what the dialog posted, where a field holds the password placeholder, the value stored for
- * that node id (a saved config node whose secret the user did not retype).
+ * that node id (a saved config node whose secret the user did not retype). Stored secrets are only those of a
+ * deployed node of `configType`, so no request can send another kind of node's secret to a service of its choosing.
  */
-export function resolveCredentials(RED: any, id: string | undefined, posted: unknown, fields: string[]): Record<string, string | undefined> {
+export function resolveCredentials(RED: any, id: string | undefined, posted: unknown, fields: string[], configType: string): Record<string, string | undefined> {
   const given = posted && typeof posted === 'object' ? (posted as Record<string, unknown>) : {};
-  const stored: Record<string, unknown> = (id && RED.nodes.getCredentials?.(id)) || {};
+  const sameType = !!id && RED.nodes.getNode(id)?.type === configType;
+  const stored: Record<string, unknown> = (sameType && RED.nodes.getCredentials?.(id)) || {};
   const out: Record<string, string | undefined> = {};
   for (const field of fields) {
     const value = given[field];
@@ -73,7 +75,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * service accepted the settings, `{ ok: false, error }` with the service's own message when it did not (HTTP 200 both:
  * the route worked; 400 only for a malformed body).
  */
-export function registerConnectionTest(RED: any, service: string, credentialFields: string[], check: ConnectionCheck): void {
+export function registerConnectionTest(RED: any, service: string, configType: string, credentialFields: string[], check: ConnectionCheck): void {
   registerOnce(RED, `${service}/test-connection`, () => {
     RED.httpAdmin.post(`/flowguard/${service}/test-connection`, RED.auth.needsPermission('flowguard.write'), async (req: any, res: any) => {
       const body = req.body;
@@ -81,7 +83,7 @@ export function registerConnectionTest(RED: any, service: string, credentialFiel
         return void res.status(400).json({ ok: false, error: 'Expected a JSON body { id, config, credentials }' });
       }
       const id = typeof body.id === 'string' ? body.id : undefined;
-      const credentials = resolveCredentials(RED, id, body.credentials, credentialFields);
+      const credentials = resolveCredentials(RED, id, body.credentials, credentialFields, configType);
       try {
         const result = await withTimeout(check({ id, config: { ...(body.config ?? {}) }, credentials }), CHECK_TIMEOUT_MS);
         const details: CheckResult['details'] = {};

@@ -171,6 +171,13 @@ describe('connection checks and pickers (admin routes)', function () {
       assert.ok(!wrong.text.includes('not-it-at-all'));
       const stored = await testConnection('snowflake', { id: 'saved', config: dialog(), credentials: { password: '__PWRD__' } });
       assert.equal(stored.answer.ok, true, stored.text);
+      // a stored secret of another kind of config node is never used, so it cannot be sent to a host of the caller's choosing
+      await unload();
+      await load(['fg-snowflake-config', 'fg-salesforce-config'], [{ id: 'sf', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: sf.url }], { sf: { password: 'sandbox' } });
+      const crossed = await testConnection('snowflake', { id: 'sf', config: dialog(), credentials: { password: '__PWRD__' } });
+      assert.deepEqual([crossed.answer.ok, crossed.answer.error], [false, 'Password authentication needs a password']);
+      const browsed = await browse({ id: 'sf', config: dialog(), credentials: { password: '__PWRD__' }, list: 'databases' }, 502);
+      assert.equal(browsed.body.error, 'Snowflake: Password authentication needs a password');
       const none = await testConnection('snowflake', { id: 'new', config: dialog(), credentials: {} });
       assert.deepEqual([none.answer.ok, none.answer.error], [false, 'Password authentication needs a password']);
     });

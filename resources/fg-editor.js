@@ -226,8 +226,9 @@
     });
   }
 
-  var SNOWFLAKE_PROPERTIES = ['account', 'username', 'auth', 'warehouse', 'database', 'schema', 'role', 'queryTag', 'accessUrl', 'requestTimeout'];
-  var SNOWFLAKE_CREDENTIALS = ['password', 'privateKey', 'privateKeyPass', 'token'];
+  var SNOWFLAKE_PROPERTIES = ['account', 'username', 'auth', 'warehouse', 'database', 'schema', 'role', 'queryTag', 'accessUrl', 'requestTimeout',
+    'oauthClientId', 'oauthTokenUrl', 'oauthScope'];
+  var SNOWFLAKE_CREDENTIALS = ['password', 'privateKey', 'privateKeyPass', 'token', 'programmaticToken', 'oauthClientSecret'];
 
   /** A loader of a Snowflake listing (flowguard/snowflake/browse): the field gets the name as an identifier. */
   function snowflakeListing(body) {

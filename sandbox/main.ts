@@ -42,7 +42,11 @@ export async function registerStripeWebhook(stripeUrl: string, key: string, endp
 export async function startSandboxes(ports: SandboxPorts = {}): Promise<RunningSandboxes> {
   const stripe = await startStripeSandbox({ port: ports.stripe ?? 0 });
   const salesforce = await startSalesforceSandbox({ port: ports.salesforce ?? 0 });
-  const snowflake = await startSnowflakeSandbox({ port: ports.snowflake ?? 0 });
+  const snowflake = await startSnowflakeSandbox({
+    port: ports.snowflake ?? 0,
+    programmaticTokens: { SANDBOX: ['sandbox-pat'] },
+    oauthClients: { 'sandbox-client': { secret: 'sandbox-secret', user: 'SANDBOX' } },
+  });
   const close = async () => {
     await Promise.allSettled([stripe.close(), salesforce.close(), snowflake.close()]);
   };

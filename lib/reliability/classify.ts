@@ -23,7 +23,7 @@ const RETRYABLE_CODES = new Set([
   // Salesforce
   'UNABLE_TO_LOCK_ROW', 'REQUEST_LIMIT_EXCEEDED', 'SERVER_UNAVAILABLE', 'CONCURRENT_REQUEST_LIMIT_EXCEEDED', 'REQUEST_RUNNING_TOO_LONG', 'QUERY_TIMEOUT',
   // Snowflake: statement timeout, lock wait, warehouse busy, network
-  '000625', '000630', '000606', '390144', '401001', '401002',
+  '000625', '000630', '000606', '401001', '401002',
 ]);
 
 const SERVICE_MODULES = new Set(['stripe', 'salesforce', 'snowflake']);

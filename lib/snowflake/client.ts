@@ -2,14 +2,21 @@
  * Driver setup and connections. The snowflake-sdk has process-wide state (logger, one shared session-parameter
  * table): it is configured once here, and every FlowGuard connection goes through these options.
  */
+import { createPrivateKey } from 'node:crypto';
 import type snowflake from 'snowflake-sdk';
+import { tokenEndpointRefusal } from './errors';
 
 /** The driver, loaded when the first connection is configured rather than when Node-RED loads the pack (issue 17). */
 function driver(): typeof snowflake {
   return require('snowflake-sdk');
 }
 
-export type AuthMethod = 'password' | 'keypair' | 'oauth';
+/**
+ * password; keypair (a JWT signed with the user's private key, which may be encrypted); oauth (an access token given);
+ * pat (a programmatic access token); oauthClientCredentials (the driver gets a token from the OAuth token endpoint with
+ * a client id and secret, then signs in with it).
+ */
+export type AuthMethod = 'password' | 'keypair' | 'oauth' | 'pat' | 'oauthClientCredentials';
 
 export interface SnowflakeSettings {
   account: string;
@@ -19,6 +26,13 @@ export interface SnowflakeSettings {
   privateKey?: string;
   privateKeyPass?: string;
   token?: string;
+  programmaticToken?: string;
+  oauthClientId?: string;
+  oauthClientSecret?: string;
+  /** Token endpoint for client credentials; empty = the account's own `/oauth/token-request`. */
+  oauthTokenUrl?: string;
+  /** Scope asked for; empty = the driver's `session:role:<role>` when a role is set. */
+  oauthScope?: string;
   warehouse?: string;
   database?: string;
   schema?: string;
@@ -75,21 +89,69 @@ export function connectionOptions(settings: SnowflakeSettings): snowflake.Connec
     sfRetryMaxLoginRetries: settings.loginRetries ?? 2,
     timeout: settings.requestTimeoutMs ?? 60000,
   };
-  if (settings.auth === 'keypair') {
-    if (!settings.privateKey) throw new Error('Key-pair authentication needs a private key');
-    options.authenticator = 'SNOWFLAKE_JWT';
-    options.privateKey = settings.privateKey;
-    if (settings.privateKeyPass) options.privateKeyPass = settings.privateKeyPass;
-  } else if (settings.auth === 'oauth') {
-    if (!settings.token) throw new Error('OAuth authentication needs a token');
-    options.authenticator = 'OAUTH';
-    options.token = settings.token;
-  } else {
-    if (!settings.password) throw new Error('Password authentication needs a password');
-    options.password = settings.password;
-  }
+  Object.assign(options, authOptions(settings));
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   return options as unknown as snowflake.ConnectionOptions;
+}
+
+/** The driver's authenticator and credential options for the chosen method; a credential that cannot work fails here. */
+function authOptions(settings: SnowflakeSettings): Record<string, unknown> {
+  switch (settings.auth) {
+    case 'keypair': {
+      if (!settings.privateKey) throw new Error('Key-pair authentication needs a private key');
+      readablePrivateKey(settings.privateKey, settings.privateKeyPass);
+      return { authenticator: 'SNOWFLAKE_JWT', privateKey: settings.privateKey, privateKeyPass: settings.privateKeyPass || undefined };
+    }
+    case 'oauth':
+      if (!settings.token) throw new Error('OAuth authentication needs a token');
+      return { authenticator: 'OAUTH', token: settings.token };
+    case 'pat':
+      if (!settings.programmaticToken) throw new Error('Programmatic access token authentication needs a token');
+      return { authenticator: 'PROGRAMMATIC_ACCESS_TOKEN', token: settings.programmaticToken };
+    case 'oauthClientCredentials': {
+      if (!settings.oauthClientId || !settings.oauthClientSecret) throw new Error('OAuth client credentials need a client id and a client secret');
+      const tokenUrl = settings.oauthTokenUrl || (settings.accessUrl ? `${settings.accessUrl.replace(/\/+$/, '')}/oauth/token-request` : '');
+      return {
+        authenticator: 'OAUTH_CLIENT_CREDENTIALS', oauthClientId: settings.oauthClientId, oauthClientSecret: settings.oauthClientSecret,
+        oauthTokenRequestUrl: settings.oauthTokenUrl || undefined, oauthScope: settings.oauthScope || undefined,
+        oauthHttpAllowed: tokenUrl ? plainHttpAllowed(tokenUrl) : undefined,
+      };
+    }
+    case 'password':
+    case undefined:
+      if (!settings.password) throw new Error('Password authentication needs a password');
+      return { password: settings.password };
+    default:
+      throw new Error(`Unknown authentication method ${String(settings.auth)}`);
+  }
+}
+
+/** A wrong passphrase or a damaged key is a configuration error, said as such (the driver would fail at each login). */
+function readablePrivateKey(key: string, passphrase?: string): void {
+  try {
+    createPrivateKey({ key, format: 'pem', passphrase: passphrase || undefined });
+  } catch (err) {
+    const encrypted = /ENCRYPTED/.test(key);
+    if (encrypted && !passphrase) throw new Error('Key-pair authentication: the private key is encrypted and needs its passphrase');
+    if (encrypted) throw new Error('Key-pair authentication: the passphrase does not decrypt the private key');
+    throw new Error(`Key-pair authentication: the private key is not a PEM private key (${(err as Error).message})`);
+  }
+}
+
+/**
+ * The client secret travels to the token endpoint: plain http is allowed only to this machine (the sandbox, a local
+ * proxy); anywhere else the endpoint must be https.
+ */
+function plainHttpAllowed(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`OAuth token URL is not a URL: ${url}`);
+  }
+  if (parsed.protocol === 'https:') return false;
+  if (parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)) return true;
+  throw new Error('OAuth token URL must use https (plain http only to 127.0.0.1 / localhost)');
 }
 
 export interface PoolSettings {
@@ -134,7 +196,7 @@ export async function withConnection<T>(pool: SnowflakePool, work: (connection: 
 export async function withSingleConnection<T>(settings: SnowflakeSettings, work: (connection: snowflake.Connection) => Promise<T>): Promise<T> {
   ensureDriverConfigured();
   const connection = driver().createConnection(connectionOptions(settings));
-  await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(tokenEndpointRefusal(err) ?? err) : resolve())));
   try {
     return await work(connection);
   } finally {

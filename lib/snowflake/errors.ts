@@ -3,8 +3,8 @@ import { FlowError } from '../reliability/errors';
 /** msg.error for Snowflake: the shared FlowError plus the SQL state, which flows often branch on. */
 export type SnowflakeFlowError = FlowError & { sqlState?: string; queryId?: string };
 
-/** SQL / GS codes worth retrying: statement timeouts, lock waits, warehouse capacity. */
-const RETRYABLE_CODES = new Set(['000625', '000630', '000606', '390144', 'TIMEOUT']);
+/** SQL / GS codes worth retrying: statement timeouts, lock waits, warehouse capacity. (A refused sign-in is not.) */
+const RETRYABLE_CODES = new Set(['000625', '000630', '000606', 'TIMEOUT']);
 
 /** Driver error names that mean the request never got a usable answer. */
 const TRANSPORT_ERRORS = new Set(['NetworkError', 'LargeResultSetError']);
@@ -18,9 +18,28 @@ const CODE_BY_MESSAGE: [RegExp, string, string][] = [
   [/^Network error\. Could not reach Snowflake/, '401001', 'NetworkError'],
   [/^Request to Snowflake failed/, '401002', 'RequestFailedError'],
   [/^Invalid OAuth access token/, '390303', 'OperationFailedError'],
+  [/^JWT token is invalid/, '390144', 'OperationFailedError'],
+  [/^Programmatic access token is invalid/, '394400', 'OperationFailedError'],
 ];
 
+/**
+ * OAuth client credentials: when the token endpoint refuses, the driver throws the HTTP client's error ("Request failed
+ * with status code 401") with the endpoint's RFC 6749 answer in response.data; say what the endpoint said instead.
+ */
+export function tokenEndpointRefusal(err: unknown): (Error & { code: string; status?: number }) | undefined {
+  const e = err as { isAxiosError?: boolean; response?: { status?: number; data?: unknown; config?: unknown } } | undefined;
+  if (!e?.isAxiosError || e.response?.data === undefined) return undefined;
+  let answer = e.response.data as { error?: unknown; error_description?: unknown } | string;
+  if (typeof answer === 'string') {
+    try { answer = JSON.parse(answer); } catch { return undefined; }
+  }
+  if (typeof answer !== 'object' || answer === null || typeof answer.error !== 'string') return undefined;
+  const description = typeof answer.error_description === 'string' ? ` (${answer.error_description})` : '';
+  return Object.assign(new Error(`OAuth token endpoint refused the request: ${answer.error}${description}`), { code: 'OAUTH_TOKEN_REQUEST', status: e.response.status });
+}
+
 export function toSnowflakeError(err: unknown): SnowflakeFlowError {
+  err = tokenEndpointRefusal(err) ?? err;
   const e = { ...((err ?? {}) as object), message: (err as Error)?.message, name: (err as Error)?.name } as { name?: string; message?: string; code?: string | number; sqlState?: string; data?: { queryId?: string }; response?: { statusCode?: number; status?: number }; queryId?: string };
   if (e.code === undefined) {
     const known = CODE_BY_MESSAGE.find(([pattern]) => pattern.test(String(e.message ?? '')));

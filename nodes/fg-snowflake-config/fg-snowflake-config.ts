@@ -14,7 +14,7 @@ export = function (RED: any) {
   function setup(node: SnowflakeConfigNode & { credentials?: SnowflakeCredentials }, def: SnowflakeConfigDef): void {
     const log = createLogger(node);
     const creds = node.credentials ?? {};
-    for (const secret of [creds.password, creds.privateKey, creds.privateKeyPass, creds.token]) registerSecret(secret);
+    for (const secret of [creds.password, creds.privateKey, creds.privateKeyPass, creds.token, creds.programmaticToken, creds.oauthClientSecret]) registerSecret(secret);
 
     // The driver's logging is process-wide: off (no snowflake.log in the working directory) or into Node-RED's log.
     const level = def.driverLog ?? 'off';
@@ -60,6 +60,8 @@ export = function (RED: any) {
       privateKey: { type: 'password' },
       privateKeyPass: { type: 'password' },
       token: { type: 'password' },
+      programmaticToken: { type: 'password' },
+      oauthClientSecret: { type: 'password' },
     },
   });
   registerSnowflakeConfigRoutes(RED);

@@ -14,6 +14,9 @@ export interface SnowflakeConfigDef {
   role?: string;
   queryTag?: string;
   accessUrl?: string;
+  oauthClientId?: string;
+  oauthTokenUrl?: string;
+  oauthScope?: string;
   poolMin?: number | string;
   poolMax?: number | string;
   requestTimeout?: number | string;
@@ -25,9 +28,11 @@ export interface SnowflakeCredentials {
   privateKey?: string;
   privateKeyPass?: string;
   token?: string;
+  programmaticToken?: string;
+  oauthClientSecret?: string;
 }
 
-export const SNOWFLAKE_CREDENTIALS = ['password', 'privateKey', 'privateKeyPass', 'token'];
+export const SNOWFLAKE_CREDENTIALS = ['password', 'privateKey', 'privateKeyPass', 'token', 'programmaticToken', 'oauthClientSecret'];
 
 export const num = (v: unknown, fallback: number): number => (v === '' || v === undefined || Number.isNaN(Number(v)) ? fallback : Number(v));
 
@@ -40,6 +45,11 @@ export function snowflakeSettings(def: SnowflakeConfigDef, creds: SnowflakeCrede
     privateKey: creds.privateKey,
     privateKeyPass: creds.privateKeyPass,
     token: creds.token,
+    programmaticToken: creds.programmaticToken,
+    oauthClientId: def.oauthClientId?.trim(),
+    oauthClientSecret: creds.oauthClientSecret,
+    oauthTokenUrl: def.oauthTokenUrl?.trim(),
+    oauthScope: def.oauthScope?.trim(),
     warehouse: def.warehouse?.trim(),
     database: def.database?.trim(),
     schema: def.schema?.trim(),

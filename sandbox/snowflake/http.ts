@@ -19,10 +19,18 @@ export function failure(err: SnowflakeError, queryId?: string): Reply {
 
 export const gsError = (code: string, message: string): Reply => ({ status: 200, body: { success: false, code, message, data: null, headers: null } });
 
-export async function readJson(req: http.IncomingMessage): Promise<any> {
+async function readBody(req: http.IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
-  let raw = Buffer.concat(parts);
+  return Buffer.concat(parts);
+}
+
+export async function readText(req: http.IncomingMessage): Promise<string> {
+  return (await readBody(req)).toString('utf8');
+}
+
+export async function readJson(req: http.IncomingMessage): Promise<any> {
+  let raw = await readBody(req);
   if (raw.length === 0) return undefined;
   if (req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b)) raw = zlib.gunzipSync(raw);
   try {

@@ -5,8 +5,8 @@ import { SqlEngine, StatementResult, Binding, ExecuteOptions, classify, countSta
 import { splitStatements } from './statements';
 import { chunkBody, multiStatementData, resultData } from './results';
 import { mapDuckDbError } from './errors';
-import { failure, gsError, ok, readJson, Reply, send } from './http';
-import { authenticate, LOGIN_REFUSED, loginData, sessionParameters } from './auth';
+import { failure, gsError, ok, readJson, readText, Reply, send } from './http';
+import { authenticate, BAD_PASSWORD, Identities, loginData, sessionParameters, tokenRequest } from './auth';
 import {
   Session, QueryRecord, QueryLogEntry, Faults, Stats, newToken, newQueryId, emptyStats, noFaults,
 } from './state';
@@ -18,8 +18,14 @@ export interface SnowflakeSandboxOptions {
   port?: number;
   /** login name (case-insensitive) → password. Default: SANDBOX / sandbox. */
   users?: Record<string, string>;
-  /** Accepted OAuth access tokens. */
+  /** Accepted OAuth access tokens (for any known user). */
   oauthTokens?: string[];
+  /** login name → registered RSA public keys (PEM): key-pair logins must be signed by one of them. */
+  publicKeys?: Record<string, string[]>;
+  /** login name → programmatic access tokens. */
+  programmaticTokens?: Record<string, string[]>;
+  /** OAuth clients of the token endpoint `/oauth/token-request` (client credentials grant): client id → secret and user. */
+  oauthClients?: Record<string, { secret: string; user: string }>;
   /** Rows sent inline in the first response; larger results use chunk URLs. */
   inlineRows?: number;
   /** Rows per chunk. */
@@ -42,6 +48,8 @@ export class SnowflakeSandbox {
   url = '';
   /** The created_on of everything SHOW lists. */
   readonly startedAt = new Date();
+  /** Access tokens the token endpoint issued → login name. */
+  readonly issuedTokens = new Map<string, string>();
   private nextSessionId = 1;
   private server?: http.Server;
 
@@ -51,6 +59,9 @@ export class SnowflakeSandbox {
     const sandbox = new SnowflakeSandbox(await SqlEngine.create(), {
       users: options.users ?? { SANDBOX: 'sandbox' },
       oauthTokens: options.oauthTokens ?? [],
+      publicKeys: options.publicKeys ?? {},
+      programmaticTokens: options.programmaticTokens ?? {},
+      oauthClients: options.oauthClients ?? {},
       inlineRows: options.inlineRows ?? 1000,
       chunkRows: options.chunkRows ?? 10000,
       asyncThresholdMs: options.asyncThresholdMs ?? 2000,
@@ -111,8 +122,12 @@ export class SnowflakeSandbox {
 
   private async handle(req: http.IncomingMessage): Promise<Reply> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const body = await readJson(req);
     const path = url.pathname;
+    if (req.method === 'POST' && path === '/oauth/token-request') {
+      const form = new URLSearchParams(await readText(req));
+      return tokenRequest(form, req.headers.authorization, this.options.oauthClients, this.issuedTokens);
+    }
+    const body = await readJson(req);
     if (path.startsWith('/_sandbox/')) return handleControl(this, req.method ?? 'GET', path, body);
     if (req.method === 'GET' && path.startsWith('/chunks/')) return this.chunk(path);
     if (path === '/session/v1/login-request') return this.login(url, body);
@@ -150,12 +165,13 @@ export class SnowflakeSandbox {
 
   private async login(url: URL, body: any): Promise<Reply> {
     const data = body?.data ?? {};
-    let user = authenticate(data, this.options.users, this.options.oauthTokens);
-    if (this.faults.failLogins > 0) { this.faults.failLogins--; user = undefined; }
-    if (!user) {
+    let outcome = authenticate(data, this.identities());
+    if (this.faults.failLogins > 0) { this.faults.failLogins--; outcome = BAD_PASSWORD(); }
+    if ('refused' in outcome) {
       this.stats.failedLogins++;
-      return LOGIN_REFUSED;
+      return outcome.refused;
     }
+    const { user } = outcome;
     let engine;
     try {
       engine = await this.engine.openSession(url.searchParams.get('databaseName') ?? '', url.searchParams.get('schemaName') ?? '');
@@ -169,6 +185,11 @@ export class SnowflakeSandbox {
     this.sessions.set(session.token, session);
     this.stats.logins++;
     return ok(loginData(session));
+  }
+
+  private identities(): Identities {
+    const { users, oauthTokens, publicKeys, programmaticTokens } = this.options;
+    return { users, oauthTokens, publicKeys, programmaticTokens, issuedTokens: this.issuedTokens };
   }
 
   private renew(req: http.IncomingMessage, body: any): Reply {

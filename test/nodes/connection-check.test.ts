@@ -3,6 +3,7 @@
 // secret), what comes back (the account facts, or the service's own error text) and what never comes back (secrets).
 // Permissions (flowguard.write) are checked against a real Node-RED with adminAuth in test/browser/pickers.test.ts.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
 import { sandboxCalls, sandboxControl } from '../../sandbox/salesforce/control-client';
 import { startSnowflakeSandbox, SnowflakeSandbox } from '../../sandbox/snowflake';
@@ -146,10 +147,18 @@ describe('connection checks and pickers (admin routes)', function () {
 
   describe('Snowflake: test connection and the warehouse / database / schema / table listings', () => {
     let sf: SnowflakeSandbox;
+    const encrypted = generateKeyPairSync('rsa', {
+      modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'open sesame' },
+    });
     const dialog = () => ({ account: 'sandbox', username: 'sandbox', auth: 'password', warehouse: 'COMPUTE_WH', database: 'PICK_DB', schema: 'PUBLIC', role: 'ANALYST', accessUrl: sf.url });
     const browse = (body: object, status = 200) => httpAdmin().post('/flowguard/snowflake/browse').send(body).expect(status);
     before(async () => {
-      sf = await startSnowflakeSandbox({ warehouses: ['COMPUTE_WH', 'LOAD_WH'] });
+      sf = await startSnowflakeSandbox({
+        warehouses: ['COMPUTE_WH', 'LOAD_WH'], users: { SANDBOX: 'sandbox', LOADER: 'loader-password-1' },
+        programmaticTokens: { LOADER: ['pat-loader-1'] }, publicKeys: { LOADER: [encrypted.publicKey] },
+        oauthClients: { 'etl-client': { secret: 'etl-secret-1', user: 'LOADER' } },
+      });
       await sf.runSql('create table orders (id int)', 'PICK_DB', 'PUBLIC');
       await sf.runSql('create table "Daily Report" (id int)', 'PICK_DB', '"Reporting"');
     });
@@ -180,6 +189,27 @@ describe('connection checks and pickers (admin routes)', function () {
       assert.equal(browsed.body.error, 'Snowflake: Password authentication needs a password');
       const none = await testConnection('snowflake', { id: 'new', config: dialog(), credentials: {} });
       assert.deepEqual([none.answer.ok, none.answer.error], [false, 'Password authentication needs a password']);
+    });
+
+    it('the newer sign-in methods: a programmatic access token, OAuth client credentials, an encrypted key with its passphrase; each service refusal in its own words, no secret in the answer', async () => {
+      await load(['fg-snowflake-config'], []);
+      const check = (auth: string, credentials: object, extra: object = {}) => testConnection('snowflake', { id: 'new', config: { ...dialog(), username: 'loader', auth, ...extra }, credentials });
+      const pat = await check('pat', { programmaticToken: 'pat-loader-1' });
+      assert.equal(pat.answer.ok, true, pat.text);
+      assert.equal(pat.answer.details.user, 'LOADER');
+      const badPat = await check('pat', { programmaticToken: 'pat-forged-123' });
+      assert.deepEqual([badPat.answer.ok, badPat.answer.error], [false, 'Programmatic access token is invalid.']);
+      assert.ok(!badPat.text.includes('pat-forged-123'));
+      const client = await check('oauthClientCredentials', { oauthClientSecret: 'etl-secret-1' }, { oauthClientId: 'etl-client' });
+      assert.equal(client.answer.ok, true, client.text);
+      assert.match(client.answer.summary, /as LOADER, role ANALYST/);
+      const badClient = await check('oauthClientCredentials', { oauthClientSecret: 'wrong-secret-1' }, { oauthClientId: 'etl-client' });
+      assert.deepEqual([badClient.answer.ok, badClient.answer.error], [false, 'OAuth token endpoint refused the request: invalid_client (Client authentication failed.)']);
+      const key = await check('keypair', { privateKey: encrypted.privateKey, privateKeyPass: 'open sesame' });
+      assert.equal(key.answer.ok, true, key.text);
+      const badPass = await check('keypair', { privateKey: encrypted.privateKey, privateKeyPass: 'not it' });
+      assert.deepEqual([badPass.answer.ok, badPass.answer.error], [false, 'Key-pair authentication: the passphrase does not decrypt the private key']);
+      assert.ok(!badPass.text.includes('PRIVATE KEY'));
     });
 
     it('lists with the dialog\'s values: warehouses, databases, schemas of a database, tables of a schema (quoted names kept exact)', async () => {

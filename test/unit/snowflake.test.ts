@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { chunk, columnsOf, dedupeByKeys, planInsert, planUpsert } from '../../lib/snowflake/batch';
 import { columnIdentifier, tableIdentifier } from '../../lib/snowflake/identifiers';
 import { toSnowflakeError } from '../../lib/snowflake/errors';
+import { generateKeyPairSync } from 'node:crypto';
 import { connectionOptions } from '../../lib/snowflake/client';
 
 describe('lib/snowflake planning', () => {
@@ -72,11 +73,27 @@ describe('lib/snowflake planning', () => {
     assert.equal(password.password, 'pw');
     assert.equal(password.sfRetryMaxLoginRetries, 2);
     assert.equal(password.authenticator, undefined);
-    const key = connectionOptions({ ...base, auth: 'keypair', privateKey: 'PEM', privateKeyPass: 'pp' }) as any;
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pp' }, publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const key = connectionOptions({ ...base, auth: 'keypair', privateKey, privateKeyPass: 'pp' }) as any;
     assert.equal(key.authenticator, 'SNOWFLAKE_JWT');
+    assert.equal(key.privateKeyPass, 'pp');
     assert.equal(key.password, undefined);
+    assert.throws(() => connectionOptions({ ...base, auth: 'keypair', privateKey, privateKeyPass: 'wrong' }), /passphrase does not decrypt/);
+    assert.throws(() => connectionOptions({ ...base, auth: 'keypair', privateKey }), /encrypted and needs its passphrase/);
+    assert.throws(() => connectionOptions({ ...base, auth: 'keypair', privateKey: 'PEM' }), /not a PEM private key/);
     const oauth = connectionOptions({ ...base, auth: 'oauth', token: 'tok' }) as any;
     assert.equal(oauth.authenticator, 'OAUTH');
+    const pat = connectionOptions({ ...base, auth: 'pat', programmaticToken: 'pat-1' }) as any;
+    assert.deepEqual([pat.authenticator, pat.token, pat.password], ['PROGRAMMATIC_ACCESS_TOKEN', 'pat-1', undefined]);
+    const client = connectionOptions({ ...base, auth: 'oauthClientCredentials', oauthClientId: 'id', oauthClientSecret: 's' }) as any;
+    assert.deepEqual([client.authenticator, client.oauthClientId, client.oauthHttpAllowed], ['OAUTH_CLIENT_CREDENTIALS', 'id', true]);
+    const remote = { ...base, accessUrl: undefined, auth: 'oauthClientCredentials' as const, oauthClientId: 'id', oauthClientSecret: 's' };
+    assert.equal((connectionOptions({ ...remote, oauthTokenUrl: 'https://idp.example.com/token' }) as any).oauthHttpAllowed, false);
+    assert.throws(() => connectionOptions({ ...remote, oauthTokenUrl: 'http://idp.example.com/token' }), /must use https/);
+    assert.throws(() => connectionOptions({ ...base, auth: 'oauthClientCredentials', oauthClientId: 'id' }), /client id and a client secret/);
+    assert.throws(() => connectionOptions({ ...base, auth: 'pat' }), /needs a token/);
     assert.throws(() => connectionOptions({ ...base, auth: 'password' }), /needs a password/);
   });
 });

@@ -1,59 +1,48 @@
 import { checkSpec, compileMapping, CompiledMapping, MappingSpec, MappingSpecError, PRESETS, SpecProblem, summarizeViolations, testSpec, Violation } from '../../lib/mapping';
-import { createLogger } from '../../lib/ops/log';
 import { redact, redactValue } from '../../lib/ops/redact';
-import { flowError } from '../../lib/reliability/errors';
-import { ErrorRouting, Msg, onInput, onOutput, routeError, RuntimeNode, Send, status } from '../shared/node-io';
-
-interface FieldMapperDef {
-  id: string;
-  name?: string;
-  specName?: string;
-  property?: string;
-  outputProperty?: string;
-  direction?: 'forward' | 'reverse';
-  rules?: MappingSpec['rules'];
-  inputSchema?: string;
-  outputSchema?: string;
-  diff?: boolean;
-  currentProperty?: string;
-  dropUnchanged?: boolean;
-  errorRouting?: ErrorRouting;
-}
-
-const OUTPUTS = 2;
-const ERROR_OUTPUT = 1;
-
-function specFromConfig(def: FieldMapperDef): MappingSpec {
-  return { version: 1, name: def.specName ?? '', rules: def.rules ?? [], inputSchema: def.inputSchema ?? '', outputSchema: def.outputSchema ?? '' };
-}
+import { flowError, FlowGuardError } from '../../lib/reliability/errors';
+import { array, boolean, oneOf, text } from '../../lib/settings';
+import { defineNode, RED } from '../shared/kit';
+import { ERROR_ROUTINGS } from '../shared/node-io';
 
 function describeProblems(problems: SpecProblem[]): string {
   return problems.map((p) => `${p.where}: ${p.message}`).join('; ');
 }
 
-export = function (RED: any) {
-  function FgFieldMapper(this: RuntimeNode, def: FieldMapperDef) {
-    RED.nodes.createNode(this, def);
-    setUp(this, def);
-  }
-
-  function setUp(node: RuntimeNode, def: FieldMapperDef) {
-    const log = createLogger(node);
-    const inputProperty = def.property || 'payload';
-    const outputProperty = def.outputProperty || 'payload';
-    const currentProperty = def.currentProperty || 'current';
+export = defineNode('fg-field-mapper', {
+  settings: {
+    specName: text(),
+    property: text('payload'),
+    outputProperty: text('payload'),
+    direction: oneOf(['forward', 'reverse'], 'forward'),
+    rules: array<MappingSpec['rules'][number]>(),
+    inputSchema: text(),
+    outputSchema: text(),
+    diff: boolean(false),
+    currentProperty: text('current'),
+    dropUnchanged: boolean(false),
+    errorRouting: oneOf(ERROR_ROUTINGS, 'auto'),
+  },
+  outputs: 2,
+  errorOutput: 1,
+  init: registerRoutes,
+  setup({ RED, settings: def, log, status, onInput, output }) {
+    const inputProperty = def.property;
+    const outputProperty = def.outputProperty;
+    const currentProperty = def.currentProperty;
     const reverse = def.direction === 'reverse';
+    const spec: MappingSpec = { version: 1, name: def.specName, rules: def.rules, inputSchema: def.inputSchema, outputSchema: def.outputSchema };
 
     // Compile once per deploy, so bad JSONata or schemas are reported now and not at the first message.
     let mapping: CompiledMapping | undefined;
     let specProblems: SpecProblem[] = [];
     try {
-      mapping = compileMapping(specFromConfig(def));
-      status.idle(node, `${mapping.rules.length} rules${reverse ? ', reverse' : ''}`);
+      mapping = compileMapping(spec);
+      status.idle(`${mapping.rules.length} rules${reverse ? ', reverse' : ''}`);
     } catch (err) {
       specProblems = err instanceof MappingSpecError ? err.problems : [{ where: 'spec', message: (err as Error).message }];
       log.error(`mapping spec invalid: ${describeProblems(specProblems)}`, { code: 'SPEC_INVALID' });
-      status.error(node, 'invalid spec');
+      status.error('invalid spec');
     }
 
     // Status changes only when the outcome changes, to keep the per-message cost low.
@@ -61,18 +50,17 @@ export = function (RED: any) {
     const outcome = (text: 'mapped' | 'unchanged' | 'invalid') => {
       if (text === lastOutcome) return;
       lastOutcome = text;
-      if (text === 'invalid') status.warn(node, text);
-      else status.ok(node, text);
+      if (text === 'invalid') status.warn(text);
+      else status.ok(text);
     };
 
-    const reject = (msg: Msg, send: Send, code: string, message: string, details: object) => {
-      const error = routeError(node, def.errorRouting, msg, send, flowError({ message, code, service: 'mapper', retryable: false, details }), ERROR_OUTPUT, OUTPUTS);
-      if (error) throw error;
+    const reject = (code: string, message: string, details: object): never => {
+      throw new FlowGuardError(flowError({ message, code, service: 'mapper', retryable: false, details }));
     };
 
-    onInput(node, async (msg, send) => {
+    onInput(async (msg, send) => {
       if (!mapping) {
-        reject(msg, send, 'SPEC_INVALID', `mapping spec invalid: ${describeProblems(specProblems)}`, { problems: specProblems });
+        reject('SPEC_INVALID', `mapping spec invalid: ${describeProblems(specProblems)}`, { problems: specProblems });
         return;
       }
       const input = RED.util.getMessageProperty(msg, inputProperty);
@@ -97,22 +85,19 @@ export = function (RED: any) {
       }
       if (violations) {
         outcome('invalid');
-        reject(msg, send, 'MAPPING_INVALID', redact(summarizeViolations(violations)), { violations });
+        reject('MAPPING_INVALID', redact(summarizeViolations(violations)), { violations });
         return;
       }
       outcome('mapped');
-      send(onOutput(0, OUTPUTS, msg));
+      send(output(0, msg));
     });
-  }
-
-  RED.nodes.registerType('fg-field-mapper', FgFieldMapper);
-  registerRoutes(RED);
-};
+  },
+});
 
 // Editor support: presets, a compile check for the rule table, and the Test button. Once per admin app.
 const routesRegistered = new WeakSet<object>();
 
-function registerRoutes(RED: any): void {
+function registerRoutes(RED: RED): void {
   if (routesRegistered.has(RED.httpAdmin)) return;
   routesRegistered.add(RED.httpAdmin);
   const read = RED.auth.needsPermission('flowguard.read');

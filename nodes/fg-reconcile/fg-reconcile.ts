@@ -1,68 +1,52 @@
-import { createLogger } from '../../lib/ops/log';
 import { Fix, ReconcileOptions, Reconciler, FieldRule } from '../../lib/reconcile';
-import { flowError } from '../../lib/reliability/errors';
-import { ErrorRouting, Msg, onInput, onOutput, routeError, RuntimeNode, Send, status } from '../shared/node-io';
+import { flowError, FlowGuardError } from '../../lib/reliability/errors';
+import { array, boolean, oneOf, text, wholeNumber } from '../../lib/settings';
+import { defineNode, Msg } from '../shared/kit';
+import { ERROR_ROUTINGS } from '../shared/node-io';
 
-interface ReconcileDef {
-  id: string;
-  name?: string;
-  propertyA?: string;
-  propertyB?: string;
-  keyA?: string;
-  keyB?: string;
-  keyIgnoreCase?: boolean;
-  fields?: FieldRule[];
-  maxListed?: number | string;
-  fixes?: boolean;
-  errorRouting?: ErrorRouting;
-}
-
-const OUTPUTS = 3;
 const FIX_OUTPUT = 1;
-const ERROR_OUTPUT = 2;
 
-export = function (RED: any) {
-  function FgReconcile(this: RuntimeNode, def: ReconcileDef) {
-    RED.nodes.createNode(this, def);
-    setUp(this, def);
-  }
-
-  function setUp(node: RuntimeNode, def: ReconcileDef) {
-    const log = createLogger(node);
-    const propertyA = def.propertyA || 'payload.a';
-    const propertyB = def.propertyB || 'payload.b';
-    const options: ReconcileOptions = {
-      keyA: def.keyA || 'id',
-      keyB: def.keyB || undefined,
-      keyIgnoreCase: def.keyIgnoreCase === true,
-      fields: Array.isArray(def.fields) ? def.fields : [],
-      maxListed: def.maxListed === undefined || def.maxListed === '' ? 1000 : Number(def.maxListed),
-    };
+export = defineNode('fg-reconcile', {
+  settings: {
+    propertyA: text('payload.a'),
+    propertyB: text('payload.b'),
+    keyA: text('id'),
+    keyB: text(),
+    keyIgnoreCase: boolean(false),
+    fields: array<FieldRule>(),
+    maxListed: wholeNumber(1000),
+    fixes: boolean(false),
+    errorRouting: oneOf(ERROR_ROUTINGS, 'auto'),
+  },
+  outputs: 3,
+  errorOutput: 2,
+  setup({ RED, settings: s, log, status, onInput, output }) {
+    const { propertyA, propertyB } = s;
+    const options: ReconcileOptions = { keyA: s.keyA, keyB: s.keyB || undefined, keyIgnoreCase: s.keyIgnoreCase, fields: s.fields, maxListed: s.maxListed };
     // Checked at deploy, so a bad path or currency shows on the node before the first run.
     let configProblem: string | undefined;
     try {
       new Reconciler(options);
-      status.idle(node, `${options.fields.length} fields`);
+      status.idle(`${options.fields.length} fields`);
     } catch (err) {
       configProblem = (err as Error).message;
       log.error(`reconcile configuration invalid: ${configProblem}`, { code: 'CONFIG_INVALID' });
-      status.error(node, 'invalid configuration');
+      status.error('invalid configuration');
     }
 
-    const reject = (msg: Msg, send: Send, code: string, message: string) => {
-      const error = routeError(node, def.errorRouting, msg, send, flowError({ message, code, service: 'reconcile', retryable: false }), ERROR_OUTPUT, OUTPUTS);
-      if (error) throw error;
+    const reject = (code: string, message: string): never => {
+      throw new FlowGuardError(flowError({ message, code, service: 'reconcile', retryable: false }));
     };
 
-    onInput(node, async (msg, send) => {
-      if (configProblem) return reject(msg, send, 'CONFIG_INVALID', `reconcile configuration invalid: ${configProblem}`);
+    onInput(async (msg, send) => {
+      if (configProblem) return reject('CONFIG_INVALID', `reconcile configuration invalid: ${configProblem}`);
       const setA = RED.util.getMessageProperty(msg, propertyA);
       const setB = RED.util.getMessageProperty(msg, propertyB);
       const notArray = !Array.isArray(setA) ? `msg.${propertyA}` : !Array.isArray(setB) ? `msg.${propertyB}` : undefined;
-      if (notArray) return reject(msg, send, 'INPUT_INVALID', `${notArray} must be an array of records`);
+      if (notArray) return reject('INPUT_INVALID', `${notArray} must be an array of records`);
 
       const fixes: Msg[] = [];
-      const collect = def.fixes
+      const collect = s.fixes
         ? (fix: Fix) => fixes.push({ _msgid: RED.util.generateId(), topic: fix.action, payload: fix, correlationId: msg.correlationId })
         : undefined;
       const reconciler = new Reconciler(options, collect);
@@ -70,19 +54,17 @@ export = function (RED: any) {
       for (const record of setA) reconciler.checkA(record);
       const report = reconciler.finish();
 
-      if (report.ok) status.ok(node, `${report.matchedCount} matched`);
+      if (report.ok) status.ok(`${report.matchedCount} matched`);
       else {
         const t = report.totals;
-        status.warn(node, `${t.onlyInA} only in A, ${t.onlyInB} only in B, ${t.mismatched} mismatched`);
+        status.warn(`${t.onlyInA} only in A, ${t.onlyInB} only in B, ${t.mismatched} mismatched`);
       }
       // The sets are replaced by the report, so a 100,000-record payload is not carried further.
       msg.payload = report;
       if (propertyA !== 'payload' && !propertyA.startsWith('payload.')) RED.util.setMessageProperty(msg, propertyA, undefined);
       if (propertyB !== 'payload' && !propertyB.startsWith('payload.')) RED.util.setMessageProperty(msg, propertyB, undefined);
-      send(onOutput(0, OUTPUTS, msg));
-      if (fixes.length > 0) send(onOutput(FIX_OUTPUT, OUTPUTS, fixes));
+      send(output(0, msg));
+      if (fixes.length > 0) send(output(FIX_OUTPUT, fixes));
     });
-  }
-
-  RED.nodes.registerType('fg-reconcile', FgReconcile);
-};
+  },
+});

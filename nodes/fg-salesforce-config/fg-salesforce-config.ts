@@ -46,7 +46,9 @@ export = function (RED: any) {
     try {
       loginUrl = resolveLoginUrl(def.loginTarget ?? 'production', def.loginUrl);
     } catch (err) {
-      log.error(`Salesforce config: ${(err as Error).message}`);
+      // Nodes using this config are guarded from the start (red status, each message failed, CONFIG_MISSING).
+      node.problem = (err as Error).message;
+      log.error(`Salesforce config: ${node.problem}`);
     }
     // One session (one jsforce connection, one login) shared by every node using this config.
     const authFlow = def.authFlow || DEFAULT_AUTH_FLOW;

@@ -32,6 +32,7 @@ export = function (RED: any) {
       connection = createStripeConnection(stripeClientSettings(def, credentials));
     } catch (err) {
       failure = err as Error;
+      node.problem = failure.message;
       log.warn(`Stripe client not created: ${failure.message}`);
     }
     let catalog: ResourceInfo[] | undefined;

@@ -1,71 +1,59 @@
 import { STRIPE_EVENT_TYPES } from '../../lib/stripe/event-types';
 import { toStripeFlowError } from '../../lib/stripe/errors';
-import { parseCodeList } from '../../lib/reliability/classify';
 import { createWebhookVerifier, enabledEventsFor, listEventsSince, parseSince, RawBodyError, readRawBody, registerEndpoint, removeEndpoints } from '../../lib/stripe/webhook';
 import { registerSecret } from '../../lib/ops/redact';
 import { DEFAULT_TOLERANCE_SECONDS } from '../../lib/stripe/signature';
-import { createLogger } from '../../lib/ops/log';
 import { FlowGuardError } from '../../lib/reliability/errors';
-import { Msg, onInput, RuntimeNode, status } from '../shared/node-io';
-import type { StripeConfigNode } from '../fg-stripe-config/config-node';
+import { boolean, list, nonNegativeNumber, positiveInt, positiveNumber, text } from '../../lib/settings';
+import { defineNode } from '../shared/kit';
+import { STRIPE } from '../fg-stripe-config/config-node';
 import { RawBodyCapture } from './raw-capture';
-
-interface WebhookDef {
-  id: string;
-  name?: string;
-  stripe: string;
-  path: string;
-  eventTypes?: string;
-  toleranceSeconds?: string | number;
-  maxBodyKb?: string | number;
-  backfillMax?: string | number;
-  /** Register `publicUrl` as a Stripe webhook endpoint on deploy (its secret is then kept in memory). */
-  register?: boolean;
-  publicUrl?: string;
-}
 
 /** Admin apps that already serve the event types (one per runtime; the test helper makes a new one per flow). */
 const servedOn = new WeakSet<object>();
 
-export = function (RED: any) {
-  // Endpoint registration and removal run one after another per node id, so a quick redeploy cannot have an
-  // older registration delete the newer endpoint.
-  const endpointTasks = new Map<string, Promise<unknown>>();
-  const queueEndpointTask = <T>(owner: string, task: () => Promise<T>): Promise<T> => {
-    const next = (endpointTasks.get(owner) ?? Promise.resolve()).catch(() => undefined).then(task);
-    endpointTasks.set(owner, next);
-    return next;
-  };
+// Endpoint registration and removal run one after another per node id, so a quick redeploy cannot have an
+// older registration delete the newer endpoint.
+const endpointTasks = new Map<string, Promise<unknown>>();
+const queueEndpointTask = <T>(owner: string, task: () => Promise<T>): Promise<T> => {
+  const next = (endpointTasks.get(owner) ?? Promise.resolve()).catch(() => undefined).then(task);
+  endpointTasks.set(owner, next);
+  return next;
+};
 
-  const rawBodies = new RawBodyCapture();
+const rawBodies = new RawBodyCapture();
 
-  if (!servedOn.has(RED.httpAdmin)) {
+export = defineNode('fg-stripe-webhook', {
+  settings: {
+    path: text('/stripe/webhook'),
+    eventTypes: list(['*'], 'words'),
+    toleranceSeconds: nonNegativeNumber(DEFAULT_TOLERANCE_SECONDS),
+    maxBodyKb: positiveNumber(512),
+    backfillMax: positiveInt(1000),
+    /** Register `publicUrl` as a Stripe webhook endpoint on deploy (its secret is then kept in memory). */
+    register: boolean(false),
+    publicUrl: text(),
+  },
+  configs: { stripe: STRIPE },
+  init(RED) {
+    if (servedOn.has(RED.httpAdmin)) return;
     servedOn.add(RED.httpAdmin);
-    RED.httpAdmin.get('/flowguard/stripe/event-types', RED.auth.needsPermission('flowguard.read'), (_req: any, res: any) => res.json(STRIPE_EVENT_TYPES));
-  }
-
-  function FgStripeWebhook(this: RuntimeNode, def: WebhookDef) {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: RuntimeNode, def: WebhookDef) {
-    const log = createLogger(node);
-    const config = RED.nodes.getNode(def.stripe) as StripeConfigNode | null;
-    const path = '/' + String(def.path || '/stripe/webhook').replace(/^\/+/, '');
-    const eventTypes = parseCodeList(def.eventTypes || '*');
+    RED.httpAdmin.get('/flowguard/stripe/event-types', RED.auth.needsPermission('flowguard.read'), (_req, res) => res.json(STRIPE_EVENT_TYPES));
+  },
+  setup({ RED, node, config: { stripe: config }, settings: def, log, status, onInput, onClose }) {
+    const path = '/' + def.path.replace(/^\/+/, '');
+    const eventTypes = def.eventTypes;
     // Mutable: a secret from endpoint registration is added once Stripe returns it.
-    const secrets = config?.webhookSecrets() ?? [];
-    const registering = !!(def.register && def.publicUrl && config);
-    const tolerance = def.toleranceSeconds === undefined || def.toleranceSeconds === '' ? DEFAULT_TOLERANCE_SECONDS : Number(def.toleranceSeconds);
-    const limitBytes = Math.max(1, Number(def.maxBodyKb) || 512) * 1024;
-    const verify = createWebhookVerifier({ secrets, toleranceSeconds: tolerance, eventTypes });
+    const secrets = config.webhookSecrets();
+    const registering = def.register && !!def.publicUrl;
+    const limitBytes = def.maxBodyKb * 1024;
+    const verify = createWebhookVerifier({ secrets, toleranceSeconds: def.toleranceSeconds, eventTypes });
     const counts = { accepted: 0, rejected: 0 };
 
     const showCounts = () => {
       const text = `${counts.accepted} ok · ${counts.rejected} rejected`;
-      if (counts.rejected > 0) status.warn(node, text);
-      else status.ok(node, text);
+      if (counts.rejected > 0) status.warn(text);
+      else status.ok(text);
     };
 
     const emit = (event: any, extra: Record<string, unknown> = {}) =>
@@ -106,55 +94,51 @@ export = function (RED: any) {
     const captureKey = rawBodies.add(RED.httpNode, path, limitBytes);
     RED.httpNode.post(path, handler);
 
-    if (!config) status.error(node, 'no Stripe config');
-    else if (secrets.length === 0 && !registering) status.error(node, 'no signing secret');
-    else status.idle(node, `POST ${path}`);
+    if (secrets.length === 0 && !registering) status.error('no signing secret');
+    else status.idle(`POST ${path}`);
 
     if (registering) {
-      status.busy(node, 'registering');
-      queueEndpointTask(node.id, () => registerEndpoint(config!.connection().stripe, def.publicUrl!, enabledEventsFor(eventTypes, STRIPE_EVENT_TYPES), node.id))
+      status.busy('registering');
+      queueEndpointTask(node.id, () => registerEndpoint(config.connection().stripe, def.publicUrl!, enabledEventsFor(eventTypes, STRIPE_EVENT_TYPES), node.id))
         .then(({ id, secret }) => {
           registerSecret(secret);
           secrets.push(secret);
           log.info(`registered Stripe webhook endpoint ${id}`, { url: def.publicUrl });
-          status.idle(node, `POST ${path}`);
+          status.idle(`POST ${path}`);
         })
         .catch((err) => {
           const error = toStripeFlowError(err);
           log.error(`Stripe webhook endpoint not registered: ${error.message}`, { code: error.code });
-          status.error(node, 'registration failed');
+          status.error('registration failed');
         });
     }
 
     // Backfill: list the events created since msg.payload.since (or msg.since) and emit them, oldest first.
-    onInput(node, async (msg: Msg) => {
+    onInput(async (msg) => {
       try {
         const since = parseSince(msg.payload?.since ?? msg.since);
         if (since === undefined) throw new Error('backfill needs msg.payload.since (unix seconds, ISO date or Date)');
-        if (!config) throw new Error('fg-stripe-webhook: select a Stripe config node');
-        status.busy(node, 'backfill');
-        const events = await listEventsSince(config.connection().stripe, since, eventTypes, Math.max(1, Number(def.backfillMax) || 1000));
+        status.busy('backfill');
+        const events = await listEventsSince(config.connection().stripe, since, eventTypes, def.backfillMax);
         for (const event of events) emit(event, { backfill: true });
-        status.ok(node, `backfill: ${events.length} event(s)`);
+        status.ok(`backfill: ${events.length} event(s)`);
       } catch (err) {
         const error = toStripeFlowError(err);
         msg.error = error;
-        status.error(node, 'backfill failed');
+        status.error('backfill failed');
         throw new FlowGuardError(error);
       }
     });
 
-    node.on('close', (removed: boolean, done: () => void) => {
+    onClose((removed) => {
       rawBodies.remove(captureKey);
       const stack: any[] = RED.httpNode._router?.stack ?? [];
       for (let i = stack.length - 1; i >= 0; i--) {
         if (stack[i].route?.stack?.some((layer: any) => layer.handle === handler)) stack.splice(i, 1);
       }
       // A redeploy registers a new endpoint and deletes this one; only a deleted node removes it here.
-      if (!registering || !removed) return done();
-      queueEndpointTask(node.id, () => removeEndpoints(config!.connection().stripe, node.id)).catch((err) => log.warn(`Stripe webhook endpoint not removed: ${toStripeFlowError(err).message}`)).then(() => done());
+      if (!registering || !removed) return;
+      return queueEndpointTask(node.id, () => removeEndpoints(config.connection().stripe, node.id)).catch((err) => log.warn(`Stripe webhook endpoint not removed: ${toStripeFlowError(err).message}`));
     });
-  }
-
-  RED.nodes.registerType('fg-stripe-webhook', FgStripeWebhook);
-};
+  },
+});

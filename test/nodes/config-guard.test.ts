@@ -51,6 +51,28 @@ const CASES: Case[] = [
     others: [{ id: 'c1', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: 'http://127.0.0.1:9', authFlow: 'password' }],
     node: { id: 'n', type: 'fg-salesforce-events', salesforce: 'c1', object: 'Account' }, outputs: 1, status: /^no store$/,
   },
+  { title: 'fg-salesforce without a Salesforce config', sets: ['fg-salesforce'], node: { id: 'n', type: 'fg-salesforce', operation: 'query' }, outputs: 2, errorOutput: 1, status: /^no Salesforce config$/ },
+  {
+    title: 'fg-salesforce with a Salesforce config without its custom login URL',
+    sets: ['fg-salesforce-config', 'fg-salesforce'],
+    others: [{ id: 'c1', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: '', authFlow: 'password' }],
+    node: { id: 'n', type: 'fg-salesforce', salesforce: 'c1', operation: 'query' }, outputs: 2, errorOutput: 1, status: /^Salesforce config: a custom login URL is required/,
+  },
+  { title: 'fg-snowflake without a Snowflake config', sets: ['fg-snowflake'], node: { id: 'n', type: 'fg-snowflake', sql: 'select 1' }, outputs: 2, errorOutput: 1, status: /^no Snowflake config$/ },
+  {
+    title: 'fg-snowflake with a Snowflake config that has no account',
+    sets: ['fg-snowflake-config', 'fg-snowflake'],
+    others: [{ id: 'c1', type: 'fg-snowflake-config', username: 'u', auth: 'password' }],
+    node: { id: 'n', type: 'fg-snowflake', snowflake: 'c1', sql: 'select 1' }, outputs: 2, errorOutput: 1, status: /^Snowflake config: /,
+  },
+  { title: 'fg-stripe without a Stripe config', sets: ['fg-stripe'], node: { id: 'n', type: 'fg-stripe' }, outputs: 2, errorOutput: 1, status: /^no Stripe config$/ },
+  {
+    title: 'fg-stripe with a Stripe config without a secret key',
+    sets: ['fg-stripe-config', 'fg-stripe'],
+    others: [{ id: 'c1', type: 'fg-stripe-config' }],
+    node: { id: 'n', type: 'fg-stripe', stripe: 'c1' }, outputs: 2, errorOutput: 1, status: /^Stripe config: /,
+  },
+  { title: 'fg-stripe-webhook (backfill input) without a Stripe config', sets: ['fg-stripe-webhook'], node: { id: 'n', type: 'fg-stripe-webhook', path: '/guard-test' }, outputs: 1, status: /^no Stripe config$/ },
   { title: 'fg-idempotency-complete without a gate', sets: ['fg-idempotency-complete'], node: { id: 'n', type: 'fg-idempotency-complete' }, outputs: 1, status: /^no gate$/ },
 ];
 

@@ -227,13 +227,13 @@ describe('fg-snowflake node', function () {
     assert.ok(!lines.some((l: string) => l.includes('another-wrong-secret')));
   });
 
-  it('fails each message with CONFIG_INVALID when the config lacks its secret', async () => {
+  it('fails each message with CONFIG_MISSING when the config lacks its secret (config guard)', async () => {
     await load(SETS, flow({ mode: 'query', sql: 'select 1' }), {});
     const err = receive('err');
     getNode('n1').receive({});
     const [msg] = await err;
-    assert.equal(msg.error.code, 'CONFIG_INVALID');
-    assert.match(msg.error.message, /needs a password/);
+    assert.equal(msg.error.code, 'CONFIG_MISSING');
+    assert.match(msg.error.message, /Snowflake config cannot be used: .*needs a password/);
     assert.equal(sb.stats.logins + sb.stats.failedLogins, 0);
   });
 

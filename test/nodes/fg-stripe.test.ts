@@ -180,10 +180,10 @@ describe('fg-stripe', function () {
 
   it('a malformed key or bad params fail loudly without calling Stripe', async () => {
     await deploy({ resource: 'customers', method: 'create' }, 'not-a-key');
-    assert.strictEqual(getNode('s').status.lastCall.args[0].text, 'invalid secret key');
+    assert.match(getNode('s').status.lastCall.args[0].text, /^Stripe config: .*secret key/);
     const failed = await call({ payload: { email: 'x@example.com' } }, 'err');
-    assert.match(failed.error.message, /secret key missing or malformed/);
-    assert.deepStrictEqual([failed.error.type, failed.error.code, failed.error.retryable], ['local_error', 'invalid_input', false]);
+    assert.match(failed.error.message, /Stripe config cannot be used: .*secret key missing or malformed/);
+    assert.deepStrictEqual([failed.error.code, failed.error.retryable], ['CONFIG_MISSING', false]);
     await unload();
     await deploy({ resource: 'customers', method: 'retrieve' });
     const succeeded: any[] = [];

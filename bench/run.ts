@@ -6,6 +6,7 @@ import * as gate from './gate';
 import { SMALL, runMain, seconds } from './lib';
 import * as mapper from './mapper';
 import * as retryHeap from './retry-heap';
+import * as scenario1 from './scenario1';
 import * as salesforce from './salesforce-calls';
 import * as snowflakeStatements from './snowflake-statements';
 import * as stripe from './stripe-throughput';
@@ -26,6 +27,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'p6', run: stripe.run, results: ['p6-stripe-throughput'] },
   { name: 'p7', run: retryHeap.run, results: ['p7-retry-heap'] },
   { name: 'mapper', run: mapper.run, results: ['mapper'] },
+  { name: 'p10', run: scenario1.run, results: scenario1.RESULTS },
 ];
 
 const SMOKE = process.env.BENCH_SMOKE === '1';

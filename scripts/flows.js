@@ -12,6 +12,8 @@
 const fs = require('fs');
 const path = require('path');
 
+const { layoutTab } = require('./flow-layout');
+
 const root = path.join(__dirname, '..');
 const DEMO = path.join(root, 'flows', 'flows.json');
 const EXAMPLES = path.join(root, 'examples');
@@ -38,9 +40,15 @@ function shippedFlows() {
  * registerType with a stand-in for the editor's RED.
  */
 function editorDefaults() {
+  return editorTypes().defaults;
+}
+
+/** The `defaults` and `label` functions of every FlowGuard node type, from the editor files. */
+function editorTypes() {
   const defaults = {};
+  const labels = {};
   const accept = () => () => true;
-  const RED = { nodes: { registerType: (type, def) => { defaults[type] = def.defaults; } }, validators: { number: accept, regex: accept, typedInput: accept } };
+  const RED = { nodes: { registerType: (type, def) => { defaults[type] = def.defaults; labels[type] = def.label; } }, validators: { number: accept, regex: accept, typedInput: accept } };
   const FlowGuardEditor = { orMissing: (validator) => validator, showDefaults: () => undefined };
   const nodesDir = path.join(root, 'nodes');
   for (const type of fs.readdirSync(nodesDir)) {
@@ -50,7 +58,81 @@ function editorDefaults() {
       new Function('RED', '$', 'FlowGuardEditor', m[1])(RED, () => ({}), FlowGuardEditor);
     }
   }
-  return defaults;
+  return { defaults, labels };
+}
+
+/**
+ * The sections of the demo's scenario tabs, in reading order: each becomes a named group, laid out left to right;
+ * wires between sections become link nodes. Nodes not listed form a section per connected part (the demo's traffic
+ * generators, the small examples).
+ */
+const SECTIONS = {
+  'sc1-tab': [
+    { name: '1 · Stripe events, each once', ids: ['sc1-webhook', 'sc1-gate', 'sc1-duplicate'] },
+    { name: '2 · The payment as Stripe has it now', ids: ['sc1-pi-id', 'sc1-get-pi', 'sc1-charge-id', 'sc1-get-charge', 'sc1-merge', 'sc1-disputed', 'sc1-get-dispute', 'sc1-dispute'] },
+    { name: '3 · Upsert the Opportunity in Salesforce', ids: ['sc1-map', 'sc1-account-binds', 'sc1-account', 'sc1-link', 'sc1-upsert', 'sc1-complete', 'sc1-written'] },
+    { name: '4 · Retry, then park in the dead-letter queue (a replay goes back to the gate)', ids: ['sc1-retry', 'sc1-release', 'sc1-park', 'sc1-dlq', 'sc1-replay-key', 'sc1-notify', 'sc1-alert'] },
+    { name: '5 · Compensation when the payment was captured (env COMPENSATION)', ids: ['sc1-captured', 'sc1-mode', 'sc1-refund-params', 'sc1-refund', 'sc1-refunded', 'sc1-flag-params', 'sc1-record', 'sc1-compensated', 'sc1-compensation-failed'] },
+  ],
+  'sc2-tab': [
+    { name: 'POST /orders/:id/pay: one charge per order', ids: ['sc2-in', 'sc2-params', 'sc2-gate', 'sc2-pay', 'sc2-result', 'sc2-complete', 'sc2-201', 'sc2-dup', 'sc2-release', 'sc2-failed', 'sc2-conflict', 'sc2-out'] },
+    { name: 'Store unavailable: 500, nothing charged', ids: ['sc2-catch', 'sc2-500'] },
+  ],
+  'sc3-tab': [
+    { name: '1 · Salesforce Contact changes, each once', ids: ['sc3-events', 'sc3-sf-gate', 'sc3-sf-seen', 'sc3-sf-keep', 'sc3-to-stripe', 'sc3-linked'] },
+    { name: '2 · Contact → Stripe customer (update, or create and link)', ids: ['sc3-customer-id', 'sc3-get-customer', 'sc3-sf-state', 'sc3-decide-sf', 'sc3-update-customer', 'sc3-synced', 'sc3-new-params', 'sc3-create-customer', 'sc3-link', 'sc3-update-contact-link'] },
+    { name: '3 · Stripe customer changes, each once, echoes dropped', ids: ['sc3-webhook', 'sc3-st-gate', 'sc3-st-seen', 'sc3-st-keep', 'sc3-st-customer', 'sc3-echo', 'sc3-get-contact', 'sc3-map-back'] },
+    { name: '4 · Stripe customer → Contact, last write wins, conflicts parked', ids: ['sc3-to-salesforce', 'sc3-st-state', 'sc3-decide-st', 'sc3-update-contact', 'sc3-mark', 'sc3-conflict-json', 'sc3-conflict-record', 'sc3-conflicts', 'sc3-conflict-alert'] },
+    { name: '5 · Sync errors: parked, replayed in their direction', ids: ['sc3-error', 'sc3-replay', 'sc3-replay-sf'] },
+  ],
+  'sc4-tab': [
+    { name: '1 · Start: every night, a button, or POST /etl/run', ids: ['sc4-cron', 'sc4-now', 'sc4-http-run', 'sc4-window'] },
+    { name: '2 · Tables and the watermark', ids: ['sc4-ddl-charges', 'sc4-ddl-opps', 'sc4-ddl-report', 'sc4-watermark', 'sc4-since'] },
+    { name: '3 · Stripe charges → FACT_CHARGE', ids: ['sc4-charges', 'sc4-any-charges', 'sc4-split', 'sc4-map', 'sc4-join', 'sc4-rows', 'sc4-upsert-charges', 'sc4-skip-invalid', 'sc4-invalid'] },
+    { name: '4 · Won Opportunities → SALES_OPPORTUNITY', ids: ['sc4-opps', 'sc4-opp-rows', 'sc4-any-opps', 'sc4-upsert-opps'] },
+    { name: '5 · Reconcile the day: Stripe vs FACT_CHARGE (also on its own: button or POST /etl/reconcile)', ids: ['sc4-rec-now', 'sc4-http-rec', 'sc4-rec-window', 'sc4-rec-params', 'sc4-rec-charges', 'sc4-rec-keep', 'sc4-rec-rows', 'sc4-rec-sets', 'sc4-reconcile'] },
+    { name: '6 · Daily report → DAILY_SALES_REPORT', ids: ['sc4-won-binds', 'sc4-won', 'sc4-report', 'sc4-upsert-report', 'sc4-check', 'sc4-answer', 'sc4-mismatch'] },
+    { name: '7 · Answer the HTTP call, alert on failures', ids: ['sc4-respond', 'sc4-http-out', 'sc4-failed', 'sc4-alert'] },
+  ],
+  'sc5-tab': [
+    { name: '1 · POST /customers: 202 at once, each customer once', ids: ['sc5-in', 'sc5-accepted', 'sc5-out', 'sc5-params', 'sc5-gate', 'sc5-dup'] },
+    { name: '2 · Create the Stripe customer; retry, then park', ids: ['sc5-keep', 'sc5-create', 'sc5-done', 'sc5-created', 'sc5-retry', 'sc5-release', 'sc5-park'] },
+    { name: '3 · Dead-letter queue and its alerts', ids: ['sc5-dlq', 'sc5-notify', 'sc5-alert', 'sc5-post'] },
+    { name: '4 · Every 5 minutes: anything parked? probe Stripe, then replay all', ids: ['sc5-timer', 'sc5-stats', 'sc5-waiting', 'sc5-probe-params', 'sc5-probe', 'sc5-replay-all', 'sc5-still-down', 'sc5-replay-now'] },
+  ],
+};
+
+/** What the editor shows on a node (its label function, else core's usual label), for sizes and link names. */
+function labeller(labels) {
+  return (node) => {
+    if (labels[node.type]) {
+      try {
+        const text = labels[node.type].call(node);
+        if (text) return String(text);
+      } catch {
+        // fall through to the name
+      }
+    }
+    if (node.name) return node.name;
+    if (node.type === 'http in') return `[${node.method}] ${node.url}`;
+    if (node.type === 'http response') return node.statusCode ? `http (${node.statusCode})` : 'http';
+    if (node.type === 'debug') return node.complete === 'true' ? 'msg' : `msg.${node.complete || 'payload'}`;
+    if (node.type === 'catch') return 'catch: all';
+    return node.type;
+  };
+}
+
+/** Lays out every tab of a flow; an example without a tab node is laid out as the tab its nodes name. */
+function layoutFlow(flow, labelOf) {
+  const tabs = [...new Set(flow.filter((n) => n.z && !CONFIG_REFS[n.type]).map((n) => n.z))];
+  let out = flow;
+  for (const tab of tabs) {
+    const nodes = out.filter((n) => n.z === tab && !CONFIG_REFS[n.type]);
+    const laid = layoutTab(tab, nodes, SECTIONS[tab] ?? [], labelOf);
+    const first = out.findIndex((n) => n.z === tab && !CONFIG_REFS[n.type]);
+    out = [...out.slice(0, first).filter((n) => n.z !== tab || CONFIG_REFS[n.type]), ...laid, ...out.slice(first).filter((n) => n.z !== tab || CONFIG_REFS[n.type])];
+  }
+  return out;
 }
 
 /** Adds the editor's default for each setting a FlowGuard node lacks; returns what it added. */
@@ -105,11 +187,13 @@ function scenarioFromDemo(demo, tabId, previous) {
 
 /** Everything `fix` does, on copies; returns the new file contents and the list of changes. */
 function fixAll() {
-  const defaults = editorDefaults();
+  const { defaults, labels } = editorTypes();
+  const labelOf = labeller(labels);
   const files = shippedFlows();
   const changes = [];
   const demoFile = files[0];
   for (const a of completeSettings(demoFile.flow, defaults)) changes.push(`flows/flows.json: ${a} set to the default`);
+  demoFile.flow = layoutFlow(demoFile.flow, labelOf);
   const demoConfigs = Object.fromEntries(demoFile.flow.filter((n) => CONFIG_REFS[n.type]).map((n) => [n.type, n]));
   for (const f of files.slice(1)) {
     const rel = path.relative(root, f.file);
@@ -118,7 +202,7 @@ function fixAll() {
       f.flow = scenarioFromDemo(demoFile.flow, tab.id, f.flow);
     } else {
       for (const a of completeSettings(f.flow, defaults)) changes.push(`${rel}: ${a} set to the default`);
-      f.flow = shareConfigNodes(f.flow, demoConfigs);
+      f.flow = layoutFlow(shareConfigNodes(f.flow, demoConfigs), labelOf);
     }
   }
   const out = files.map((f) => ({ file: f.file, text: format(f.flow) }));
@@ -128,10 +212,16 @@ function fixAll() {
 
 function main(command) {
   if (command === 'fix') {
-    const { out, changes } = fixAll();
-    for (const f of out) fs.writeFileSync(f.file, f.text);
-    for (const c of changes) console.log(c);
-    return 0;
+    // A layout made from a laid-out file can place a node differently from one made from the original (link nodes
+    // come later in the file): fix until the files are a fixed point, which is what `check` holds them to.
+    for (let round = 0; round < 4; round++) {
+      const { out, changes } = fixAll();
+      if (!changes.length) return 0;
+      for (const f of out) fs.writeFileSync(f.file, f.text);
+      if (round === 0) for (const c of changes) console.log(c);
+    }
+    console.error('the layout did not settle');
+    return 1;
   }
   if (command === 'check') {
     const { changes } = fixAll();

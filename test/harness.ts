@@ -28,8 +28,9 @@ const CORE_NODES: Record<string, string> = {
   'http response': 'network/21-httpin.js',
   'http request': 'network/21-httprequest.js',
 };
-// catch, status and complete are preloaded by the helper whenever a flow uses them; loading them again would clash.
-const PRELOADED = new Set(['catch', 'status', 'complete', 'tab', 'comment', 'helper', 'link in', 'link out']);
+// catch, status and complete are preloaded by the helper whenever a flow uses them; loading them again would clash
+// (tabs, groups and link nodes are the runtime's own).
+const PRELOADED = new Set(['catch', 'status', 'complete', 'tab', 'group', 'comment', 'helper', 'link in', 'link out']);
 
 export { helper };
 export type FlowNode = Record<string, any> & { id: string; type: string };

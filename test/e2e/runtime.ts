@@ -83,6 +83,8 @@ export function installPack(userDir: string, distDir: string): string[] {
     plugins[name] = file;
   }
   linkIfExists(path.join(ROOT, 'examples'), path.join(packDir, 'examples'));
+  // the editor's shared dialog code (resources/fg-editor.js) and the ops view's files, served under resources/<package>/
+  linkIfExists(path.join(ROOT, 'resources'), path.join(packDir, 'resources'));
   const pack = { name: PACK, version: manifest.version, 'node-red': { version: manifest['node-red']?.version, nodes, plugins } };
   fs.writeFileSync(path.join(packDir, 'package.json'), JSON.stringify(pack, null, 2));
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'flowguard-e2e', private: true, dependencies: { [PACK]: '*' } }));

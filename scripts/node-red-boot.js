@@ -16,12 +16,12 @@ function redJs() {
 }
 
 /** Writes a user dir with an empty flow and quiet settings (no port clash: port 0). */
-function prepareUserDir(userDir, dependencies = {}) {
+function prepareUserDir(userDir, dependencies = {}, flows = []) {
   fs.mkdirSync(userDir, { recursive: true });
   if (!fs.existsSync(path.join(userDir, 'package.json'))) {
     fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'startup-check', private: true, dependencies }, null, 2));
   }
-  fs.writeFileSync(path.join(userDir, 'flows.json'), '[]');
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   fs.writeFileSync(
     path.join(userDir, 'settings.js'),
     `module.exports = ${JSON.stringify({
@@ -44,11 +44,12 @@ function problemLines(output) {
 }
 
 /**
- * Starts Node-RED on `userDir`, waits for "Started flows", asks the probe for its report and stops the process.
+ * Starts Node-RED on `userDir`, waits for "Started flows" (and for `until` in its output, if given), asks the probe
+ * for its report and stops the process.
  * Resolves { rss, files, builtins, warnings, output, problems, types } (types: the node types the runtime
  * registered, from GET /nodes).
  */
-function boot(userDir, { timeoutMs = 90000 } = {}) {
+function boot(userDir, { timeoutMs = 90000, until } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--expose-gc', '-r', path.join(__dirname, 'startup-probe.js'), redJs(), '-u', userDir], {
       cwd: userDir,
@@ -65,7 +66,7 @@ function boot(userDir, { timeoutMs = 90000 } = {}) {
       output += chunk;
       const started = /Started flows/.test(output);
       const url = /Server now running at (http:\/\/[^\s/]+)/.exec(output);
-      if (started && url && !asked) {
+      if (started && url && !asked && (!until || until.test(output))) {
         asked = true;
         setTimeout(async () => {
           let types = [];
@@ -107,7 +108,10 @@ function loadedPackages(files) {
   return names;
 }
 
-module.exports = { redJs, prepareUserDir, boot, problemLines, loadedPackages };
+/** Packages the pack loads only when a node that needs them starts (issue 17), with the SDKs they bring. */
+const LAZY = /[\\/]node_modules[\\/](stripe|jsforce|snowflake-sdk|@snowflake|@aws-sdk|@azure|@google-cloud|redis|@redis[\\/][^\\/]+|pg|pg-pool|better-sqlite3|jsonata|ajv|ajv-formats)[\\/]/;
+
+module.exports = { redJs, prepareUserDir, boot, problemLines, loadedPackages, LAZY };
 
 if (require.main === module) {
   // node scripts/node-red-boot.js <userDir>: boots it and prints the report (without the file list) as JSON.

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.node-red/**', '.build-*/**', '.ci/nr5/**', '.ci/user/**', 'test-output/**', '**/*.html'] },
+  { ignores: ['dist/**', 'node_modules/**', '.node-red/**', '.build-*/**', '.ci/nr5/**', 'test-output/**', '**/*.html'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

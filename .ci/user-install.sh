@@ -11,7 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-WORK="$ROOT/.ci/user"
+# Outside the repository: from inside it, require() would walk up into the repository's node_modules and find what
+# the user dir lacks (better-sqlite3 built here, for one).
+WORK="${TMPDIR:-/tmp}/flowguard-user-install"
 rm -rf "$WORK"
 mkdir -p "$WORK/tgz" "$WORK/bin"
 
@@ -61,11 +63,11 @@ for dir in split core clone; do
   NODE_RED_PATH="$NR5_DIR/node_modules/node-red/lib/red.js" npx -y -p node@24 -- node scripts/user-install-check.js "$WORK/$dir" --sqlite=works
 done
 
-echo "-- npx <sandbox package>"
+echo "-- npx <sandbox package> (from the registry: npx @flowguard/sandbox)"
 SANDBOX_OUT="$WORK/sandbox.out"
 # its own process group (setsid), so npx and the sandbox under it stop together
 (cd "$WORK" && exec setsid env PATH="$WORK/bin" STRIPE_SANDBOX_PORT=0 SALESFORCE_SANDBOX_PORT=0 SNOWFLAKE_SANDBOX_PORT=0 \
-  npx -y "$WORK"/tgz/flowguard-sandbox-*.tgz >"$SANDBOX_OUT" 2>&1) &
+  npx -y --package="$(ls "$WORK"/tgz/flowguard-sandbox-*.tgz)" flowguard-sandbox >"$SANDBOX_OUT" 2>&1) &
 SANDBOX_PID=$!
 for _ in $(seq 1 120); do grep -q '"stripe"' "$SANDBOX_OUT" 2>/dev/null && break; sleep 1; done
 kill -- "-$SANDBOX_PID" 2>/dev/null || true

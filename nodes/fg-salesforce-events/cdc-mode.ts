@@ -7,6 +7,8 @@ import { CdcEvent, advanceWatermark, cdcMessages, eventKind, reReadQuery, record
 import { ChangeFeedOptions, storeWatermark } from '../../lib/salesforce/change-feed';
 import { durableValue } from '../../lib/salesforce/durable';
 import { normaliseSalesforceError } from '../../lib/salesforce/errors';
+import type { SettingsSpec } from '../../lib/settings';
+import type { ConfigsSpec, NodeKit } from '../shared/kit';
 import { RuntimeNode, status } from '../shared/node-io';
 import { startPoller } from '../shared/poller';
 import type { StoreConfigNode } from '../shared/store-node';
@@ -15,7 +17,8 @@ import type { SalesforceConfigNode } from '../fg-salesforce-config/config-node';
 const RESUBSCRIBE_MS = 5000;
 
 export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: string; skipOwnChanges?: boolean; output?: 'record' | 'batch' },
-  feed: ChangeFeedOptions, config: SalesforceConfigNode, storeNode: StoreConfigNode, log: Logger, lease: { key: string; ttlMs: number }): void {
+  feed: ChangeFeedOptions, config: SalesforceConfigNode, storeNode: StoreConfigNode, log: Logger, lease: { key: string; ttlMs: number },
+  kit: Pick<NodeKit<SettingsSpec, ConfigsSpec>, 'onInput' | 'report'>): void {
   const getStore = () => storeNode.getStore();
   let sub: { close(): void } | undefined;
   const stop = (): void => {
@@ -33,7 +36,7 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
   const fail = (err: unknown): void => {
     const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object, mode: 'cdc' });
     status.error(node, fe.code);
-    node.error(new FlowGuardError(fe), { error: fe, topic: def.object });
+    kit.report({ error: fe, topic: def.object }, fe);
   };
 
   const query = async (soql: string, all: boolean): Promise<any[]> => ((await config.session.call((c: any) => c.query(soql, { scanAll: all }))) as any).records;
@@ -109,12 +112,12 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
 
   // An input message re-syncs from the polling watermark now (on the leader; a standby has nothing to do);
   // done() when that re-sync has been sent.
-  node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => {
-    if (!poller.leading) return done();
-    resyncNow('requested').then(() => done(), (err) => {
+  kit.onInput(async () => {
+    if (!poller.leading) return;
+    await resyncNow('requested').catch((err) => {
       const fe = (err as any)?.flowError ?? normaliseSalesforceError(err, { object: def.object, mode: 'cdc' });
       status.error(node, fe.code);
-      done(new FlowGuardError(fe));
+      throw new FlowGuardError(fe);
     });
   });
 

@@ -28,7 +28,7 @@ export = defineNode('fg-salesforce-events', {
     // One instance among those sharing the store runs the feed (polls or subscribes); the others stand by.
     const lease = { key: `fg-salesforce-events:${node.id}:${s.object}`, ttlMs: s.leaseMs };
     const opts: ChangeFeedOptions = { object: s.object, fields: s.fields, pageSize: s.pageSize, includeDeleted: s.includeDeleted, lagMs: s.lagMs };
-    if (s.mode === 'cdc') return startCdc(node, s, opts, salesforce, storeNode, log, lease);
+    if (s.mode === 'cdc') return startCdc(node, s, opts, salesforce, storeNode, log, lease, { onInput, report });
     // The watermark key names the object, so pointing the node at another object starts a fresh feed.
     const key = `${node.id}:${s.object}`;
     const emit = (changes: Change[]): void => {

@@ -38,11 +38,7 @@ const counted = new WeakSet<object>();
  * With an error output, the normalised error goes on `msg.error` and to that output per `port.routing`. Returns
  * the Error for Catch (for done(err) or node.error(err, msg)), or undefined when the error output alone took it.
  */
-export function routeError(node: RuntimeNode, port: ErrorPort, msg: Msg, send: Send, error: FlowError | unknown): Error | undefined;
-/** @deprecated the form of nodes not yet on the kit: (node, routing, msg, send, error, errorOutput, outputs) */
-export function routeError(node: RuntimeNode, routing: ErrorRouting | undefined, msg: Msg, send: Send, error: unknown, output: number, outputs: number): Error | undefined;
-export function routeError(node: RuntimeNode, portOrRouting: ErrorPort | ErrorRouting | undefined, msg: Msg, send: Send, error: unknown, output?: number, outputs?: number): Error | undefined {
-  const port: ErrorPort = typeof portOrRouting === 'object' ? portOrRouting : { routing: portOrRouting, output, outputs: outputs ?? 1 };
+export function routeError(node: RuntimeNode, port: ErrorPort, msg: Msg, send: Send, error: FlowError | unknown): Error | undefined {
   const fe = toFlowError(error);
   const forCatch = error instanceof FlowGuardError ? error : new FlowGuardError(fe);
   if (!counted.has(forCatch)) metrics.count(node, 'errors', 1, fe.code);
@@ -61,12 +57,7 @@ export function routeError(node: RuntimeNode, portOrRouting: ErrorPort | ErrorRo
  * Registers an async input handler: it ends in done(), or, when it throws, in its error routed per `port`
  * (error output and/or done(err) for Catch), counted once. Never both, never neither.
  */
-export function onInput(node: RuntimeNode, port: ErrorPort, handler: (msg: Msg, send: Send) => Promise<void> | void): void;
-/** @deprecated the form of nodes not yet on the kit: every thrown error to Catch */
-export function onInput(node: RuntimeNode, handler: (msg: Msg, send: Send) => Promise<void> | void): void;
-export function onInput(node: RuntimeNode, portOrHandler: ErrorPort | ((msg: Msg, send: Send) => Promise<void> | void), maybeHandler?: (msg: Msg, send: Send) => Promise<void> | void): void {
-  const port: ErrorPort = typeof portOrHandler === 'function' ? { outputs: 1 } : portOrHandler;
-  const handler = typeof portOrHandler === 'function' ? portOrHandler : maybeHandler!;
+export function onInput(node: RuntimeNode, port: ErrorPort, handler: (msg: Msg, send: Send) => Promise<void> | void): void {
   node.on('input', (msg, send, done) => {
     const out = send as Send;
     new Promise<void>((resolve) => resolve(handler(msg as Msg, out))).then(

@@ -45,6 +45,13 @@ describe('connection checks and pickers in the editor', function () {
     await page.locator('#node-config-dialog-edit-form .fg-test-connection-button').waitFor();
   }
 
+  /** Cancels a node's edit dialog and waits until its tray has gone (a dialog opened while one closes is left empty). */
+  async function cancelNodeDialog(): Promise<void> {
+    await page.locator('#node-dialog-cancel').click();
+    await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
+    await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
+  }
+
   async function closeDialog(): Promise<void> {
     await page.locator('#node-config-dialog-cancel').click();
     await page.locator('#node-config-dialog-edit-form').waitFor({ state: 'detached' });
@@ -78,6 +85,8 @@ describe('connection checks and pickers in the editor', function () {
       { id: 'stripe-cfg', type: 'fg-stripe-config', name: 'Stripe sandbox', useCustomHost: true, host: stripe.host, port: stripe.port, protocol: 'http', maxNetworkRetries: 0, timeoutMs: 80000, ratePerSecond: '' },
       { id: 'sf-cfg', type: 'fg-salesforce-config', name: 'Salesforce sandbox', loginTarget: 'custom', loginUrl: salesforce.url, authFlow: 'client_credentials', apiVersion: '68.0', warnPercent: 80, pausePercent: 95 },
       { id: 'sf-node', type: 'fg-salesforce', z: 'tab', name: 'upsert accounts', salesforce: 'sf-cfg', operation: 'upsert', object: '', externalIdField: '', statement: '', fields: '', maxRecords: 10000, output: 'all', includeDeleted: false, allOrNone: false, bulkThreshold: 2000, dryRun: false, errorRouting: 'auto', x: 200, y: 80, wires: [[], []] },
+      { id: 'store', type: 'fg-store-config', name: 'memory', backend: 'memory' },
+      { id: 'sf-events', type: 'fg-salesforce-events', z: 'tab', name: 'account changes', salesforce: 'sf-cfg', store: 'store', object: 'Account', fields: 'Name', interval: 3600, pageSize: 200, includeDeleted: true, skipOwnChanges: true, startFrom: 'now', lagSeconds: 0, output: 'record', mode: 'poll', leaseSeconds: 30, x: 200, y: 240, wires: [[]] },
       { id: 'snow-cfg', type: 'fg-snowflake-config', name: 'Snowflake sandbox', account: 'sandbox', username: 'sandbox', auth: 'password', warehouse: 'COMPUTE_WH', database: 'SNOW_DB', schema: 'PUBLIC', role: 'SYSADMIN', queryTag: 'flowguard', accessUrl: snow.url, poolMin: 0, poolMax: 2, requestTimeout: 60, driverLog: 'off' },
       { id: 'snow-node', type: 'fg-snowflake', z: 'tab', name: 'load orders', snowflake: 'snow-cfg', mode: 'insert', sql: '', output: 'all', batchSize: 1000, waitForTick: false, async: false, pollInterval: 2, table: '', keys: '', columns: '', identifierCase: 'upper', maxRows: 16384, maxMegabytes: 16, timeout: 300, bigNumbersAsStrings: false, errorRouting: 'auto', x: 200, y: 160, wires: [[], []] },
     ];
@@ -89,6 +98,8 @@ describe('connection checks and pickers in the editor', function () {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
     page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
     page.on('pageerror', (err) => errors.push(err.message));
+    // Node-RED logs an exception of a dialog's oneditprepare to the console instead of throwing it.
+    page.on('console', (m) => { if (/fg-editor|FlowGuardEditor|flowguard/i.test(m.text())) errors.push(`console: ${m.text()}`); });
     page.on('request', (r) => requests.push(decodeURIComponent(r.url())));
     page.on('response', (r) => { if (r.status() >= 400 && /flowguard|resources\//.test(r.url())) errors.push(`HTTP ${r.status()} ${r.url()}`); });
     await page.goto(red.url);
@@ -160,7 +171,23 @@ describe('connection checks and pickers in the editor', function () {
     assert.strictEqual((await objectMessage.textContent())!.trim(), 'This org has no object named "Opp": pick one from the list');
     await shot('salesforce-object-unknown');
     assert.deepStrictEqual(requests.filter((u) => /sobjects\/Opp/i.test(u)), [], 'no request for a partial name');
-    await page.locator('#node-dialog-cancel').click();
+    await cancelNodeDialog();
+  });
+
+  it('Salesforce events: Fields completes the last entry of the list from the object\'s describe', async () => {
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('sf-events')));
+    const fields = page.locator('#node-input-fields');
+    await fields.waitFor();
+    await fields.click();
+    await page.keyboard.press('End');
+    await fields.pressSequentially(', indu');
+    const menu = page.locator('.red-ui-autoComplete-container .red-ui-autoComplete-completion');
+    await menuShown(1);
+    assert.deepStrictEqual(await menu.allTextContents(), ['Industry']);
+    await shot('salesforce-events-fields-picker');
+    await menu.first().click();
+    assert.strictEqual(await fields.inputValue(), 'Name, Industry');
+    await cancelNodeDialog();
   });
 
   it('Snowflake: Test connection shows the session, the warehouse / schema pickers list with the dialog\'s values, a wrong password shows Snowflake\'s error', async () => {
@@ -198,7 +225,7 @@ describe('connection checks and pickers in the editor', function () {
     await shot('snowflake-table-picker');
     await menu.filter({ hasText: 'Daily Report' }).click();
     assert.strictEqual(await table.inputValue(), '"Daily Report"');
-    await page.locator('#node-dialog-cancel').click();
+    await cancelNodeDialog();
   });
 
   it('the routes need flowguard.write: a read-only user is refused, an admin is answered', async () => {

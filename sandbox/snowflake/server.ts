@@ -13,6 +13,7 @@ import {
 import { handleControl } from './control';
 import { applySessionCommand } from './session-commands';
 import { runShowCommand } from './show-commands';
+import { fileTransfer, runStageCommand, StageStore } from './stages';
 
 export interface SnowflakeSandboxOptions {
   port?: number;
@@ -50,6 +51,8 @@ export class SnowflakeSandbox {
   readonly startedAt = new Date();
   /** Access tokens the token endpoint issued → login name. */
   readonly issuedTokens = new Map<string, string>();
+  /** Stage directories (LOCAL_FS) and load history. */
+  readonly stages = new StageStore();
   private nextSessionId = 1;
   private server?: http.Server;
 
@@ -85,6 +88,7 @@ export class SnowflakeSandbox {
     });
     await this.closeSessions();
     this.engine.close();
+    this.stages.close();
   }
 
   private async closeSessions(): Promise<void> {
@@ -100,6 +104,7 @@ export class SnowflakeSandbox {
     this.queryLog = [];
     this.faults = noFaults();
     this.stats = emptyStats();
+    this.stages.clear();
     this.engine.close();
     this.engine = await SqlEngine.create();
   }
@@ -187,6 +192,10 @@ export class SnowflakeSandbox {
     return ok(loginData(session));
   }
 
+  private where(session: Session): { database: string; schema: string; user: string } {
+    return { database: session.engine.database, schema: session.engine.schema, user: session.names.user };
+  }
+
   private identities(): Identities {
     const { users, oauthTokens, publicKeys, programmaticTokens } = this.options;
     return { users, oauthTokens, publicKeys, programmaticTokens, issuedTokens: this.issuedTokens };
@@ -222,6 +231,13 @@ export class SnowflakeSandbox {
       return failure({ code: '000008', sqlState: '0A000', type: 'COMPILATION', message: `Actual statement count ${actual} did not match the desired statement count ${expected}.` }, queryId);
     }
     if (actual > 1) return this.multiStatement(session, queryId, splitStatements(sqlText));
+    // PUT / GET: the reply describes the LOCAL_FS stage and the driver copies the files itself.
+    try {
+      const transfer = await fileTransfer(this.stages, session.engine, sqlText, this.where(session));
+      if (transfer) return ok({ queryId, ...transfer });
+    } catch (err) {
+      return failure(mapDuckDbError(err), queryId);
+    }
     const record = this.start(session, queryId, sqlText, bindings, body?.describeOnly === true);
     if (body?.asyncExec) return { status: 200, body: { success: true, code: '333334', message: 'Asynchronous execution in progress.', data: { queryId, getResultUrl: `/queries/${queryId}/result` } } };
     return this.answer(session, record);
@@ -265,7 +281,7 @@ export class SnowflakeSandbox {
           ? { ...classify(sqlText), rowType: [], total: 0, readRows: () => [] }
           : applySessionCommand(session, sqlText) ?? await runShowCommand({
             engine: session.engine, warehouses: this.options.warehouses, warehouse: session.names.warehouse, createdOn: this.startedAt,
-          }, sqlText);
+          }, sqlText) ?? await runStageCommand(this.stages, session.engine, sqlText, this.where(session));
         const result: StatementResult = command ?? await session.engine.execute(sqlText, bindings, session.names, executeOptions(session));
         record.result = describeOnly ? { ...result, total: 0, readRows: () => [] } : result;
         record.status = 'SUCCESS';

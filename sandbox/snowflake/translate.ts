@@ -601,6 +601,9 @@ function foldVariantOperands(pieces: Piece[]): Piece[] {
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Commands the sandbox does not run (stages, loading, procedures): Snowflake's compilation error shape, naming them. */
+// PUT / GET / LIST / REMOVE / COPY INTO and CREATE / DROP STAGE from a client never get here: stages.ts answers them
+// first. The refusal stays for everything else and for SQL run directly (POST /_sandbox/sql), so DuckDB's own COPY
+// (which reads and writes any file) is never reached.
 function refuseUnsupportedStatements(words: string[]): void {
   const [w1, w2, w3] = words;
   const single = ['PUT', 'GET', 'COPY', 'LIST', 'LS', 'REMOVE', 'RM', 'CALL', 'EXECUTE', 'UNDROP', 'GRANT', 'REVOKE'];

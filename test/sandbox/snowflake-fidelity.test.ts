@@ -498,10 +498,11 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
       await refused(db, "select to_char(12.5, '99.9')", '001003', '42000', /Number format models/);
     });
 
-    it('fails stage and loading commands with 001003, naming them', async () => {
-      await refused(db, "put file:///tmp/x.csv @~", '001003', '42000', /The PUT command is not supported/);
-      await refused(db, 'copy into t from @s', '001003', '42000', /COPY/);
-      await refused(db, 'create stage s', '001003', '42000', /CREATE STAGE/);
+    it('fails the stage and loading forms it does not emulate with 001003, naming them (stages: snowflake-stages.test.ts)', async () => {
+      await refused(db, "create stage s_ext url = 's3://bucket/path'", '001003', '42000', /CREATE STAGE option URL/);
+      await refused(db, 'create stage s_json file_format = (type = json)', '001003', '42000', /FILE_FORMAT TYPE = JSON/);
+      await refused(db, 'copy into t from @missing_stage', '002003', '02000', /does not exist or not authorized/);
+      await refused(db, "put file:///tmp/x.csv @missing_stage", '002003', '02000', /does not exist or not authorized/);
     });
 
     it('fails FLATTEN(RECURSIVE => TRUE) and IDENTITY columns with 001003', async () => {

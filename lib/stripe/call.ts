@@ -14,6 +14,8 @@ export interface StripeCall {
   ids: string[];
   params: Record<string, unknown>;
   idempotencyKey?: string;
+  /** Connect: the connected account (`acct_…`) the call acts on, sent as the `Stripe-Account` header. */
+  stripeAccount?: string;
   /** For list/search methods: stop after this many items (the SDK's own maximum is 10000). */
   maxItems: number;
 }
@@ -46,11 +48,14 @@ const MAX_KEY_LENGTH = 255;
 /**
  * The Idempotency-Key header for a message: scoping by node means two Stripe nodes handling the same event
  * (same msg.idempotencyKey) send different keys instead of colliding in an idempotency_error, while a retry
- * through the same node sends the same key. Long keys are hashed to Stripe's 255-character limit.
+ * through the same node sends the same key. A connected account is part of a scoped key too (Stripe keeps keys
+ * per account; naming it keeps one message's calls on two accounts apart wherever the key is logged or stored).
+ * Long keys are hashed to Stripe's 255-character limit.
  */
-export function idempotencyKeyFor(base: unknown, scope?: string): string | undefined {
+export function idempotencyKeyFor(base: unknown, scope?: string, stripeAccount?: string): string | undefined {
   if (base === undefined || base === null || base === '') return undefined;
-  const key = scope ? `${String(base)}:${scope}` : String(base);
+  const scoped = scope && stripeAccount ? `${scope}@${stripeAccount}` : scope;
+  const key = scoped ? `${String(base)}:${scoped}` : String(base);
   return key.length <= MAX_KEY_LENGTH ? key : `fg-${createHash('sha256').update(key).digest('hex')}`;
 }
 
@@ -67,6 +72,23 @@ export function messageKey(msg: { idempotencyKey?: unknown; _msgid?: string; par
     if (parts.id !== undefined) suffix = `/${parts.id}.${parts.index}${suffix}`;
   }
   return `${String(base)}${suffix}`;
+}
+
+const ACCOUNT_ID = /^acct_[A-Za-z0-9]+$/;
+
+/**
+ * The connected account a call acts on: the node's setting when set, else `msg.stripeAccount`; none → the
+ * platform's own account. Anything but an `acct_…` id is refused before a request is sent.
+ */
+export function connectedAccountFor(nodeSetting: unknown, msgValue: unknown): string | undefined {
+  const [value, where] = nodeSetting !== undefined && nodeSetting !== null && String(nodeSetting).trim() !== ''
+    ? [String(nodeSetting).trim(), 'the node\'s Connected account']
+    : [msgValue, 'msg.stripeAccount'];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !ACCOUNT_ID.test(value)) {
+    throw new Error(`fg-stripe: ${where} must be a connected account id (acct_…), got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`);
+  }
+  return value;
 }
 
 /** Stripe ignores keys on GET and DELETE and asks clients not to send them: only writes carry one. */
@@ -101,7 +123,10 @@ export async function runStripeCall(
 ): Promise<StripeCallResult> {
   const method = resolveMethod(stripe, catalog, call.resource, call.method);
   const idempotencyKey = sendsIdempotencyKey(method.info) ? call.idempotencyKey : undefined;
-  const options: Stripe.RequestOptions = idempotencyKey ? { idempotencyKey } : {};
+  const options: Stripe.RequestOptions = {
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+    ...(call.stripeAccount ? { stripeAccount: call.stripeAccount } : {}),
+  };
   const request = (params: Record<string, unknown>) => withRateLimitRetry(() => method.invoke(call.ids, params, options), policy, wait);
 
   if (method.info.kind === 'other') {

@@ -115,11 +115,13 @@ const MARKER_KEY = 'flowguard_node';
  * Registers `url` as a webhook endpoint owned by `owner` (a node id, kept in the endpoint's metadata) and returns
  * its signing secret. Stripe shows a secret only on creation, so every deploy creates a fresh endpoint first and
  * then deletes the ones this owner created before: events in the overlap arrive twice (the gate drops them)
- * rather than not at all. Endpoints without the marker are never touched.
+ * rather than not at all. Endpoints without the marker are never touched. `connect`: a Connect endpoint, which gets
+ * the connected accounts' events instead of the platform's own.
  */
-export async function registerEndpoint(stripe: Stripe, url: string, enabledEvents: string[], owner: string): Promise<{ id: string; secret: string }> {
+export async function registerEndpoint(stripe: Stripe, url: string, enabledEvents: string[], owner: string, connect = false): Promise<{ id: string; secret: string }> {
   const created = await stripe.webhookEndpoints.create({
     url, enabled_events: enabledEvents as Stripe.WebhookEndpointCreateParams.EnabledEvent[], metadata: { [MARKER_KEY]: owner },
+    ...(connect ? { connect: true } : {}),
     description: 'Created by FlowGuard fg-stripe-webhook',
   });
   await removeEndpoints(stripe, owner, created.id);

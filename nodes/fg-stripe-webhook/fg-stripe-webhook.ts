@@ -33,6 +33,8 @@ export = defineNode('fg-stripe-webhook', {
     /** Register `publicUrl` as a Stripe webhook endpoint on deploy (its secret is then kept in memory). */
     register: boolean(false),
     publicUrl: text(),
+    /** Register a Connect endpoint: it receives the connected accounts' events (each naming its `account`). */
+    connect: boolean(false),
   },
   configs: { stripe: STRIPE },
   init(RED) {
@@ -56,8 +58,16 @@ export = defineNode('fg-stripe-webhook', {
       else status.ok(text);
     };
 
-    const emit = (event: any, extra: Record<string, unknown> = {}) =>
-      node.send({ _msgid: RED.util.generateId(), payload: event, idempotencyKey: event.id, correlationId: event.id, topic: event.type, stripe: { eventId: event.id, type: event.type, livemode: !!event.livemode, ...extra } });
+    const emit = (event: any, extra: Record<string, unknown> = {}) => {
+      // Connect events name their connected account: it goes into the dedup key (an id seen on two accounts is two
+      // events) and onto msg.stripeAccount, which fg-stripe reads to act on that account.
+      const account = typeof event.account === 'string' && event.account ? event.account : undefined;
+      node.send({
+        _msgid: RED.util.generateId(), payload: event, idempotencyKey: account ? `${account}/${event.id}` : event.id, correlationId: event.id, topic: event.type,
+        ...(account ? { stripeAccount: account } : {}),
+        stripe: { eventId: event.id, type: event.type, livemode: !!event.livemode, ...(account ? { account } : {}), ...extra },
+      });
+    };
 
     const reject = (res: any, statusCode: number, reason: string, req: any) => {
       counts.rejected++;
@@ -99,7 +109,7 @@ export = defineNode('fg-stripe-webhook', {
 
     if (registering) {
       status.busy('registering');
-      queueEndpointTask(node.id, () => registerEndpoint(config.connection().stripe, def.publicUrl!, enabledEventsFor(eventTypes, STRIPE_EVENT_TYPES), node.id))
+      queueEndpointTask(node.id, () => registerEndpoint(config.connection().stripe, def.publicUrl!, enabledEventsFor(eventTypes, STRIPE_EVENT_TYPES), node.id, def.connect))
         .then(({ id, secret }) => {
           registerSecret(secret);
           secrets.push(secret);

@@ -1,6 +1,6 @@
 import { loadStripe } from '../../lib/stripe/client';
 import { describeSdk } from '../../lib/stripe/catalog';
-import { idempotencyKeyFor, messageKey, runStripeCall } from '../../lib/stripe/call';
+import { connectedAccountFor, idempotencyKeyFor, messageKey, runStripeCall } from '../../lib/stripe/call';
 import { toStripeFlowError } from '../../lib/stripe/errors';
 import { metrics } from '../../lib/ops/metrics';
 import { FlowGuardError } from '../../lib/reliability/errors';
@@ -42,6 +42,8 @@ export = defineNode('fg-stripe', {
     keyType: text('jsonata'),
     /** node: key + ":" + node id (two Stripe nodes never share a key); raw: the key as is. */
     keyScope: oneOf(['node', 'raw'], 'node'),
+    /** Connect: the connected account (acct_…) to act on; empty → msg.stripeAccount, else the platform account. */
+    stripeAccount: text(),
     maxItems: positiveInt(100, 10_000),
     listOutput: oneOf(['array', 'split'], 'array'),
     errorRouting: oneOf(ERROR_ROUTINGS, 'auto'),
@@ -67,16 +69,17 @@ export = defineNode('fg-stripe', {
         if (ids.some((id) => typeof id !== 'string')) throw new Error('fg-stripe: ids must be strings (one, or an array when the method needs two)');
         const params = (await evaluate(s.paramsValue, s.paramsType, msg)) ?? {};
         if (typeof params !== 'object' || Array.isArray(params)) throw new Error(`fg-stripe: params must be an object, got ${Array.isArray(params) ? 'an array' : typeof params}`);
+        const stripeAccount = connectedAccountFor(s.stripeAccount, msg.stripeAccount);
         const baseKey = s.keySource === 'none' ? undefined
           : s.keySource === 'expression' ? await evaluate(s.keyValue, s.keyType, msg)
           : messageKey(msg);
-        const idempotencyKey = idempotencyKeyFor(baseKey, s.keyScope === 'raw' ? undefined : node.id);
+        const idempotencyKey = idempotencyKeyFor(baseKey, s.keyScope === 'raw' ? undefined : node.id, stripeAccount);
         status.busy(label);
         const out = await metrics.timeCall(node, runStripeCall(connection.stripe, config.stripe.catalog(), {
           resource: s.resource, method: s.method, ids: ids as string[],
-          params: params as Record<string, unknown>, idempotencyKey, maxItems: s.maxItems,
+          params: params as Record<string, unknown>, idempotencyKey, stripeAccount, maxItems: s.maxItems,
         })).finally(() => metrics.gauge(node, 'stripe_rate_headroom', connection.throttle.headroom()));
-        msg.stripe = { resource: s.resource, method: s.method, requestId: out.requestId, replayed: !!out.replayed, truncated: out.truncated, idempotencyKey: out.idempotencyKey };
+        msg.stripe = { resource: s.resource, method: s.method, requestId: out.requestId, replayed: !!out.replayed, truncated: out.truncated, idempotencyKey: out.idempotencyKey, ...(stripeAccount ? { account: stripeAccount } : {}) };
         if (out.kind === 'list' && s.listOutput === 'split') {
           const items = out.result as unknown[];
           const parts = { id: RED.util.generateId(), type: 'array', count: items.length, len: 1, ...(msg.parts ? { parts: msg.parts } : {}) };

@@ -1,8 +1,11 @@
-// GET /v1/account: the account the API key belongs to (https://docs.stripe.com/api/accounts/retrieve), shaped like
-// Stripe's fixture of `account`. One account per API key, with a stable id; a standard account that can take payments.
+// GET /v1/account: the account the API key (or the `Stripe-Account` header) names
+// (https://docs.stripe.com/api/accounts/retrieve), shaped like Stripe's fixture of `account`. One platform account
+// per API key, with a stable id; Connect: POST /v1/accounts creates connected accounts, GET /v1/accounts(/:id) reads them.
 
-import type { Account, StripeObject } from './account';
-import type { Route } from './routes';
+import { Account, paginate, StripeObject } from './account';
+import { invalidRequest, notFound } from './errors';
+import { mergeMetadata, optionalObject, optionalString, rejectUnknown } from './params';
+import type { Route, RouteContext } from './routes';
 
 const nullAddress = () => ({ city: null, country: null, line1: null, line2: null, postal_code: null, state: null });
 const noRequirements = () => ({
@@ -10,6 +13,26 @@ const noRequirements = () => ({
 });
 
 export function accountObject(account: Account): StripeObject {
+  const base = platformAccountObject(account);
+  if (!account.platform) return base;
+  // A connected account: what the platform set when creating it (the sandbox skips onboarding: it can take payments).
+  const profile = account.profile;
+  const name = profile.business_profile?.name ?? null;
+  return {
+    ...base,
+    business_profile: { ...base.business_profile, name, url: profile.business_profile?.url ?? null },
+    business_type: profile.business_type ?? null,
+    controller: profile.type === 'standard' ? { type: 'account' } : { type: 'application', is_controller: true },
+    country: profile.country ?? 'US',
+    default_currency: 'usd',
+    email: profile.email ?? null,
+    metadata: profile.metadata ?? {},
+    settings: { ...base.settings, dashboard: { display_name: name, timezone: 'Etc/UTC' } },
+    type: profile.type,
+  };
+}
+
+function platformAccountObject(account: Account): StripeObject {
   return {
     id: account.id,
     object: 'account',
@@ -48,6 +71,48 @@ export function accountObject(account: Account): StripeObject {
   };
 }
 
+const ACCOUNT_TYPES = ['standard', 'express', 'custom'];
+
+/** Connect is a platform's: a connected account cannot create or list accounts of its own. */
+function platformOf(ctx: RouteContext): Account {
+  if (ctx.account.platform) throw invalidRequest("You can only create new accounts if you've signed up for Connect, which you can learn how to do at https://stripe.com/docs/connect.");
+  return ctx.account;
+}
+
+function connectedAccount(ctx: RouteContext): Account {
+  const platform = platformOf(ctx);
+  const id = ctx.ids[0];
+  if (id === platform.id) return platform;
+  const found = platform.connected.get(id);
+  if (!found) throw notFound('account', id);
+  return found;
+}
+
 export const accountRoutes: Route[] = [
   { method: 'GET', pattern: '/v1/account', returns: 'account', handle: (ctx) => accountObject(ctx.account) },
+  {
+    method: 'POST', pattern: '/v1/accounts', returns: 'account',
+    handle(ctx) {
+      const platform = platformOf(ctx);
+      rejectUnknown(ctx.params, ['type', 'country', 'email', 'business_type', 'business_profile', 'capabilities', 'controller', 'metadata', 'expand']);
+      const type = optionalString(ctx.params, 'type');
+      const controller = optionalObject(ctx.params, 'controller');
+      if (type === undefined && controller === undefined) throw invalidRequest('Missing required param: type.', 'parameter_missing', 'type');
+      if (type !== undefined && !ACCOUNT_TYPES.includes(type)) throw invalidRequest(`Invalid type: must be one of ${ACCOUNT_TYPES.join(', ')}`, 'parameter_invalid_string', 'type');
+      const metadata = mergeMetadata({}, ctx.params);
+      const account = platform.createConnected({
+        type: type ?? 'none', country: optionalString(ctx.params, 'country'), email: optionalString(ctx.params, 'email'),
+        business_type: optionalString(ctx.params, 'business_type'), business_profile: optionalObject(ctx.params, 'business_profile'), metadata,
+      });
+      return accountObject(account);
+    },
+  },
+  { method: 'GET', pattern: '/v1/accounts/:id', returns: 'account', handle: (ctx) => accountObject(connectedAccount(ctx)) },
+  {
+    method: 'GET', pattern: '/v1/accounts', returns: 'list:account',
+    handle(ctx) {
+      const items = [...platformOf(ctx).connected.values()].reverse().map(accountObject);
+      return paginate(items, ctx.params, '/v1/accounts', 'account', []);
+    },
+  },
 ];

@@ -31,9 +31,21 @@ export class Account {
   /** The account's own id (`acct_…`) and creation time, for GET /v1/account. */
   readonly id = newId('acct', 16);
   readonly createdAt: number;
+  /** Connect: accounts this (platform) account created, reached with the `Stripe-Account` header. */
+  readonly connected = new Map<string, Account>();
+  /** For a connected account: what POST /v1/accounts set (type, country, email, metadata, …). */
+  profile: Record<string, any> = {};
 
-  constructor(readonly livemode: boolean, readonly clock: Clock, private readonly onEvent: EventListener) {
+  constructor(readonly livemode: boolean, readonly clock: Clock, private readonly onEvent: EventListener, readonly platform?: Account) {
     this.createdAt = this.now();
+  }
+
+  /** A connected account of this platform: its own object space, its events delivered to Connect endpoints. */
+  createConnected(profile: Record<string, any>): Account {
+    const account = new Account(this.livemode, this.clock, this.onEvent, this);
+    account.profile = profile;
+    this.connected.set(account.id, account);
+    return account;
   }
 
   now(): number {
@@ -87,6 +99,8 @@ export class Account {
       request: { id: request.requestId, idempotency_key: request.idempotencyKey ?? null },
       type,
     };
+    // Events of a connected account name it, so a platform's Connect endpoint knows whose they are.
+    if (this.platform) event.account = this.id;
     this.insert('events', event);
     this.onEvent(this, event);
     return event;

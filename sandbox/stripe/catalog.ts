@@ -167,9 +167,13 @@ const prices = crudRoutes({
   searchable: true,
 });
 
-/** The signing secret is shown only in the create response, as on Stripe. */
+/** The signing secret is shown only in the create response, as on Stripe; `connect` is kept but not part of the object. */
 const hideSecret = (object: StripeObject): StripeObject => {
-  const { secret: _secret, ...rest } = object;
+  const { secret: _secret, connect: _connect, ...rest } = object;
+  return rest as StripeObject;
+};
+const hideConnect = (object: StripeObject): StripeObject => {
+  const { connect: _connect, ...rest } = object;
   return rest as StripeObject;
 };
 
@@ -194,6 +198,8 @@ const webhookEndpoints = crudRoutes({
     return {
       api_version: optionalString(ctx.params, 'api_version') ?? null, application: null, description: optionalString(ctx.params, 'description') ?? null,
       enabled_events: events, secret: newId('whsec', 32), status: 'enabled', url: checkUrl(requireString(ctx.params, 'url')),
+      // Connect endpoint: receives the events of the platform's connected accounts (with `account` set).
+      connect: optionalBool(ctx.params, 'connect') ?? false,
     };
   },
   update(object, ctx) {
@@ -205,7 +211,7 @@ const webhookEndpoints = crudRoutes({
     const disabled = optionalBool(ctx.params, 'disabled');
     if (disabled !== undefined) object.status = disabled ? 'disabled' : 'enabled';
   },
-  deletable: true, events: false, view: hideSecret,
+  deletable: true, events: false, view: hideSecret, createView: hideConnect,
 });
 
 /** `type` accepts a trailing `*` wildcard (`charge.*`), as on Stripe. */

@@ -36,6 +36,8 @@ export interface CrudSpec {
   events?: boolean;
   /** What the API returns (e.g. secrets only on create). */
   view?(object: StripeObject): StripeObject;
+  /** What the create response shows (default: the whole object). */
+  createView?(object: StripeObject): StripeObject;
 }
 
 /** Top-level fields whose value changed, with their old values (Stripe's `previous_attributes`). */
@@ -78,7 +80,7 @@ export function crudRoutes(spec: CrudSpec): Route[] {
         } as StripeObject;
         ctx.account.insert(spec.collection, object);
         emit('created', object, ctx);
-        return object;
+        return spec.createView ? spec.createView(object) : object;
       },
     });
   }

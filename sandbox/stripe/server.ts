@@ -94,6 +94,18 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     return found;
   };
 
+  /** The account a request acts on: the key's own, or (Connect) the connected account its `Stripe-Account` header names. */
+  const actingAccount = (apiKey: string, header: string | string[] | undefined): Account => {
+    const platform = account(apiKey);
+    if (header === undefined || header === platform.id) return platform;
+    const id = Array.isArray(header) ? header[0] : header;
+    const connected = platform.connected.get(id);
+    if (!connected) {
+      throw new SandboxStripeError(403, 'invalid_request_error', `The provided key '${maskKey(apiKey)}' does not have access to account '${id}' (or that account does not exist). Application access may have been revoked.`, 'account_invalid', undefined, {}, true);
+    }
+    return connected;
+  };
+
   const send = (res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
     res.end(body);
@@ -139,10 +151,12 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     // A path the response cannot expand is refused before anything runs (and before the idempotency key is taken).
     const expand = expandPaths(params.expand);
     checkExpand(matched.route.returns, expand);
+    const owner = actingAccount(apiKey, req.headers['stripe-account']);
     const idempotencyKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     const echo: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
+    // Keys are per account: the same key on two connected accounts is two requests.
     const decision = idempotencyKey
-      ? idempotency.begin(apiKey, idempotencyKey, `${method} ${url.pathname} ${canonicalJson(params)}`, requestId)
+      ? idempotency.begin(`${apiKey}\u0000${owner.id}`, idempotencyKey, `${method} ${url.pathname} ${canonicalJson(params)}`, requestId)
       : undefined;
     if (decision?.kind === 'replay') {
       return send(res, decision.status, decision.body, { ...echo, 'Idempotent-Replayed': 'true', 'Original-Request': decision.originalRequest });
@@ -152,7 +166,6 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     let body: string;
     let store = true;
     try {
-      const owner = account(apiKey);
       const result: StripeObject = matched.route.handle({ account: owner, params, ids: matched.ids, request: { requestId, idempotencyKey }, path: url.pathname });
       body = JSON.stringify(applyExpand(owner, matched.route.returns, result, expand), null, 2);
     } catch (err) {

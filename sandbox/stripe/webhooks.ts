@@ -47,7 +47,11 @@ export class WebhookDispatcher {
   constructor(private readonly clock: Clock) {}
 
   dispatch(account: Account, event: StripeObject): void {
-    const endpoints = [...account.collection('webhook_endpoints').values()].filter((endpoint) => endpointWants(endpoint, event.type));
+    // An account's own endpoints get its events; a platform's Connect endpoints (`connect: true`) get its connected
+    // accounts' events, and only those.
+    const own = [...account.collection('webhook_endpoints').values()].filter((endpoint) => !endpoint.connect);
+    const connect = account.platform ? [...account.platform.collection('webhook_endpoints').values()].filter((endpoint) => endpoint.connect) : [];
+    const endpoints = [...own, ...connect].filter((endpoint) => endpointWants(endpoint, event.type));
     if (endpoints.length === 0) return;
     event.pending_webhooks = endpoints.length;
     account.delivery.set(event.id, { pending: endpoints.length, failed: false });

@@ -211,6 +211,17 @@ describe('connection checks and pickers in the editor', function () {
     await page.locator('#node-config-input-password').fill('typed-but-wrong');
     assert.strictEqual(await testConnection('error'), 'Incorrect username or password was specified.');
     await shot('snowflake-config-error');
+    // The newer sign-in methods show their own fields; the service's refusal comes back in its words.
+    await page.locator('#node-config-input-auth').selectOption('pat');
+    assert.deepStrictEqual([await page.locator('#node-config-input-programmaticToken').isVisible(), await page.locator('#node-config-input-password').isVisible()], [true, false]);
+    await page.locator('#node-config-input-programmaticToken').fill('not-a-valid-pat-1');
+    assert.strictEqual(await testConnection('error'), 'Programmatic access token is invalid.');
+    await shot('snowflake-config-pat');
+    await page.locator('#node-config-input-auth').selectOption('oauthClientCredentials');
+    await page.locator('#node-config-input-oauthClientId').fill('unknown-client');
+    await page.locator('#node-config-input-oauthClientSecret').fill('not-the-secret-1');
+    assert.strictEqual(await testConnection('error'), 'OAuth token endpoint refused the request: invalid_client (Client authentication failed.)');
+    await shot('snowflake-config-client-credentials');
     await closeDialog();
   });
 

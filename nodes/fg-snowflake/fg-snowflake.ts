@@ -6,6 +6,7 @@ import { withConnection } from '../../lib/snowflake/client';
 import { toSnowflakeError } from '../../lib/snowflake/errors';
 import { Binds, execute, fetchResults, Row, stream, streamResults, submitAndWait } from '../../lib/snowflake/execute';
 import { insertRows, upsertRows } from '../../lib/snowflake/operations';
+import { SnowflakeWriteBatcher } from '../../lib/snowflake/batched-writes';
 import { TickGate } from '../../lib/snowflake/tick-gate';
 import { defineNode, Msg, Send } from '../shared/kit';
 import { ERROR_ROUTINGS } from '../shared/node-io';
@@ -29,6 +30,8 @@ export = defineNode('fg-snowflake', {
     maxRows: positiveInt(16384),
     maxMegabytes: positiveNumber(16),
     deadlineMs: duration(300, 's', { property: 'timeout' }),
+    /** micro-batching window for insert / upsert messages of one row; 0: off */
+    batchWindow: duration(0, 'ms', { allowZero: true }),
     bigNumbersAsStrings: boolean(false),
     errorRouting: oneOf(ERROR_ROUTINGS, 'auto'),
   },
@@ -51,6 +54,10 @@ export = defineNode('fg-snowflake', {
       deadlineMs,
       onProgress: (written: number, total: number) => status.busy(`${mode}: ${written}/${total} rows`),
     });
+
+    const batcher = s.batchWindow > 0 && mode !== 'query'
+      ? new SnowflakeWriteBatcher(pool, { mode, windowMs: s.batchWindow, maxRows: s.maxRows, writeOptions, onBatch: (size, t) => status.busy(`batch of ${size} (${t.batches} batches, ${t.items} rows)`) })
+      : undefined;
 
     /** Long queries: submit with asyncExec and poll, showing progress; resolves with the query id when done. */
     const runAsync = (connection: snowflake.Connection, sqlText: string, binds: Binds | undefined): Promise<string> => submitAndWait(connection, {
@@ -105,10 +112,17 @@ export = defineNode('fg-snowflake', {
     async function write(msg: Msg, send: Send): Promise<string> {
       const table = String(s.table || msg.table || '').trim();
       if (!table) throw Object.assign(new Error('No table: set it in the node or pass msg.table'), { code: 'NO_TABLE' });
+      const keys = s.keys.length ? s.keys : keysOf.parse(msg.keys);
+      if (batcher?.accepts(msg.payload)) {
+        const result = await batcher.write(table, msg.payload, keys);
+        msg.snowflake = { table, ...result };
+        send(output(0, msg));
+        return `batch of ${result.batchSize}: ${mode === 'insert' ? `inserted ${result.rowsInserted}` : `${result.rowsInserted} new, ${result.rowsUpdated} updated`}`;
+      }
       const rows = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       const result = mode === 'insert'
         ? await insertRows(pool(), table, rows, writeOptions())
-        : await upsertRows(pool(), table, rows, s.keys.length ? s.keys : keysOf.parse(msg.keys), writeOptions());
+        : await upsertRows(pool(), table, rows, keys, writeOptions());
       msg.snowflake = { table, ...result };
       send(output(0, msg));
       return mode === 'insert'
@@ -130,6 +144,10 @@ export = defineNode('fg-snowflake', {
       }
     });
 
-    onClose(() => gate.close());
+    onClose(async () => {
+      gate.close();
+      // Rows waiting for a batch are written before the node goes (each message still gets its answer).
+      await batcher?.flush();
+    });
   },
 });

@@ -102,6 +102,40 @@ describe('fg-snowflake node', function () {
     assert.deepEqual(await sql('select count(*), count(meta), sum(balance) from accounts'), [['100000', '100000', '49950000.00']]);
   });
 
+  describe('micro-batching (Batch window)', () => {
+    it('gathers 500 one-row insert messages into one array-bind statement, each message answered on its own', async () => {
+      await load(SETS, flow({ mode: 'insert', table: 'accounts', batchWindow: 50 }), CREDS);
+      const before = sb.stats.statements;
+      const ok = receive('ok', 500, 30000);
+      for (let i = 0; i < 500; i++) getNode('n1').receive({ _msgid: `m${i}`, payload: { id: i, name: `n${i}` } });
+      const msgs = await ok;
+      assert.equal(sb.stats.statements - before, 1);
+      assert.ok(msgs.every((m) => m.snowflake.batchSize === 500 && m.snowflake.table === 'accounts'));
+      assert.deepEqual(await sql('select count(*), count(distinct id) from accounts'), [['500', '500']]);
+    });
+
+    it('a row Snowflake refuses fails only its own message; the others are written', async () => {
+      await load(SETS, flow({ mode: 'insert', table: 'accounts', batchWindow: 50 }), CREDS);
+      const ok = receive('ok', 9, 30000);
+      const err = receive('err', 1, 30000);
+      for (let i = 0; i < 10; i++) getNode('n1').receive({ _msgid: `m${i}`, payload: { id: i === 4 ? 'not a number' : i, name: `n${i}` } });
+      await ok;
+      const [bad] = await err;
+      assert.equal(bad._msgid, 'm4');
+      assert.ok(bad.error.sqlState, JSON.stringify(bad.error));
+      assert.deepEqual(await sql('select count(*) from accounts'), [['9']]);
+    });
+
+    it('upserts one key twice in two statements, in order: the later row wins', async () => {
+      await load(SETS, flow({ mode: 'upsert', table: 'accounts', keys: 'id', batchWindow: 50 }), CREDS);
+      const ok = receive('ok', 3, 30000);
+      for (const [id, name] of [[1, 'first'], [2, 'other'], [1, 'second']] as const) getNode('n1').receive({ payload: { id, name } });
+      const msgs = await ok;
+      assert.deepEqual(msgs.map((m) => m.snowflake.batchSize), [2, 2, 1]);
+      assert.deepEqual(await sql('select name from accounts where id = 1'), [['second']]);
+    });
+  });
+
   it('upserts 100,000 rows with a staging table and one MERGE (≤ 3 + chunks statements)', async () => {
     await sql("insert into accounts (id, name) select seq4(), 'old' from table(generator(rowcount => 40000))");
     await load(SETS, flow({ mode: 'upsert', table: 'accounts', keys: 'id', maxRows: 50000, maxMegabytes: 64 }), CREDS);

@@ -32,7 +32,7 @@ async function fieldsOf(session: SalesforceSession, object: string): Promise<Fie
 }
 
 export function registerSalesforceConfigRoutes(RED: any): void {
-  registerConnectionTest(RED, 'salesforce', 'fg-salesforce-config', SALESFORCE_CREDENTIALS, async ({ config, credentials }) => {
+  registerConnectionTest(RED, 'salesforce', 'fg-salesforce-config', SALESFORCE_CREDENTIALS, ['loginTarget', 'loginUrl'], async ({ config, credentials }) => {
     const apiVersion = String(config.apiVersion || DEFAULT_API_VERSION).replace(/^v/, '');
     const session = new SalesforceSession({
       loginUrl: resolveLoginUrl((config.loginTarget as LoginTarget) ?? 'production', config.loginUrl as string | undefined),

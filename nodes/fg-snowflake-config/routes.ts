@@ -9,6 +9,9 @@ import { execute } from '../../lib/snowflake/execute';
 import { exactIdentifier, objectIdentifier } from '../../lib/snowflake/identifiers';
 import { maskSecrets, PickerCache, registerConnectionTest, registerOnce, resolveCredentials } from '../shared/admin-routes';
 import type { SnowflakeConfigNode } from './config-node';
+
+/** Where a Snowflake config sends its secrets: a saved secret is only used towards the deployed values of these. */
+const SNOWFLAKE_TARGET = ['account', 'accessUrl', 'oauthTokenUrl'];
 import { SNOWFLAKE_CREDENTIALS, SnowflakeConfigDef, snowflakeSettings } from './settings';
 
 const LISTS = ['warehouses', 'databases', 'schemas', 'tables'] as const;
@@ -55,7 +58,7 @@ function describeSession(row: Record<string, unknown>): string {
 }
 
 export function registerSnowflakeConfigRoutes(RED: any): void {
-  registerConnectionTest(RED, 'snowflake', 'fg-snowflake-config', SNOWFLAKE_CREDENTIALS, async ({ config, credentials }) => {
+  registerConnectionTest(RED, 'snowflake', 'fg-snowflake-config', SNOWFLAKE_CREDENTIALS, SNOWFLAKE_TARGET, async ({ config, credentials }) => {
     const settings = promptly(snowflakeSettings(config as SnowflakeConfigDef, credentials));
     const row = await withSingleConnection(settings, async (connection) => (await execute(connection, {
       sqlText: 'SELECT CURRENT_ACCOUNT() AS ACCOUNT, CURRENT_USER() AS USER_NAME, CURRENT_ROLE() AS ROLE_NAME, '
@@ -85,7 +88,7 @@ export function registerSnowflakeConfigRoutes(RED: any): void {
       let credentials: Record<string, string | undefined> = {};
       try {
         if (body.config && typeof body.config === 'object') {
-          credentials = resolveCredentials(RED, text(body.id), body.credentials, SNOWFLAKE_CREDENTIALS, 'fg-snowflake-config');
+          credentials = resolveCredentials(RED, text(body.id), body.credentials, SNOWFLAKE_CREDENTIALS, 'fg-snowflake-config', body.config, SNOWFLAKE_TARGET);
           const settings = promptly(snowflakeSettings(body.config as SnowflakeConfigDef, credentials));
           const key = createHash('sha256').update(JSON.stringify([body.id, settings, sql])).digest('hex');
           return void res.json(await pickers.get(POSTED, key, () => withSingleConnection(settings, (c) => listing(c, sql, list))));

@@ -4,7 +4,7 @@ import { registerConnectionTest } from '../shared/admin-routes';
 import { StripeConfigDef, stripeClientSettings } from './settings';
 
 export function registerStripeConfigRoutes(RED: any): void {
-  registerConnectionTest(RED, 'stripe', 'fg-stripe-config', ['secretKey'], async ({ config, credentials }) => {
+  registerConnectionTest(RED, 'stripe', 'fg-stripe-config', ['secretKey'], ['useCustomHost', 'host', 'port', 'protocol'], async ({ config, credentials }) => {
     // One attempt, unpaced: the user is waiting for the answer.
     const settings = { ...stripeClientSettings(config as StripeConfigDef, credentials), maxNetworkRetries: 0, ratePerSecond: 0 };
     const connection = createStripeConnection(settings);

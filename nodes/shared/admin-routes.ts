@@ -37,20 +37,42 @@ export function registerOnce(RED: any, key: string, register: () => void): void 
   register();
 }
 
+/** The deployed (flow file) properties of node `id`, or undefined when no node of `type` with that id is deployed. */
+function deployedProperties(RED: any, id: string, type: string): Record<string, unknown> | undefined {
+  let found: Record<string, unknown> | undefined;
+  RED.nodes.eachNode?.((n: Record<string, unknown>) => { if (n.id === id && n.type === type) found = n; });
+  return found;
+}
+
+/** A dialog value as text for comparing with the flow file's (unset, empty and false are one). */
+const comparable = (value: unknown): string => (value === undefined || value === null || value === false ? '' : String(value).trim());
+
 /**
  * The credentials to use: what the dialog posted, where a field holds the password placeholder, the value stored for
  * that node id (a saved config node whose secret the user did not retype). Stored secrets are only those of a
- * deployed node of `configType`, so no request can send another kind of node's secret to a service of its choosing.
+ * deployed node of `configType`, and only towards the place that node talks to: when the posted `targetFields`
+ * (host, login URL, account…) differ from the deployed ones, a stored secret is refused, so a request cannot send a
+ * saved secret to a host of its choosing.
  */
-export function resolveCredentials(RED: any, id: string | undefined, posted: unknown, fields: string[], configType: string): Record<string, string | undefined> {
+export function resolveCredentials(
+  RED: any, id: string | undefined, posted: unknown, fields: string[], configType: string,
+  postedConfig: Record<string, unknown> = {}, targetFields: string[] = [],
+): Record<string, string | undefined> {
   const given = posted && typeof posted === 'object' ? (posted as Record<string, unknown>) : {};
   const sameType = !!id && RED.nodes.getNode(id)?.type === configType;
   const stored: Record<string, unknown> = (sameType && RED.nodes.getCredentials?.(id)) || {};
   const out: Record<string, string | undefined> = {};
   for (const field of fields) {
     const value = given[field];
-    if (value === PASSWORD_PLACEHOLDER) out[field] = typeof stored[field] === 'string' ? (stored[field] as string) : undefined;
-    else if (typeof value === 'string' && value !== '') out[field] = value;
+    if (value === PASSWORD_PLACEHOLDER) {
+      if (typeof stored[field] !== 'string') continue;
+      const deployed = deployedProperties(RED, id!, configType) ?? {};
+      const moved = targetFields.filter((f) => comparable(postedConfig[f]) !== comparable(deployed[f]));
+      if (moved.length) {
+        throw new Error(`The saved ${field} is only used with the deployed ${moved.join(', ')}: type it again to test other settings`);
+      }
+      out[field] = stored[field] as string;
+    } else if (typeof value === 'string' && value !== '') out[field] = value;
   }
   return out;
 }
@@ -75,7 +97,9 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * service accepted the settings, `{ ok: false, error }` with the service's own message when it did not (HTTP 200 both:
  * the route worked; 400 only for a malformed body).
  */
-export function registerConnectionTest(RED: any, service: string, configType: string, credentialFields: string[], check: ConnectionCheck): void {
+export function registerConnectionTest(
+  RED: any, service: string, configType: string, credentialFields: string[], targetFields: string[], check: ConnectionCheck,
+): void {
   registerOnce(RED, `${service}/test-connection`, () => {
     RED.httpAdmin.post(`/flowguard/${service}/test-connection`, RED.auth.needsPermission('flowguard.write'), async (req: any, res: any) => {
       const body = req.body;
@@ -83,9 +107,11 @@ export function registerConnectionTest(RED: any, service: string, configType: st
         return void res.status(400).json({ ok: false, error: 'Expected a JSON body { id, config, credentials }' });
       }
       const id = typeof body.id === 'string' ? body.id : undefined;
-      const credentials = resolveCredentials(RED, id, body.credentials, credentialFields, configType);
+      const config: Record<string, unknown> = { ...(body.config ?? {}) };
+      let credentials: Record<string, string | undefined> = {};
       try {
-        const result = await withTimeout(check({ id, config: { ...(body.config ?? {}) }, credentials }), CHECK_TIMEOUT_MS);
+        credentials = resolveCredentials(RED, id, body.credentials, credentialFields, configType, config, targetFields);
+        const result = await withTimeout(check({ id, config, credentials }), CHECK_TIMEOUT_MS);
         const details: CheckResult['details'] = {};
         for (const [key, value] of Object.entries(result.details)) details[key] = typeof value === 'string' ? maskSecrets(value, credentials) : value;
         res.json({ ok: true, summary: maskSecrets(result.summary, credentials), details });

@@ -2,6 +2,7 @@
 // app against the sandboxes: what the dialog posts (saved or unsaved config, the __PWRD__ placeholder for a stored
 // secret), what comes back (the account facts, or the service's own error text) and what never comes back (secrets).
 // Permissions (flowguard.write) are checked against a real Node-RED with adminAuth in test/browser/pickers.test.ts.
+import * as http from 'node:http';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandbox/salesforce';
@@ -66,6 +67,23 @@ describe('connection checks and pickers (admin routes)', function () {
       const unknown = await testConnection('stripe', { id: 'other', config: host(), credentials: { secretKey: '__PWRD__' } });
       assert.equal(unknown.answer.ok, false);
       assert.match(unknown.answer.error, /secret key missing or malformed/);
+    });
+
+    it('a stored key is never sent to another host than the deployed one: refused, nothing reaches that host', async () => {
+      await load(['fg-stripe-config'], [{ id: 'saved', type: 'fg-stripe-config', ...host() }], { saved: { secretKey: SANDBOX_TEST_KEY } });
+      const seen: string[] = [];
+      const listener = http.createServer((req, res) => { seen.push(String(req.headers.authorization)); res.end('{}'); });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = String((listener.address() as { port: number }).port);
+        const elsewhere = await testConnection('stripe', { id: 'saved', config: { ...host(), host: '127.0.0.1', port }, credentials: { secretKey: '__PWRD__' } });
+        assert.equal(elsewhere.answer.ok, false);
+        assert.match(elsewhere.answer.error, /saved secretKey is only used with the deployed (host, )?port: type it again/);
+        assert.deepEqual(seen, []);
+        assert.ok(!elsewhere.text.includes(SANDBOX_TEST_KEY));
+      } finally {
+        listener.close();
+      }
     });
 
     it('a host that does not answer: the connection error, not a hang', async () => {

@@ -4,10 +4,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Browser, chromium, Page } from 'playwright-core';
-import { ADMIN, nodeRedVersion, RunningNodeRed, startNodeRed } from './runtime';
+import { Browser, Page } from 'playwright-core';
+import { nodeRedVersion, openEditor, RunningNodeRed, startNodeRed } from './runtime';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = path.join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
 const NR_MAJOR = Number(nodeRedVersion.split('.')[0]);
 
@@ -21,7 +20,6 @@ describe('CDC and dead-letter dialogs in the editor', function () {
   const visible = (id: string) => page.locator(`#node-input-${id}`).isVisible();
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
     fs.mkdirSync(SHOTS, { recursive: true });
     const flow = [
       { id: 'tab', type: 'tab', label: 'Dialogs', disabled: false, info: '' },
@@ -31,16 +29,7 @@ describe('CDC and dead-letter dialogs in the editor', function () {
       { id: 'dlq', type: 'fg-dead-letter', z: 'tab', name: 'dead letters', store: 'store', x: 200, y: 160, wires: [[], []] },
     ];
     red = await startNodeRed(flow, { 'sf-cfg': { clientId: 'x', clientSecret: 'y' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(red.url);
-    await page.locator('#node-dialog-login-username').fill(ADMIN.username);
-    await page.locator('#node-dialog-login-password').fill(ADMIN.password);
-    await page.locator('#node-dialog-login-submit').click();
-    await page.locator('#red-ui-workspace-chart').waitFor();
-    await page.waitForFunction(() => RED.nodes.node('events') && RED.nodes.node('dlq'));
-    await page.evaluate(() => RED.actions.invoke('core:toggle-show-tips', false));
+    ({ browser, page } = await openEditor(red, () => RED.nodes.node('events') && RED.nodes.node('dlq'), errors));
   });
 
   after(async () => {

@@ -131,3 +131,24 @@ export async function startNodeRed(flow: object[], credentials: Record<string, o
     }),
   };
 }
+
+/**
+ * Chromium at 1400×900 on a running Node-RED's editor, signed in as ADMIN, once `ready` (run in the page) holds, with
+ * Node-RED's rotating tips off. Page errors are pushed into `errors`.
+ */
+export async function openEditor(red: RunningNodeRed, ready: () => unknown, errors: string[]): Promise<{ browser: import('playwright-core').Browser; page: import('playwright-core').Page }> {
+  const { chromium } = await import('playwright-core');
+  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!fs.existsSync(executablePath)) throw new Error(`no Chromium at ${executablePath}`);
+  const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.goto(red.url);
+  await page.locator('#node-dialog-login-username').fill(ADMIN.username);
+  await page.locator('#node-dialog-login-password').fill(ADMIN.password);
+  await page.locator('#node-dialog-login-submit').click();
+  await page.locator('#red-ui-workspace-chart').waitFor();
+  await page.waitForFunction(ready);
+  await page.evaluate(() => (globalThis as any).RED.actions.invoke('core:toggle-show-tips', false));
+  return { browser, page };
+}

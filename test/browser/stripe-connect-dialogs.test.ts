@@ -4,10 +4,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Browser, chromium, Page } from 'playwright-core';
-import { ADMIN, nodeRedVersion, RunningNodeRed, startNodeRed } from './runtime';
+import { Browser, Page } from 'playwright-core';
+import { nodeRedVersion, openEditor, RunningNodeRed, startNodeRed } from './runtime';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = path.join(__dirname, '..', '..', '..', 'test-output', 'screenshots');
 const NR_MAJOR = Number(nodeRedVersion.split('.')[0]);
 
@@ -20,7 +19,6 @@ describe('Stripe Connect dialogs in the editor', function () {
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `dialog-nr${NR_MAJOR}-${name}.png`) });
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
     fs.mkdirSync(SHOTS, { recursive: true });
     const flow = [
       { id: 'tab', type: 'tab', label: 'Dialogs', disabled: false, info: '' },
@@ -29,16 +27,7 @@ describe('Stripe Connect dialogs in the editor', function () {
       { id: 'hook', type: 'fg-stripe-webhook', z: 'tab', name: 'connect events', stripe: 'cfg', path: '/stripe/connect', eventTypes: '*', register: true, publicUrl: 'https://shop.example.com/stripe/connect', connect: true, x: 200, y: 160, wires: [[]] },
     ];
     red = await startNodeRed(flow, { cfg: { secretKey: 'sk_test_dialogs', webhookSecrets: 'whsec_dialogs' } });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    page.on('pageerror', (err) => errors.push(err.message));
-    await page.goto(red.url);
-    await page.locator('#node-dialog-login-username').fill(ADMIN.username);
-    await page.locator('#node-dialog-login-password').fill(ADMIN.password);
-    await page.locator('#node-dialog-login-submit').click();
-    await page.locator('#red-ui-workspace-chart').waitFor();
-    await page.waitForFunction(() => RED.nodes.node('s') && RED.nodes.node('hook'));
-    await page.evaluate(() => RED.actions.invoke('core:toggle-show-tips', false));
+    ({ browser, page } = await openEditor(red, () => RED.nodes.node('s') && RED.nodes.node('hook'), errors));
   });
 
   after(async () => {

@@ -57,8 +57,14 @@ async function main() {
   fs.rmSync(baselineDir, { recursive: true, force: true });
   prepareUserDir(baselineDir);
   prepareUserDir(userDir);
+  // RSS after a GC still varies by a few MiB between two boots of the same process; each side is booted twice and
+  // its lower reading kept, so the comparison measures the pack rather than the allocator's luck.
   const baseline = await boot(baselineDir);
+  const baselineAgain = await boot(baselineDir);
+  if (baselineAgain.rss < baseline.rss) baseline.rss = baselineAgain.rss;
   const report = await boot(userDir);
+  const reportAgain = await boot(userDir);
+  if (reportAgain.rss < report.rss) report.rss = reportAgain.rss;
 
   const declared = declaredTypes();
   if (declared.length === 0) fail('no FlowGuard node type declared in the user dir');

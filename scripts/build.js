@@ -28,7 +28,7 @@ function copyNonTs(from, to) {
   }
 }
 
-for (const dir of ['nodes', 'plugins']) {
+for (const dir of ['nodes', 'plugins', 'lib']) {
   const from = path.join(root, dir);
   if (fs.existsSync(from)) copyNonTs(from, path.join(dist, dir));
 }

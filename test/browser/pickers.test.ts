@@ -59,10 +59,30 @@ describe('connection checks and pickers in the editor', function () {
 
   /** Waits until the completion menu has finished opening (it slides open) and holds `count` entries. */
   async function menuShown(count: number): Promise<void> {
-    await page.waitForFunction((n) => {
-      const c = document.querySelector('.red-ui-autoComplete-container');
-      return !!c && c.querySelectorAll('.red-ui-autoComplete-completion').length === n && !$(c).is(':animated') && !$(c).find(':animated').length;
-    }, count);
+    try {
+      await page.waitForFunction((n) => {
+        const c = document.querySelector('.red-ui-autoComplete-container');
+        return !!c && c.querySelectorAll('.red-ui-autoComplete-completion').length === n && !$(c).is(':animated') && !$(c).find(':animated').length;
+      }, count, { timeout: 15000 });
+    } catch (err) {
+      // Say what the page showed instead: the menu's entries and any message under a field.
+      const seen = await page.evaluate(() => ({
+        menu: Array.from(document.querySelectorAll('.red-ui-autoComplete-container .red-ui-autoComplete-completion')).map((e: any) => e.textContent),
+        messages: Array.from(document.querySelectorAll('.fg-editor-message')).map((e: any) => e.textContent.trim()).filter(Boolean),
+      }));
+      throw new Error(`completion menu with ${count} entries not shown; seen ${JSON.stringify(seen)}: ${(err as Error).message}`);
+    }
+  }
+
+  const trays = () => page.evaluate(() => document.querySelectorAll('.red-ui-tray').length);
+
+  /** After a failed test: closes whatever dialogs it left open, so the next test starts on a clean editor. */
+  async function closeAllDialogs(): Promise<void> {
+    await page.keyboard.press('Escape');
+    for (let open = await trays(); open > 0; open = await trays()) {
+      await page.evaluate(() => RED.tray.close());
+      await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, open);
+    }
   }
 
   async function testConnection(kind: 'ok' | 'error'): Promise<string> {
@@ -112,7 +132,9 @@ describe('connection checks and pickers in the editor', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await shot(`failed-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`);
+    if (this.currentTest?.state !== 'failed' || !page) return;
+    await shot(`failed-${this.currentTest.title.slice(0, 30).replace(/\W+/g, '-')}`);
+    await closeAllDialogs().catch(() => undefined);
   });
 
   after(async () => {

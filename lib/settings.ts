@@ -108,6 +108,17 @@ export function text(fallback = ''): Setting<string> {
   };
 }
 
+/** Text of a fixed shape (a version, an id), trimmed; blank gives the default; `shape` says what is expected. */
+export function matching(pattern: RegExp, fallback: string, shape: string): Setting<string> {
+  return {
+    parse(raw) {
+      const v = text(fallback).parse(raw);
+      if (!pattern.test(v)) throw new Error(`must be ${shape}, got ${JSON.stringify(raw)}`);
+      return v;
+    },
+  };
+}
+
 /**
  * A list (or an array), items trimmed, empty items dropped; blank gives the default. Items are separated by commas,
  * semicolons or new lines; with `words`, by spaces too (codes, event types: names without spaces).

@@ -4,13 +4,17 @@ import type { LimitSnapshot } from '../../lib/salesforce/limits';
 import type { ConfigKind } from '../shared/kit';
 import type { RuntimeNode } from '../shared/node-io';
 
-export interface SalesforceConfigNode extends RuntimeNode {
+/** What fg-salesforce-config's setup gives the nodes using it. */
+export interface SalesforceConfig {
   session: SalesforceSession;
   apiVersion: string;
-  /** Why this config cannot log in (a login URL that cannot work), or undefined. */
-  problem?: string;
   /** Called on every Sforce-Limit-Info reading; returns an unsubscribe function. */
   onLimit(listener: (s: LimitSnapshot, changed: boolean) => void): () => void;
+}
+
+export interface SalesforceConfigNode extends RuntimeNode, SalesforceConfig {
+  /** Why this config cannot log in (a login URL or a setting that cannot work), or undefined. */
+  problem?: string;
 }
 
 /** The `salesforce` config of fg-salesforce and fg-salesforce-events (for the kit's config guard). */

@@ -2,12 +2,12 @@
 // REST API at the configured version) and the editor pickers (objects from describeGlobal, fields from describe) through
 // the deployed config node's session, cached per session for a few minutes. A field list is only asked for an object
 // the org has: a partial name typed in the dialog never reaches Salesforce.
-import { AuthFlow, LoginTarget, SalesforceSession, resolveLoginUrl } from '../../lib/salesforce/connection';
-import { DEFAULT_AUTH_FLOW } from '../../lib/salesforce/versions';
+import { SalesforceSession } from '../../lib/salesforce/connection';
+import { readSettings } from '../../lib/settings';
 import { PickerCache, registerConnectionTest, registerOnce } from '../shared/admin-routes';
-import { DEFAULT_API_VERSION, SalesforceConfigNode } from './config-node';
-
-export const SALESFORCE_CREDENTIALS = ['clientId', 'clientSecret', 'username', 'password', 'securityToken', 'privateKey', 'refreshToken'];
+import type { RED } from '../shared/kit';
+import type { SalesforceConfigNode } from './config-node';
+import { SALESFORCE_CONFIG_SETTINGS, SALESFORCE_CREDENTIALS, salesforceSessionConfig } from './settings';
 
 interface ObjectInfo { name: string; label: string }
 interface FieldInfo { name: string; label: string; type: string; externalId: boolean; required: boolean }
@@ -31,13 +31,11 @@ async function fieldsOf(session: SalesforceSession, object: string): Promise<Fie
   });
 }
 
-export function registerSalesforceConfigRoutes(RED: any): void {
-  registerConnectionTest(RED, 'salesforce', 'fg-salesforce-config', SALESFORCE_CREDENTIALS, ['loginTarget', 'loginUrl'], async ({ config, credentials }) => {
-    const apiVersion = String(config.apiVersion || DEFAULT_API_VERSION).replace(/^v/, '');
-    const session = new SalesforceSession({
-      loginUrl: resolveLoginUrl((config.loginTarget as LoginTarget) ?? 'production', config.loginUrl as string | undefined),
-      apiVersion, authFlow: (config.authFlow as AuthFlow) || DEFAULT_AUTH_FLOW, ...credentials,
-    });
+export function registerSalesforceConfigRoutes(RED: RED): void {
+  registerConnectionTest(RED, 'salesforce', 'fg-salesforce-config', Object.keys(SALESFORCE_CREDENTIALS), ['loginTarget', 'loginUrl'], async ({ config, credentials }) => {
+    const sessionConfig = salesforceSessionConfig(readSettings(SALESFORCE_CONFIG_SETTINGS, config), credentials);
+    const { apiVersion } = sessionConfig;
+    const session = new SalesforceSession(sessionConfig);
     try {
       const identity: any = await session.call((c: any) => c.identity());
       // The identity URL is version-less: a REST call at the configured version proves the org offers that version.

@@ -3,13 +3,17 @@ import type { SnowflakePool } from '../../lib/snowflake/client';
 import type { ConfigKind } from '../shared/kit';
 import type { RuntimeNode } from '../shared/node-io';
 
-export interface SnowflakeConfigNode extends RuntimeNode {
-  /** The connection pool, created on first use; rejects with the configuration problem if there is one. */
+/** What fg-snowflake-config's setup gives the nodes using it. */
+export interface SnowflakeConfig {
+  /** The connection pool, created on first use. */
   getPool(): SnowflakePool;
-  /** Why the config cannot connect (missing account, credentials), or undefined. */
-  problem?: string;
   /** Short text for status dots: account or sandbox URL. */
   describe(): string;
+}
+
+export interface SnowflakeConfigNode extends RuntimeNode, SnowflakeConfig {
+  /** Why the config cannot connect (missing account, credentials, a setting that cannot work), or undefined. */
+  problem?: string;
 }
 
 /** The `snowflake` config of fg-snowflake (for the kit's config guard). */

@@ -1,68 +1,44 @@
-import { registerSecret, redact } from '../../lib/ops/redact';
-import { createLogger } from '../../lib/ops/log';
+import { redact } from '../../lib/ops/redact';
 import { closePool, configureDriver, connectionOptions, createPool, SnowflakePool } from '../../lib/snowflake/client';
-import type { SnowflakeConfigNode } from './config-node';
+import { defineConfigNode } from '../shared/kit';
+import type { SnowflakeConfig } from './config-node';
 import { registerSnowflakeConfigRoutes } from './routes';
-import { num, SnowflakeConfigDef, SnowflakeCredentials, snowflakeSettings } from './settings';
+import { SNOWFLAKE_CONFIG_SETTINGS, SNOWFLAKE_CREDENTIALS, snowflakeSettings } from './settings';
 
-export = function (RED: any) {
-  function FgSnowflakeConfig(this: SnowflakeConfigNode & { credentials?: SnowflakeCredentials }, def: SnowflakeConfigDef) {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: SnowflakeConfigNode & { credentials?: SnowflakeCredentials }, def: SnowflakeConfigDef): void {
-    const log = createLogger(node);
-    const creds = node.credentials ?? {};
-    for (const secret of [creds.password, creds.privateKey, creds.privateKeyPass, creds.token, creds.programmaticToken, creds.oauthClientSecret]) registerSecret(secret);
-
+export = defineConfigNode('fg-snowflake-config', {
+  settings: SNOWFLAKE_CONFIG_SETTINGS,
+  credentials: SNOWFLAKE_CREDENTIALS,
+  init: registerSnowflakeConfigRoutes,
+  setup({ RED, settings: s, credentials, log, onClose }): SnowflakeConfig {
     // The driver's logging is process-wide: off (no snowflake.log in the working directory) or into Node-RED's log.
-    const level = def.driverLog ?? 'off';
-    if (level === 'off') configureDriver();
+    if (s.driverLog === 'off') configureDriver();
     else {
       const write = (fn: (t: string) => void) => (text: string) => fn(`[snowflake-sdk] ${redact(text)}`);
       configureDriver({
         error: write((t) => RED.log.error(t)), warn: write((t) => RED.log.warn(t)), info: write((t) => RED.log.info(t)),
         debug: write((t) => RED.log.debug(t)), trace: write((t) => RED.log.trace(t)),
-      }, level.toUpperCase() as 'ERROR');
+      }, s.driverLog.toUpperCase() as 'ERROR');
     }
 
-    const settings = snowflakeSettings(def, creds);
-    try {
-      connectionOptions(settings);
-    } catch (err) {
-      node.problem = (err as Error).message;
-      log.error(`Snowflake config: ${node.problem}`);
-    }
+    const settings = snowflakeSettings(s, credentials);
+    // No account, user or usable credential throws here: the Snowflake nodes using this config are guarded.
+    connectionOptions(settings);
 
     let pool: SnowflakePool | undefined;
-    node.getPool = () => {
-      if (node.problem) throw Object.assign(new Error(`Snowflake config: ${node.problem}`), { code: 'CONFIG_INVALID' });
-      if (!pool) {
-        pool = createPool(settings, { min: num(def.poolMin, 0), max: num(def.poolMax, 4) });
-        log.info('Snowflake connection pool created', { account: settings.account, target: settings.accessUrl || undefined });
-      }
-      return pool;
-    };
-    node.describe = () => settings.accessUrl || settings.account;
-
-    node.on('close', (_removed: boolean, done: () => void) => {
+    onClose(() => {
       const closing = pool;
       pool = undefined;
-      if (!closing) return done();
-      closePool(closing).then(() => done(), () => done());
+      return closing && closePool(closing);
     });
-  }
-
-  RED.nodes.registerType('fg-snowflake-config', FgSnowflakeConfig, {
-    credentials: {
-      password: { type: 'password' },
-      privateKey: { type: 'password' },
-      privateKeyPass: { type: 'password' },
-      token: { type: 'password' },
-      programmaticToken: { type: 'password' },
-      oauthClientSecret: { type: 'password' },
-    },
-  });
-  registerSnowflakeConfigRoutes(RED);
-};
+    return {
+      getPool: () => {
+        if (!pool) {
+          pool = createPool(settings, { min: s.poolMin, max: s.poolMax });
+          log.info('Snowflake connection pool created', { account: settings.account, target: settings.accessUrl || undefined });
+        }
+        return pool;
+      },
+      describe: () => settings.accessUrl || settings.account,
+    };
+  },
+});

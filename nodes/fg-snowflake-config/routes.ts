@@ -7,12 +7,19 @@ import type snowflake from 'snowflake-sdk';
 import { SnowflakeSettings, withConnection, withSingleConnection } from '../../lib/snowflake/client';
 import { execute } from '../../lib/snowflake/execute';
 import { exactIdentifier, objectIdentifier } from '../../lib/snowflake/identifiers';
+import { readSettings } from '../../lib/settings';
 import { maskSecrets, PickerCache, registerConnectionTest, registerOnce, resolveCredentials } from '../shared/admin-routes';
+import type { RED } from '../shared/kit';
 import type { SnowflakeConfigNode } from './config-node';
+import { SNOWFLAKE_CONFIG_SETTINGS, SNOWFLAKE_CREDENTIALS, snowflakeSettings } from './settings';
 
 /** Where a Snowflake config sends its secrets: a saved secret is only used towards the deployed values of these. */
 const SNOWFLAKE_TARGET = ['account', 'accessUrl', 'oauthTokenUrl'];
-import { SNOWFLAKE_CREDENTIALS, SnowflakeConfigDef, snowflakeSettings } from './settings';
+const CREDENTIAL_FIELDS = Object.keys(SNOWFLAKE_CREDENTIALS);
+
+/** The driver settings for a dialog's values, read as the deployed node reads them. */
+const dialogSettings = (config: Record<string, unknown>, credentials: Record<string, string | undefined>) =>
+  promptly(snowflakeSettings(readSettings(SNOWFLAKE_CONFIG_SETTINGS, config), credentials));
 
 const LISTS = ['warehouses', 'databases', 'schemas', 'tables'] as const;
 type ListName = typeof LISTS[number];
@@ -57,9 +64,9 @@ function describeSession(row: Record<string, unknown>): string {
     + `warehouse ${String(row.WAREHOUSE ?? 'none')}, ${where}`;
 }
 
-export function registerSnowflakeConfigRoutes(RED: any): void {
-  registerConnectionTest(RED, 'snowflake', 'fg-snowflake-config', SNOWFLAKE_CREDENTIALS, SNOWFLAKE_TARGET, async ({ config, credentials }) => {
-    const settings = promptly(snowflakeSettings(config as SnowflakeConfigDef, credentials));
+export function registerSnowflakeConfigRoutes(RED: RED): void {
+  registerConnectionTest(RED, 'snowflake', 'fg-snowflake-config', CREDENTIAL_FIELDS, SNOWFLAKE_TARGET, async ({ config, credentials }) => {
+    const settings = dialogSettings(config, credentials);
     const row = await withSingleConnection(settings, async (connection) => (await execute(connection, {
       sqlText: 'SELECT CURRENT_ACCOUNT() AS ACCOUNT, CURRENT_USER() AS USER_NAME, CURRENT_ROLE() AS ROLE_NAME, '
         + 'CURRENT_WAREHOUSE() AS WAREHOUSE, CURRENT_DATABASE() AS DATABASE_NAME, CURRENT_SCHEMA() AS SCHEMA_NAME',
@@ -88,12 +95,13 @@ export function registerSnowflakeConfigRoutes(RED: any): void {
       let credentials: Record<string, string | undefined> = {};
       try {
         if (body.config && typeof body.config === 'object') {
-          credentials = resolveCredentials(RED, text(body.id), body.credentials, SNOWFLAKE_CREDENTIALS, 'fg-snowflake-config', body.config, SNOWFLAKE_TARGET);
-          const settings = promptly(snowflakeSettings(body.config as SnowflakeConfigDef, credentials));
+          credentials = resolveCredentials(RED, text(body.id), body.credentials, CREDENTIAL_FIELDS, 'fg-snowflake-config', body.config, SNOWFLAKE_TARGET);
+          const settings = dialogSettings(body.config, credentials);
           const key = createHash('sha256').update(JSON.stringify([body.id, settings, sql])).digest('hex');
           return void res.json(await pickers.get(POSTED, key, () => withSingleConnection(settings, (c) => listing(c, sql, list))));
         }
         const cfg = RED.nodes.getNode(String(body.id)) as SnowflakeConfigNode | null;
+        if (cfg?.problem) return void res.status(409).json({ error: `Snowflake config cannot be used: ${cfg.problem}` });
         if (!cfg?.getPool) return void res.status(404).json({ error: 'Deploy the Snowflake config node first, then reopen this dialog' });
         const pool = cfg.getPool();
         res.json(await pickers.get(pool, sql, () => withConnection(pool, (c) => listing(c, sql, list))));

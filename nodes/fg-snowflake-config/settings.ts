@@ -1,61 +1,45 @@
-// The fg-snowflake-config node's properties and credentials as driver settings: used by the node and by its dialog's
-// "Test connection" and pickers.
+// The fg-snowflake-config node's settings (read once by the kit) and credentials as driver settings: used by the
+// node and by its dialog's "Test connection" and pickers, so both read a value the same way.
 import type { AuthMethod, SnowflakeSettings } from '../../lib/snowflake/client';
+import { duration, oneOf, positiveInt, Settings, text, wholeNumber } from '../../lib/settings';
 
-export interface SnowflakeConfigDef {
-  id?: string;
-  name?: string;
-  account?: string;
-  username?: string;
-  auth?: AuthMethod;
-  warehouse?: string;
-  database?: string;
-  schema?: string;
-  role?: string;
-  queryTag?: string;
-  accessUrl?: string;
-  oauthClientId?: string;
-  oauthTokenUrl?: string;
-  oauthScope?: string;
-  poolMin?: number | string;
-  poolMax?: number | string;
-  requestTimeout?: number | string;
-  driverLog?: 'off' | 'error' | 'warn' | 'info' | 'debug';
-}
+const AUTH_METHODS: readonly AuthMethod[] = ['password', 'keypair', 'oauth', 'pat', 'oauthClientCredentials'];
 
-export interface SnowflakeCredentials {
-  password?: string;
-  privateKey?: string;
-  privateKeyPass?: string;
-  token?: string;
-  programmaticToken?: string;
-  oauthClientSecret?: string;
-}
+export const SNOWFLAKE_CONFIG_SETTINGS = {
+  account: text(),
+  username: text(),
+  auth: oneOf(AUTH_METHODS, 'password'),
+  warehouse: text(),
+  database: text(),
+  schema: text(),
+  role: text(),
+  queryTag: text('flowguard'),
+  /** access URL override, e.g. the sandbox `http://127.0.0.1:PORT` */
+  accessUrl: text(),
+  oauthClientId: text(),
+  oauthTokenUrl: text(),
+  oauthScope: text(),
+  poolMin: wholeNumber(0),
+  poolMax: positiveInt(4),
+  requestTimeoutMs: duration(60, 's', { property: 'requestTimeout' }),
+  /** the driver's own log, into Node-RED's (process-wide: the last config deployed sets it) */
+  driverLog: oneOf(['off', 'error', 'warn', 'info', 'debug'], 'off'),
+};
 
-export const SNOWFLAKE_CREDENTIALS = ['password', 'privateKey', 'privateKeyPass', 'token', 'programmaticToken', 'oauthClientSecret'];
+export type SnowflakeConfigSettings = Settings<typeof SNOWFLAKE_CONFIG_SETTINGS>;
 
-export const num = (v: unknown, fallback: number): number => (v === '' || v === undefined || Number.isNaN(Number(v)) ? fallback : Number(v));
+export const SNOWFLAKE_CREDENTIALS = {
+  password: { type: 'password' },
+  privateKey: { type: 'password' },
+  privateKeyPass: { type: 'password' },
+  token: { type: 'password' },
+  programmaticToken: { type: 'password' },
+  oauthClientSecret: { type: 'password' },
+} as const;
 
-export function snowflakeSettings(def: SnowflakeConfigDef, creds: SnowflakeCredentials): SnowflakeSettings {
-  return {
-    account: (def.account ?? '').trim(),
-    username: (def.username ?? '').trim(),
-    auth: def.auth ?? 'password',
-    password: creds.password,
-    privateKey: creds.privateKey,
-    privateKeyPass: creds.privateKeyPass,
-    token: creds.token,
-    programmaticToken: creds.programmaticToken,
-    oauthClientId: def.oauthClientId?.trim(),
-    oauthClientSecret: creds.oauthClientSecret,
-    oauthTokenUrl: def.oauthTokenUrl?.trim(),
-    oauthScope: def.oauthScope?.trim(),
-    warehouse: def.warehouse?.trim(),
-    database: def.database?.trim(),
-    schema: def.schema?.trim(),
-    role: def.role?.trim(),
-    queryTag: def.queryTag?.trim(),
-    accessUrl: def.accessUrl?.trim(),
-    requestTimeoutMs: num(def.requestTimeout, 60) * 1000,
-  };
+export type SnowflakeCredentials = { [K in keyof typeof SNOWFLAKE_CREDENTIALS]?: string };
+
+export function snowflakeSettings(s: SnowflakeConfigSettings, creds: SnowflakeCredentials): SnowflakeSettings {
+  const { poolMin: _min, poolMax: _max, driverLog: _log, ...connection } = s;
+  return { ...connection, ...creds };
 }

@@ -1,57 +1,28 @@
 import { describeSdk, ResourceInfo } from '../../lib/stripe/catalog';
-import { createStripeConnection, StripeConnection } from '../../lib/stripe/client';
+import { createStripeConnection } from '../../lib/stripe/client';
 import { parseCodeList } from '../../lib/reliability/classify';
 import { registerSecret } from '../../lib/ops/redact';
-import { createLogger } from '../../lib/ops/log';
-import type { StripeConfigNode } from './config-node';
+import { defineConfigNode } from '../shared/kit';
+import type { StripeConfig } from './config-node';
 import { registerStripeConfigRoutes } from './routes';
-import { StripeConfigDef, stripeClientSettings } from './settings';
+import { STRIPE_CONFIG_SETTINGS, STRIPE_CREDENTIALS, stripeClientSettings } from './settings';
 
-interface StripeCredentials {
-  secretKey?: string;
-  /** Several signing secrets (rotation), separated by commas, spaces or new lines. */
-  webhookSecrets?: string;
-}
-
-export = function (RED: any) {
-  function FgStripeConfig(this: StripeConfigNode & { credentials?: StripeCredentials }, def: StripeConfigDef) {
-    RED.nodes.createNode(this, def);
-    setup(this, def);
-  }
-
-  function setup(node: StripeConfigNode & { credentials?: StripeCredentials }, def: StripeConfigDef) {
-    const log = createLogger(node);
-    const credentials = node.credentials ?? {};
+export = defineConfigNode('fg-stripe-config', {
+  settings: STRIPE_CONFIG_SETTINGS,
+  credentials: STRIPE_CREDENTIALS,
+  init: registerStripeConfigRoutes,
+  setup({ settings, credentials, onClose }): StripeConfig {
+    // Each signing secret on its own: the field holds several.
     const secrets = parseCodeList(credentials.webhookSecrets);
-    registerSecret(credentials.secretKey);
     secrets.forEach(registerSecret);
-
-    let connection: StripeConnection | undefined;
-    let failure: Error | undefined;
-    try {
-      connection = createStripeConnection(stripeClientSettings(def, credentials));
-    } catch (err) {
-      failure = err as Error;
-      node.problem = failure.message;
-      log.warn(`Stripe client not created: ${failure.message}`);
-    }
+    // No key or a malformed one throws: the config shows it, and the Stripe nodes using it fail each message naming it.
+    const connection = createStripeConnection(stripeClientSettings(settings, credentials));
+    onClose(() => connection.close());
     let catalog: ResourceInfo[] | undefined;
-
-    node.connection = () => {
-      if (!connection) throw failure ?? new Error('Stripe client not available');
-      return connection;
+    return {
+      connection: () => connection,
+      catalog: () => (catalog ??= describeSdk(connection.stripe)),
+      webhookSecrets: () => [...secrets],
     };
-    node.catalog = () => (catalog ??= describeSdk(node.connection().stripe));
-    node.webhookSecrets = () => [...secrets];
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      connection?.close();
-      done();
-    });
-  }
-
-  RED.nodes.registerType('fg-stripe-config', FgStripeConfig, {
-    credentials: { secretKey: { type: 'password' }, webhookSecrets: { type: 'password' } },
-  });
-  registerStripeConfigRoutes(RED);
-};
+  },
+});

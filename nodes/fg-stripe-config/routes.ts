@@ -1,12 +1,14 @@
 // "Test connection" for fg-stripe-config: GET /v1/account with the key and host as entered in the dialog.
 import { createStripeConnection, loadStripe } from '../../lib/stripe/client';
+import { readSettings } from '../../lib/settings';
 import { registerConnectionTest } from '../shared/admin-routes';
-import { StripeConfigDef, stripeClientSettings } from './settings';
+import type { RED } from '../shared/kit';
+import { STRIPE_CONFIG_SETTINGS, stripeClientSettings } from './settings';
 
-export function registerStripeConfigRoutes(RED: any): void {
+export function registerStripeConfigRoutes(RED: RED): void {
   registerConnectionTest(RED, 'stripe', 'fg-stripe-config', ['secretKey'], ['useCustomHost', 'host', 'port', 'protocol'], async ({ config, credentials }) => {
     // One attempt, unpaced: the user is waiting for the answer.
-    const settings = { ...stripeClientSettings(config as StripeConfigDef, credentials), maxNetworkRetries: 0, ratePerSecond: 0 };
+    const settings = { ...stripeClientSettings(readSettings(STRIPE_CONFIG_SETTINGS, config), credentials), maxNetworkRetries: 0, ratePerSecond: 0 };
     const connection = createStripeConnection(settings);
     try {
       const account = await connection.stripe.accounts.retrieveCurrent();

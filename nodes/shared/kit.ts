@@ -9,9 +9,13 @@
  *   CONFIG_INVALID) to Catch and to its error output per its error routing. Nothing is ever dropped;
  * - input handling: the handler's thrown error is routed (error output and/or Catch) and counted once;
  * - `report` for errors outside the input's own outcome (a timer, a failed record), `onClose` for tidying up.
+ *
+ * Config nodes (a store, a service account) use `defineConfigNode`: the same settings, credentials and admin routes,
+ * a `setup` that returns what the nodes using the config see, and throws to say why the config cannot work.
  */
 import type { NodeAPI, NodeAPISettingsWithData, NodeDef } from '@node-red/registry';
 import { createLogger, Logger } from '../../lib/ops/log';
+import { registerSecret } from '../../lib/ops/redact';
 import { flowError, FlowGuardError } from '../../lib/reliability/errors';
 import { readSettings, Settings, SettingsSpec } from '../../lib/settings';
 import { ERROR_ROUTINGS, ErrorPort, ErrorRouting, Msg, onInput, onOutput, reportError, RuntimeNode, Send, shortText, status } from './node-io';
@@ -174,5 +178,40 @@ function guard(node: RuntimeNode, port: ErrorPort, problems: Problem[], log: Log
   log.error(`not started: ${message}`, { code });
   onInput(node, port, () => {
     throw new FlowGuardError(flowError({ message: `${node.type} not started: ${message}`, code, service: 'flowguard', retryable: false }));
+  });
+}
+
+/** What a config node's setup works with: no input, no outputs, no config nodes of its own. */
+export type ConfigNodeKit<S extends SettingsSpec, Cr extends CredentialsSpec> = Pick<NodeKit<S, Record<string, never>, Cr>, 'RED' | 'node' | 'settings' | 'credentials' | 'log' | 'onClose'>;
+
+export interface ConfigNodeSpec<S extends SettingsSpec, Cr extends CredentialsSpec, F extends object> {
+  settings: S;
+  /** password-typed ones are registered as secrets (masked in logs, DLQ entries, admin answers) */
+  credentials?: Cr;
+  /** once per module load: admin routes such as Test connection and pickers (guard them per RED.httpAdmin) */
+  init?(RED: RED): void;
+  /**
+   * Builds what the nodes using this config see (set onto the config node: a client, a session, a pool). A throw
+   * says why the config cannot work: the config node shows it in red, its `problem` names it, and each node using
+   * it is guarded (CONFIG_MISSING with that text).
+   */
+  setup(kit: ConfigNodeKit<S, Cr>): F;
+}
+
+/** Defines a config node type; `export = defineConfigNode(...)` is the whole of its module's export. */
+export function defineConfigNode<S extends SettingsSpec, F extends object, Cr extends CredentialsSpec = Record<string, never>>(
+  type: string,
+  spec: ConfigNodeSpec<S, Cr, F>,
+): NodeModule<S> {
+  return defineNode<S, Record<string, never>, Cr>(type, {
+    settings: spec.settings,
+    credentials: spec.credentials,
+    init: spec.init,
+    outputs: 0,
+    setup(kit) {
+      for (const [name, credential] of Object.entries(spec.credentials ?? {})) if (credential.type === 'password') registerSecret(kit.credentials[name]);
+      const { RED, node, settings, credentials, log, onClose } = kit;
+      Object.assign(node, spec.setup({ RED, node, settings, credentials, log, onClose }));
+    },
   });
 }

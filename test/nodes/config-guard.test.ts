@@ -72,6 +72,24 @@ const CASES: Case[] = [
     others: [{ id: 'c1', type: 'fg-stripe-config' }],
     node: { id: 'n', type: 'fg-stripe', stripe: 'c1' }, outputs: 2, errorOutput: 1, status: /^Stripe config: /,
   },
+  {
+    title: 'fg-stripe with a Stripe config whose port is not a number',
+    sets: ['fg-stripe-config', 'fg-stripe'],
+    others: [{ id: 'c1', type: 'fg-stripe-config', useCustomHost: true, host: '127.0.0.1', port: 'abc' }],
+    node: { id: 'n', type: 'fg-stripe', stripe: 'c1' }, outputs: 2, errorOutput: 1, status: /^Stripe config: invalid setting: port must be/,
+  },
+  {
+    title: 'fg-salesforce with a Salesforce config whose warning threshold is above 100 %',
+    sets: ['fg-salesforce-config', 'fg-salesforce'],
+    others: [{ id: 'c1', type: 'fg-salesforce-config', loginTarget: 'production', warnPercent: 150 }],
+    node: { id: 'n', type: 'fg-salesforce', salesforce: 'c1', operation: 'query' }, outputs: 2, errorOutput: 1, status: /^Salesforce config: invalid setting: warnPercent must be/,
+  },
+  {
+    title: 'fg-snowflake with a Snowflake config whose pool holds no connection',
+    sets: ['fg-snowflake-config', 'fg-snowflake'],
+    others: [{ id: 'c1', type: 'fg-snowflake-config', account: 'a', username: 'u', poolMax: 0 }],
+    node: { id: 'n', type: 'fg-snowflake', snowflake: 'c1', sql: 'select 1' }, outputs: 2, errorOutput: 1, status: /^Snowflake config: invalid setting: poolMax must be/,
+  },
   { title: 'fg-stripe-webhook (backfill input) without a Stripe config', sets: ['fg-stripe-webhook'], node: { id: 'n', type: 'fg-stripe-webhook', path: '/guard-test' }, outputs: 1, status: /^no Stripe config$/ },
   { title: 'fg-idempotency-complete without a gate', sets: ['fg-idempotency-complete'], node: { id: 'n', type: 'fg-idempotency-complete' }, outputs: 1, status: /^no gate$/ },
 ];
@@ -117,4 +135,40 @@ describe('config guard: every node with its config missing or broken', function 
       });
     }
   }
+});
+
+describe('config guard: a service config node that cannot work says why', function () {
+  afterEach(() => unload());
+
+  const configs: { node: FlowNode; credentials?: Record<string, string>; status: RegExp }[] = [
+    { node: { id: 'c1', type: 'fg-stripe-config' }, status: /secret key/i },
+    { node: { id: 'c1', type: 'fg-stripe-config', timeoutMs: -1 }, credentials: { secretKey: 'sk_test_123456789' }, status: /^invalid setting: timeoutMs must be/ },
+    { node: { id: 'c1', type: 'fg-salesforce-config', loginTarget: 'mydomain', loginUrl: '' }, status: /My Domain login URL is required/ },
+    { node: { id: 'c1', type: 'fg-salesforce-config', apiVersion: 'latest' }, status: /^invalid setting: apiVersion must be an API version/ },
+    { node: { id: 'c1', type: 'fg-snowflake-config', account: 'a', username: 'u', auth: 'pat' }, status: /Programmatic access token authentication needs a token/ },
+    { node: { id: 'c1', type: 'fg-snowflake-config', account: 'a', username: 'u', auth: 'kerberos' }, status: /^invalid setting: auth must be one of/ },
+  ];
+  for (const c of configs) {
+    it(`${c.node.type} ${JSON.stringify(c.node)}: red status and problem naming it`, async () => {
+      await load([c.node.type], [c.node], c.credentials ? { c1: c.credentials } : {});
+      const node = getNode('c1');
+      assert.ok(node, 'the config node is created');
+      const statuses = node.status.getCalls().map((call: any) => call.args[0]);
+      assert.ok(statuses.some((s: any) => s.fill === 'red' && c.status.test(s.text)), JSON.stringify(statuses));
+      assert.match(node.problem, c.status);
+    });
+  }
+
+  it('a config that can work has no problem and gives its face to the nodes using it', async () => {
+    await load(['fg-stripe-config', 'fg-salesforce-config', 'fg-snowflake-config'], [
+      { id: 's', type: 'fg-stripe-config' }, { id: 'f', type: 'fg-salesforce-config' },
+      { id: 'w', type: 'fg-snowflake-config', account: 'a', username: 'u' },
+    ], { s: { secretKey: 'sk_test_123456789' }, w: { password: 'pw' } });
+    assert.strictEqual(getNode('s').problem, undefined);
+    assert.strictEqual(typeof getNode('s').connection, 'function');
+    assert.strictEqual(getNode('f').problem, undefined);
+    assert.strictEqual(getNode('f').apiVersion, '68.0');
+    assert.strictEqual(getNode('w').problem, undefined);
+    assert.strictEqual(getNode('w').describe(), 'a');
+  });
 });

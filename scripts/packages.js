@@ -156,6 +156,9 @@ function assignExamples(typeOwner) {
   return byPackage;
 }
 
+/** Non-JavaScript files that code loads from its own folder. */
+const RUNTIME_DATA = /\.proto$/;
+
 function emit() {
   const out = path.join(dist, 'packages');
   fs.rmSync(out, { recursive: true, force: true });
@@ -186,6 +189,12 @@ function emit() {
         for (const name of bareRequires(rewritten)) deps.add(name);
         return rewritten;
       });
+    }
+    // Data files a package's code reads at run time beside itself (the Pub/Sub proto beside lib/salesforce/pubsub/client.js).
+    for (const folder of new Set([...files].map((f) => path.dirname(f)))) {
+      for (const file of fs.readdirSync(path.join(dist, folder)).filter((f) => RUNTIME_DATA.test(f))) {
+        copy(path.join(dist, folder, file), path.join(dir, folder, file));
+      }
     }
     // Editor files beside each node / plugin (html, icons, the ops page); package names in them point at core's resources.
     const html = (source) => source.split(ALL_IN_ONE).join(CORE);

@@ -4,7 +4,8 @@ import { createWebhookVerifier, enabledEventsFor, listEventsSince, parseSince, R
 import { registerSecret } from '../../lib/ops/redact';
 import { DEFAULT_TOLERANCE_SECONDS } from '../../lib/stripe/signature';
 import { FlowGuardError } from '../../lib/reliability/errors';
-import { boolean, list, nonNegativeNumber, positiveInt, positiveNumber, text } from '../../lib/settings';
+import { boolean, list, nonNegativeNumber, oneOf, positiveInt, positiveNumber, text } from '../../lib/settings';
+import { createThinEventVerifier, THIN_FETCHES } from '../../lib/stripe/thin-events';
 import { defineNode } from '../shared/kit';
 import { STRIPE } from '../fg-stripe-config/config-node';
 import { RawBodyCapture } from './raw-capture';
@@ -35,6 +36,10 @@ export = defineNode('fg-stripe-webhook', {
     publicUrl: text(),
     /** Register a Connect endpoint: it receives the connected accounts' events (each naming its `account`). */
     connect: boolean(false),
+    /** The endpoint is an event destination with thin payloads (API v2 event notifications), not a webhook endpoint. */
+    thinEvents: boolean(false),
+    /** With thin events: what msg.payload holds (the notification, the full event, the related object or the v1 snapshot event). */
+    thinFetch: oneOf(THIN_FETCHES, 'none'),
   },
   configs: { stripe: STRIPE },
   init(RED) {
@@ -42,7 +47,7 @@ export = defineNode('fg-stripe-webhook', {
     servedOn.add(RED.httpAdmin);
     RED.httpAdmin.get('/flowguard/stripe/event-types', RED.auth.needsPermission('flowguard.read'), (_req, res) => res.json(STRIPE_EVENT_TYPES));
   },
-  setup({ RED, node, config: { stripe: config }, settings: def, log, status, onInput, onClose }) {
+  setup({ RED, node, config: { stripe: config }, settings: def, log, status, onInput, onClose, report }) {
     const path = '/' + def.path.replace(/^\/+/, '');
     const eventTypes = def.eventTypes;
     // Mutable: a secret from endpoint registration is added once Stripe returns it.
@@ -50,6 +55,7 @@ export = defineNode('fg-stripe-webhook', {
     const registering = def.register && !!def.publicUrl;
     const limitBytes = def.maxBodyKb * 1024;
     const verify = createWebhookVerifier({ secrets, toleranceSeconds: def.toleranceSeconds, eventTypes });
+    const verifyThin = createThinEventVerifier(() => config.connection().stripe, { secrets, toleranceSeconds: def.toleranceSeconds, eventTypes });
     const counts = { accepted: 0, rejected: 0 };
 
     const showCounts = () => {
@@ -88,6 +94,7 @@ export = defineNode('fg-stripe-webhook', {
         }
         return reject(res, err instanceof RawBodyError ? err.status : 400, err instanceof RawBodyError ? err.reason : 'unreadable_body', req);
       }
+      if (def.thinEvents) return handleThin(raw, req, res);
       const decision = verify(raw, req.headers['stripe-signature']);
       if (decision.status === 400) return reject(res, 400, decision.reason, req);
       // Acknowledge first: Stripe only needs to know the event arrived; the flow works after.
@@ -97,6 +104,39 @@ export = defineNode('fg-stripe-webhook', {
       counts.accepted++;
       emit(decision.event, { secretIndex: decision.secretIndex });
       showCounts();
+    };
+
+    // A thin event names what happened; the payload is fetched (if asked) after the answer, and a failed fetch goes to
+    // Catch with the notification on the msg, so nothing is lost and Stripe is not made to resend.
+    const handleThin = (raw: Buffer, req: any, res: any) => {
+      const decision = verifyThin(raw, req.headers['stripe-signature']);
+      if (decision.status === 400) return reject(res, 400, decision.reason, req);
+      res.status(200).json({ received: true });
+      if (!decision.accepted) return;
+      counts.accepted++;
+      showCounts();
+      const { notification } = decision;
+      const account = notification.context || undefined;
+      const msg: any = {
+        _msgid: RED.util.generateId(), payload: notification, idempotencyKey: account ? `${account}/${notification.id}` : notification.id,
+        correlationId: notification.id, topic: notification.type, ...(account ? { stripeAccount: account } : {}),
+        stripe: {
+          eventId: notification.id, type: notification.type, livemode: !!notification.livemode, thin: true, secretIndex: decision.secretIndex,
+          ...(notification.related_object ? { relatedObject: notification.related_object } : {}), ...(account ? { account } : {}),
+        },
+      };
+      if (def.thinFetch === 'none') return node.send(msg);
+      decision.fetch(def.thinFetch).then((payload: any) => {
+        msg.payload = payload;
+        // The v1 event keeps the topic a snapshot endpoint would give, so the same Switch rules apply.
+        if (def.thinFetch === 'snapshot') msg.topic = payload.type;
+        node.send(msg);
+      }).catch((err) => {
+        const error = toStripeFlowError(err);
+        msg.error = error;
+        status.warn(`fetch failed: ${error.code}`);
+        report(msg, new FlowGuardError(error));
+      });
     };
 
     const duplicate = RED.httpNode._router?.stack?.some((layer: any) => layer.route?.path === path && layer.route.methods?.post);

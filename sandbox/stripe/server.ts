@@ -18,6 +18,7 @@ import { paymentRoutes } from './payments';
 import { Router } from './routes';
 import { subscriptionRoutes } from './subscriptions';
 import { DEFAULT_DELIVERY, DeliverySettings, WebhookDispatcher } from './webhooks';
+import { ThinEventDispatcher, thinEventRoutes } from './thin-events';
 
 export const SANDBOX_TEST_KEY = 'sk_test_flowguard_sandbox';
 export const SANDBOX_LIVE_KEY = 'sk_live_flowguard_sandbox';
@@ -70,16 +71,29 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
+/** A v2 request's params: the JSON body of a POST, the query string of other methods. */
+function v2Params(method: string, rawBody: string, url: URL): ReturnType<typeof decodeForm> {
+  if (method !== 'POST') return Object.fromEntries(url.searchParams.entries());
+  try {
+    const body = rawBody ? JSON.parse(rawBody) : {};
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
+    return body;
+  } catch {
+    throw new SandboxStripeError(400, 'invalid_request_error', 'API v2 request bodies are JSON objects.');
+  }
+}
+
 export async function startStripeSandbox(options: StripeSandboxOptions = {}): Promise<StripeSandbox> {
   let clockOffsetMs = 0;
   const clock: Clock = { nowMs: () => Date.now() + clockOffsetMs };
   const apiKeys = new Set(options.apiKeys ?? [SANDBOX_TEST_KEY, SANDBOX_LIVE_KEY]);
-  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes).add(accountRoutes);
+  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes).add(accountRoutes).add(thinEventRoutes);
   const faults = new FaultInjector(options.random);
   const calls = new CallCounter();
   const rateLimiter = new RateLimiter(options.rateLimitPerSecond ?? 25, () => Date.now());
   const idempotency = new IdempotencyCache(clock);
   const webhooks = new WebhookDispatcher(clock);
+  const thinEvents = new ThinEventDispatcher(webhooks);
   const initialDelivery = { ...DEFAULT_DELIVERY, ...options.delivery };
   webhooks.settings = { ...initialDelivery };
   const accounts = new Map<string, Account>();
@@ -88,7 +102,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   const account = (apiKey: string): Account => {
     let found = accounts.get(apiKey);
     if (!found) {
-      found = new Account(/^(sk|rk)_live_/.test(apiKey), clock, (owner, event) => webhooks.dispatch(owner, event));
+      found = new Account(/^(sk|rk)_live_/.test(apiKey), clock, (owner, event) => {
+        webhooks.dispatch(owner, event);
+        thinEvents.dispatch(owner, event);
+      });
       accounts.set(apiKey, found);
     }
     return found;
@@ -147,11 +164,13 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     if (!matched) {
       throw new SandboxStripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`);
     }
-    const params = decodeForm(method === 'POST' ? rawBody : url.search.slice(1));
+    // API v2 (/v2/…) takes JSON bodies; v1 takes form encoding.
+    const params = url.pathname.startsWith('/v2/') ? v2Params(method, rawBody, url) : decodeForm(method === 'POST' ? rawBody : url.search.slice(1));
     // A path the response cannot expand is refused before anything runs (and before the idempotency key is taken).
     const expand = expandPaths(params.expand);
     checkExpand(matched.route.returns, expand);
-    const owner = actingAccount(apiKey, req.headers['stripe-account']);
+    // API v2 names the account in `Stripe-Context` (a thin event's `context`), v1 in `Stripe-Account`.
+    const owner = actingAccount(apiKey, req.headers['stripe-account'] ?? req.headers['stripe-context']);
     const idempotencyKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
     const echo: Record<string, string> = idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {};
     // Keys are per account: the same key on two connected accounts is two requests.

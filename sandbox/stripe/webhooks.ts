@@ -63,6 +63,16 @@ export class WebhookDispatcher {
     }
   }
 
+  /**
+   * Sends a prepared body signed with `target.secret` (event destinations' thin events), with the same retries,
+   * duplicate and out-of-order switches as webhook endpoints.
+   */
+  deliverRaw(account: Account, target: { id: string; url: string; secret: string }, event: StripeObject, body: string): void {
+    const endpoint = { ...target, object: 'v2.core.event_destination' } as StripeObject;
+    const copies = this.settings.duplicate ? 2 : 1;
+    for (let copy = 0; copy < copies; copy++) this.enqueue({ account, endpoint, event, body, track: false });
+  }
+
   private enqueue(delivery: Delivery): void {
     if (!this.settings.outOfOrder) {
       this.attempt(delivery, 1);

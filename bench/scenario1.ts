@@ -84,7 +84,6 @@ async function drive(sb: SalesforceSandbox, url: string, progress: () => Promise
     if (reply.status !== 200) throw new Error(`delivery ${n} answered ${reply.status}: ${reply.body}`);
   });
   let p = await progress();
-  if (process.env.BENCH_DEBUG) console.log('sent', EVENTS, p);
   const deadline = Date.now() + 300_000;
   while (p.done + p.failed < EVENTS) {
     if (Date.now() > deadline) throw new Error(`only ${p.done} written and ${p.failed} failed of ${EVENTS} after 5 minutes`);
@@ -181,7 +180,6 @@ export async function run_(): Promise<Record<string, unknown>[]> {
   const sb = await startSalesforceSandbox({ config: { apiDailyMax: 10_000_000 } });
   try {
     const script = await scriptSide(sb);
-    if (process.env.BENCH_DEBUG) console.log('script', script);
     const batched = await nodeRedSide(sb, WINDOW_MS);
     const unbatched = await nodeRedSide(sb, 0);
     const details = { events: EVENTS, concurrentDeliveries: CONCURRENCY, batchWindowMs: WINDOW_MS, candidate: batched, withoutBatching: unbatched, script, machineNote: os.loadavg() };

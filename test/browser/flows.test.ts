@@ -149,12 +149,13 @@ describe('the demo and the examples in the editor', function () {
   /** Opens every node's edit dialog (a config node's in its own dialog) once, waits for it to show, closes it. */
   async function openEveryDialog(ids: string[]): Promise<string[]> {
     const failed: string[] = [];
+    const pictured = new Set<string>();
     for (const id of ids) {
-      const problem = await page.evaluate(async (nodeId) => {
+      const opened = await page.evaluate(async (nodeId) => {
         const g = globalThis as any;
         const RED = g.RED;
         const n = RED.nodes.node(nodeId);
-        if (!n) return `no node ${nodeId}`;
+        if (!n) return { type: '', problem: `no node ${nodeId}` };
         if (n._def.category === 'config') RED.editor.editConfig('', n.type, n.id);
         else RED.editor.edit(n);
         const shown = await new Promise<boolean>((resolve) => {
@@ -178,6 +179,18 @@ describe('the demo and the examples in the editor', function () {
           const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 16;
           if (ctx.measureText(text).width > room) cut.push(`${n.type} ${nodeId}: select ${select.id} cuts "${text}"`);
         }
+        return { type: n.type as string, problem: shown ? cut.join('; ') : `${n.type} ${nodeId}: the edit dialog did not open` };
+      }, id);
+      // One picture of each FlowGuard node type's dialog as it opens with the demo's values.
+      if (opened.type.startsWith('fg-') && !pictured.has(opened.type)) {
+        pictured.add(opened.type);
+        // after the tray has slid in (Node-RED animates it) and its form has been laid out
+        await page.waitForFunction(() => { const t = $('.red-ui-tray'); return t.length > 0 && !t.is(':animated') && t.offset().left + t.outerWidth() <= window.innerWidth + 1; });
+        await page.waitForTimeout(200);
+        await page.screenshot({ path: path.join(SHOTS, `dialog-${opened.type}.png`) });
+      }
+      await page.evaluate(async () => {
+        const g = globalThis as any;
         // Closed as a person does, with Cancel (runs the node's oneditcancel); then wait for the tray to be gone.
         g.document.querySelector('#node-config-dialog-cancel, #node-dialog-cancel')?.click();
         await new Promise<void>((resolve) => {
@@ -185,10 +198,8 @@ describe('the demo and the examples in the editor', function () {
           const gone = () => (!g.document.querySelector('.red-ui-tray') || Date.now() - started > 5000 ? resolve() : setTimeout(gone, 20));
           gone();
         });
-        if (!shown) return `${n.type} ${nodeId}: the edit dialog did not open`;
-        return cut.join('; ');
-      }, id);
-      if (problem) failed.push(problem);
+      });
+      if (opened.problem) failed.push(opened.problem);
     }
     return failed;
   }
@@ -365,3 +376,6 @@ describe('the demo and the examples in the editor', function () {
     assert.deepStrictEqual(consoleErrors, []);
   });
 });
+
+declare const $: any;
+declare const window: any;

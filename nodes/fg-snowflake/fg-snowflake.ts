@@ -1,11 +1,12 @@
 import type snowflake from 'snowflake-sdk';
 import { metrics } from '../../lib/ops/metrics';
-import { FlowGuardError } from '../../lib/reliability/errors';
+import { FlowGuardError, flowError } from '../../lib/reliability/errors';
 import { boolean, duration, list, oneOf, positiveInt, positiveNumber, text } from '../../lib/settings';
 import { withConnection } from '../../lib/snowflake/client';
 import { toSnowflakeError } from '../../lib/snowflake/errors';
 import { Binds, execute, fetchResults, Row, stream, streamResults, submitAndWait } from '../../lib/snowflake/execute';
-import { insertRows, upsertRows } from '../../lib/snowflake/operations';
+import { BulkOptions, BulkResult, LOAD_METHODS, partOf, PartsGatherer, RowGatherer, writeRows } from '../../lib/snowflake/bulk-load';
+import { ON_ERRORS } from '../../lib/snowflake/stage-load';
 import { SnowflakeWriteBatcher } from '../../lib/snowflake/batched-writes';
 import { TickGate } from '../../lib/snowflake/tick-gate';
 import { defineNode, Msg, Send } from '../shared/kit';
@@ -33,12 +34,22 @@ export = defineNode('fg-snowflake', {
     /** micro-batching window for insert / upsert messages of one row; 0: off */
     batchWindow: duration(0, 'ms', { allowZero: true }),
     bigNumbersAsStrings: boolean(false),
+    /** insert / upsert: array binds, a stage (PUT + COPY INTO), or binds up to stageThreshold rows and a stage above */
+    loadMethod: oneOf(LOAD_METHODS, 'auto'),
+    stageThreshold: positiveInt(100_000),
+    stageType: oneOf(['user', 'table', 'named'], 'user'),
+    stageName: text(),
+    fileMegabytes: positiveNumber(100),
+    onError: oneOf(ON_ERRORS, 'ABORT_STATEMENT'),
+    purge: boolean(true),
+    /** msg.parts sequences (split, streamed batches) gathered into one load when the last part arrives */
+    gatherParts: boolean(false),
     errorRouting: oneOf(ERROR_ROUTINGS, 'auto'),
   },
   configs: { snowflake: SNOWFLAKE },
   outputs: 2,
   errorOutput: 1,
-  setup({ node, config, settings: s, log, status, onInput, output, onClose }) {
+  setup({ node, config, settings: s, log, status, onInput, output, onClose, report }) {
     const { mode, deadlineMs } = s;
     const pool = () => config.snowflake.getPool();
     const fetchAsString = s.bigNumbersAsStrings ? ['Number'] : undefined;
@@ -54,6 +65,21 @@ export = defineNode('fg-snowflake', {
       deadlineMs,
       onProgress: (written: number, total: number) => status.busy(`${mode}: ${written}/${total} rows`),
     });
+
+    const bulk = (): BulkOptions => ({
+      method: s.loadMethod,
+      threshold: s.stageThreshold,
+      binds: writeOptions(),
+      stage: {
+        columns: s.columns, identifierCase: s.identifierCase, stage: { kind: s.stageType, name: s.stageName },
+        fileBytes: s.fileMegabytes * 1024 * 1024, onError: s.onError, purge: s.purge, deadlineMs,
+        onProgress: (p) => status.busy(`${p.rowsWritten} rows written, ${p.filesPut} files put, ${p.rowsLoaded} rows loaded`),
+      },
+    });
+    const sequences = new PartsGatherer<Msg>(deadlineMs, (last, rows) => report(last, new FlowGuardError(flowError({
+      message: `The msg.parts sequence ${String((last.parts as { id?: unknown })?.id)} stopped after ${rows} rows (no part for ${deadlineMs / 1000} s, or a redeploy): nothing of it was loaded; send the whole sequence again`,
+      code: 'SEQUENCE_INCOMPLETE', service: 'snowflake', retryable: true,
+    }))));
 
     const batcher = s.batchWindow > 0 && mode !== 'query'
       ? new SnowflakeWriteBatcher(pool, { mode, windowMs: s.batchWindow, maxRows: s.maxRows, writeOptions, onBatch: (size, t) => status.busy(`batch of ${size} (${t.batches} batches, ${t.items} rows)`) })
@@ -120,11 +146,24 @@ export = defineNode('fg-snowflake', {
         return `batch of ${result.batchSize}: ${mode === 'insert' ? `inserted ${result.rowsInserted}` : `${result.rowsInserted} new, ${result.rowsUpdated} updated`}`;
       }
       const rows = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
-      const result = mode === 'insert'
-        ? await insertRows(pool(), table, rows, writeOptions())
-        : await upsertRows(pool(), table, rows, keys, writeOptions());
+      const writeMode = mode === 'upsert' ? 'upsert' : 'insert';
+      const part = s.gatherParts ? partOf(msg) : undefined;
+      let result: BulkResult;
+      if (part) {
+        const gathered = await sequences.add(part, rows, msg, () => new RowGatherer(writeMode, keys, bulk()));
+        if (!gathered) return `gathering: ${part.index + 1}${part.count ? `/${part.count}` : ''} parts`;
+        result = await gathered.finish(pool(), table);
+        delete msg.parts;
+      } else {
+        result = await writeRows(pool(), table, rows, writeMode, keys, bulk());
+      }
       msg.snowflake = { table, ...result };
+      if (result.method === 'stage') msg.payload = result.files;
       send(output(0, msg));
+      if (result.method === 'stage') {
+        const updated = mode === 'upsert' ? `, ${result.rowsInserted} new, ${result.rowsUpdated} updated` : '';
+        return `staged: ${result.rowsLoaded} rows loaded from ${result.files.length}/${result.filesPut} files${result.filesSkipped ? ` (${result.filesSkipped} already loaded)` : ''}${result.errorsSeen ? `, ${result.errorsSeen} errors` : ''}${updated}`;
+      }
       return mode === 'insert'
         ? `inserted ${result.rowsInserted} (${result.statements} statements)`
         : `upserted: ${result.rowsInserted} new, ${result.rowsUpdated} updated (${result.statements} statements)`;
@@ -146,6 +185,7 @@ export = defineNode('fg-snowflake', {
 
     onClose(async () => {
       gate.close();
+      sequences.close();
       // Rows waiting for a batch are written before the node goes (each message still gets its answer).
       await batcher?.flush();
     });

@@ -234,7 +234,14 @@ export class SnowflakeSandbox {
     // PUT / GET: the reply describes the LOCAL_FS stage and the driver copies the files itself.
     try {
       const transfer = await fileTransfer(this.stages, session.engine, sqlText, this.where(session));
-      if (transfer) return ok({ queryId, ...transfer });
+      if (transfer) {
+        // A statement in Snowflake's query history as well (the files move between the driver and the stage).
+        const kind = transfer.command === 'UPLOAD' ? 'PUT' : 'GET';
+        this.queryLog.push({ queryId, sessionId: session.id, sqlText, kind, status: 'SUCCESS', bindRows: 0, queryTag: String(session.parameters.get('QUERY_TAG') || '') || null, elapsedMs: 0 });
+        this.stats.statements++;
+        this.stats.statementsByKind[kind] = (this.stats.statementsByKind[kind] ?? 0) + 1;
+        return ok({ queryId, ...transfer });
+      }
     } catch (err) {
       return failure(mapDuckDbError(err), queryId);
     }
@@ -294,6 +301,7 @@ export class SnowflakeSandbox {
       }
       record.endedAt = Date.now();
       entry.status = record.status;
+      entry.elapsedMs = record.endedAt - record.startedAt;
     })();
     return record;
   }

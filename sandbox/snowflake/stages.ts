@@ -81,8 +81,10 @@ async function resolveStage(store: StageStore, engine: EngineSession, ref: strin
   const name = text.slice(0, slash);
   const prefix = text.slice(slash + 1);
   if (name === '~') return { dir: path.join(store.root, 'user', encodeURIComponent(where.user)), label: '', prefix };
-  if (name.startsWith('%')) {
-    const table = qualified(name.slice(1), where);
+  // A table stage: @%table, or @db.schema.%table with the namespace before the % as Snowflake writes it.
+  const tableStage = /^((?:(?:"[^"]*"|[^."]+)\.){0,2})%(.+)$/.exec(name);
+  if (tableStage) {
+    const table = qualified(`${tableStage[1]}${tableStage[2]}`, where);
     if (!(await tableColumns(engine, table)).length) throw notExists(`Table '${table.join('.')}'`);
     return { dir: path.join(store.root, 'table', encodeURIComponent(table.join('.'))), label: '', prefix };
   }
@@ -93,11 +95,23 @@ async function resolveStage(store: StageStore, engine: EngineSession, ref: strin
 }
 
 async function tableColumns(engine: EngineSession, table: string[]): Promise<string[]> {
-  const rows = await engine.catalog(
+  return (await findTable(engine, table))?.columns ?? [];
+}
+
+/**
+ * A table's columns and where DuckDB keeps it: a permanent table under its database and schema, a temporary table
+ * of this session (Snowflake's CREATE TEMPORARY TABLE) in DuckDB's temp catalog.
+ */
+async function findTable(engine: EngineSession, table: string[]): Promise<{ columns: string[]; at: string[] } | undefined> {
+  const columnsAt = async (at: string[]) => (await engine.catalog(
     'SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position',
-    table,
-  );
-  return rows.map((r) => String(r[0]));
+    at,
+  )).map((r) => String(r[0]));
+  for (const at of [table, ['temp', 'main', table[2]]]) {
+    const columns = await columnsAt(at);
+    if (columns.length) return { columns, at };
+  }
+  return undefined;
 }
 
 /** Files of a stage under a prefix, as paths relative to the stage directory. */
@@ -330,8 +344,9 @@ async function copyInto(store: StageStore, engine: EngineSession, sql: string, w
   while (tokens[i + 1]?.text === '.') { tableName += `.${tokens[i + 2].text}`; i += 2; }
   i++;
   const table = qualified(tableName, where);
-  let columns = await tableColumns(engine, table);
-  if (!columns.length) throw notExists(`Table '${table.join('.')}'`);
+  const found = await findTable(engine, table);
+  if (!found) throw notExists(`Table '${table.join('.')}'`);
+  let { columns } = found;
   if (tokens[i]?.text === '(') {
     const listed: string[] = [];
     for (i++; tokens[i] && tokens[i].text !== ')'; i++) if (tokens[i].text !== ',') listed.push(normaliseName(tokens[i].text));
@@ -366,7 +381,7 @@ async function copyInto(store: StageStore, engine: EngineSession, sql: string, w
   const pending = files.map((f) => ({ f, sum: md5(path.join(ref.dir, f)) })).filter(({ f, sum }) => force || history.get(fileKey(f)) !== sum);
   if (!pending.length) return result([['status', 'text']], [['Copy executed with 0 files processed.']], where);
 
-  const target = `${table.map((p) => `"${p.replace(/"/g, '""')}"`).join('.')} (${columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')})`;
+  const target = `${found.at.map((p) => `"${p.replace(/"/g, '""')}"`).join('.')} (${columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')})`;
   const insertSql = `INSERT INTO ${target} VALUES (${columns.map(() => '?').join(', ')})`;
   const insert = (rows: (string | null)[][]) => engine.execute(insertSql, Object.fromEntries(columns.map((_, c) => [String(c + 1), { type: 'TEXT', value: rows.map((r) => r[c]) }])) as never, { user: where.user, role: 'SYSADMIN', warehouse: '' });
   const ownTransaction = !engine.inTransaction;

@@ -38,6 +38,8 @@ export interface QueryLogEntry {
   rows?: number;
   affectedRows?: number;
   errorCode?: string;
+  /** Time the statement ran in the sandbox (the warehouse side), ms. */
+  elapsedMs?: number;
 }
 
 export interface Faults {

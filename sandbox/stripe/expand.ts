@@ -11,6 +11,7 @@
 import type { Account, StripeObject } from './account';
 import { invalidRequest, SandboxStripeError } from './errors';
 import type { FormValue } from './form';
+import { sessionLineItems } from './checkout';
 
 /** Stripe's limit: "Expansions have a maximum depth of four levels" (https://docs.stripe.com/api/expanding_objects). */
 export const MAX_EXPAND_DEPTH = 4;
@@ -105,6 +106,13 @@ const SHAPES: Record<string, Shape> = {
   'line_item.pricing': { within: { price_details: 'line_item.pricing.price_details' } },
   'line_item.pricing.price_details': { expand: { price: id('prices', 'price') } },
   invoice_payment: { expand: { invoice: id('invoices', 'invoice') }, within: { payment: 'invoice_payment.payment' } },
+  'checkout.session': {
+    expand: {
+      customer, payment_intent: id('payment_intents', 'payment_intent'), subscription: id('subscriptions', 'subscription'), invoice: id('invoices', 'invoice'),
+      line_items: { kind: 'include', type: 'list:item', load: sessionLineItems }, payment_link: none, setup_intent: none,
+    },
+  },
+  item: { within: { price: 'price' } },
   'invoice_payment.payment': { expand: { payment_intent: id('payment_intents', 'payment_intent'), charge: id('charges', 'charge'), payment_record: none } },
 };
 

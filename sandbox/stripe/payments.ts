@@ -120,7 +120,7 @@ function receiptUrl(chargeId: string): string {
 }
 
 /** A card charge in the shape of API 2026-10-28 (payment_method_details for the test card, outcome, billing details). */
-function chargeFields(ctx: RouteContext, input: {
+export function chargeFields(ctx: RouteContext, input: {
   amount: number; currency: string; customer: string | null; paymentIntent: string | null; paymentMethod: string; captured: boolean;
   decline?: Decline; description: string | null; receiptEmail: string | null;
 }): StripeObject {

@@ -10,6 +10,8 @@ export interface RouteContext {
   ids: string[];
   request: RequestInfo;
   path: string;
+  /** The sandbox's own base URL (for URLs it serves, such as a Checkout Session's hosted page). */
+  origin?: string;
 }
 
 export interface Route {

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'net';
 import { Account, Clock, newId, StripeObject } from './account';
 import { accountRoutes } from './account-object';
 import { catalogRoutes } from './catalog';
+import { checkoutControl, expireSessionsEverywhere, hostedCheckoutPage } from './checkout-control';
+import { checkoutRoutes } from './checkout';
 import { disputeRoutes } from './disputes';
 import { SandboxStripeError } from './errors';
 import { CallCounter, FaultInjector, FaultRule, RateLimiter } from './faults';
@@ -87,7 +89,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   let clockOffsetMs = 0;
   const clock: Clock = { nowMs: () => Date.now() + clockOffsetMs };
   const apiKeys = new Set(options.apiKeys ?? [SANDBOX_TEST_KEY, SANDBOX_LIVE_KEY]);
-  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes).add(accountRoutes).add(thinEventRoutes);
+  const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes).add(accountRoutes).add(thinEventRoutes)
+    .add(checkoutRoutes);
   const faults = new FaultInjector(options.random);
   const calls = new CallCounter();
   const rateLimiter = new RateLimiter(options.rateLimitPerSecond ?? 25, () => Date.now());
@@ -185,7 +188,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     let body: string;
     let store = true;
     try {
-      const result: StripeObject = matched.route.handle({ account: owner, params, ids: matched.ids, request: { requestId, idempotencyKey }, path: url.pathname });
+      const result: StripeObject = matched.route.handle({ account: owner, params, ids: matched.ids, request: { requestId, idempotencyKey }, path: url.pathname, origin: sandbox.url });
       body = JSON.stringify(applyExpand(owner, matched.route.returns, result, expand), null, 2);
     } catch (err) {
       const error = err instanceof SandboxStripeError ? err : new SandboxStripeError(500, 'api_error', 'An unknown error occurred.');
@@ -228,7 +231,9 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     res.setHeader('Request-Id', requestId);
     res.setHeader('Stripe-Version', (req.headers['stripe-version'] as string | undefined) ?? API_VERSION);
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const handler = url.pathname.startsWith('/_sandbox') ? control(req, res, url) : handleApi(req, res, url, requestId);
+    const handler = url.pathname.startsWith('/_sandbox') ? control(req, res, url)
+      : url.pathname.startsWith('/c/pay/') ? hostedCheckoutPage(accounts.values(), req, res, url)
+        : handleApi(req, res, url, requestId);
     handler.catch((err) => {
       if (res.headersSent) return;
       const error = err instanceof SandboxStripeError ? err : new SandboxStripeError(500, 'api_error', err instanceof Error ? err.message : String(err));
@@ -292,6 +297,7 @@ function createControlApi(sandbox: StripeSandbox, accounts: Map<string, Account>
       case 'POST /_sandbox/clock':
         if (typeof body.advanceSeconds !== 'number') throw new SandboxStripeError(400, 'invalid_request_error', 'advanceSeconds (number) is required.');
         sandbox.advanceClock(body.advanceSeconds);
+        expireSessionsEverywhere(accounts.values());
         return reply({ advancedSeconds: body.advanceSeconds });
       case 'GET /_sandbox/webhooks':
         return reply({ settings: sandbox.webhooks.settings, attempts: sandbox.webhooks.attempts });
@@ -310,8 +316,11 @@ function createControlApi(sandbox: StripeSandbox, accounts: Map<string, Account>
         for (const [key, account] of accounts) state[maskKey(key)] = account.dump();
         return reply({ accounts: state, faults: sandbox.faults.list(), rateLimitPerSecond: sandbox.rateLimiter.perSecond, webhooks: sandbox.webhooks.settings });
       }
-      default:
+      default: {
+        const checkout = checkoutControl(accounts.values(), route, body);
+        if (checkout) return reply(checkout);
         throw new SandboxStripeError(404, 'invalid_request_error', `Unknown sandbox control route: ${route}`);
+      }
     }
   };
 }

@@ -22,6 +22,7 @@ const ROOTS: Record<string, [string, string]> = {
   webhook_endpoint: ['WebhookEndpoints.d.ts', 'WebhookEndpoint'], deleted_webhook_endpoint: ['WebhookEndpoints.d.ts', 'DeletedWebhookEndpoint'],
   subscription: ['Subscriptions.d.ts', 'Subscription'], subscription_item: ['SubscriptionItems.d.ts', 'SubscriptionItem'],
   invoice: ['Invoices.d.ts', 'Invoice'], line_item: ['InvoiceLineItems.d.ts', 'InvoiceLineItem'], invoice_payment: ['InvoicePayments.d.ts', 'InvoicePayment'],
+  'checkout.session': ['Checkout/Sessions.d.ts', 'Session'], item: ['LineItems.d.ts', 'LineItem'],
 };
 
 export class SdkTypes {

@@ -1,6 +1,6 @@
 // Starts the Stripe, Salesforce and Snowflake sandboxes in one process (`node dist/sandbox/main.js`), on fixed ports
-// (Stripe 4030, Salesforce 4010, Snowflake 4020; env STRIPE_SANDBOX_PORT, SALESFORCE_SANDBOX_PORT, SNOWFLAKE_SANDBOX_PORT,
-// 0 = any free port) and prints ONE JSON line: each sandbox's URL and the credentials a config node needs.
+// (Stripe 4030, Salesforce 4010 with its Pub/Sub API (gRPC) on 4011, Snowflake 4020; env STRIPE_SANDBOX_PORT,
+// SALESFORCE_SANDBOX_PORT, SALESFORCE_PUBSUB_PORT, SNOWFLAKE_SANDBOX_PORT, 0 = any free port) and prints ONE JSON line: each sandbox's URL and the credentials a config node needs.
 // With NODE_RED_URL set (npm start sets it), a Stripe webhook endpoint is registered for <NODE_RED_URL>/stripe/webhook
 // and its signing secret is part of the line.
 import { startSalesforceSandbox } from './salesforce';
@@ -9,7 +9,8 @@ import { SANDBOX_TEST_KEY, startStripeSandbox } from './stripe';
 
 export interface SandboxesInfo {
   stripe: { url: string; host: string; port: number; testKey: string; webhookSecret?: string };
-  salesforce: { url: string; credentials: { clientId: string; clientSecret: string; username: string; password: string; securityToken: string } };
+  /** pubsubUrl: the Pub/Sub API's gRPC endpoint, host:port, plaintext. */
+  salesforce: { url: string; pubsubUrl: string; credentials: { clientId: string; clientSecret: string; username: string; password: string; securityToken: string } };
   snowflake: { url: string; account: string; username: string; password: string };
 }
 
@@ -21,6 +22,7 @@ export interface RunningSandboxes {
 export interface SandboxPorts {
   stripe?: number;
   salesforce?: number;
+  salesforcePubsub?: number;
   snowflake?: number;
   /** Register a Stripe webhook endpoint for this URL (all events) and return its signing secret. */
   webhookUrl?: string;
@@ -41,7 +43,7 @@ export async function registerStripeWebhook(stripeUrl: string, key: string, endp
 
 export async function startSandboxes(ports: SandboxPorts = {}): Promise<RunningSandboxes> {
   const stripe = await startStripeSandbox({ port: ports.stripe ?? 0 });
-  const salesforce = await startSalesforceSandbox({ port: ports.salesforce ?? 0 });
+  const salesforce = await startSalesforceSandbox({ port: ports.salesforce ?? 0, pubsubPort: ports.salesforcePubsub ?? 0 });
   const snowflake = await startSnowflakeSandbox({
     port: ports.snowflake ?? 0,
     programmaticTokens: { SANDBOX: ['sandbox-pat'] },
@@ -55,7 +57,7 @@ export async function startSandboxes(ports: SandboxPorts = {}): Promise<RunningS
     return {
       info: {
         stripe: { url: stripe.url, host: stripe.host, port: stripe.port, testKey: SANDBOX_TEST_KEY, ...(webhookSecret ? { webhookSecret } : {}) },
-        salesforce: { url: salesforce.url, credentials: { ...SALESFORCE_CREDENTIALS } },
+        salesforce: { url: salesforce.url, pubsubUrl: salesforce.pubsubUrl, credentials: { ...SALESFORCE_CREDENTIALS } },
         snowflake: { url: snowflake.url, ...SNOWFLAKE_LOGIN },
       },
       close,
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
   const running = await startSandboxes({
     stripe: portFromEnv('STRIPE_SANDBOX_PORT', 4030),
     salesforce: portFromEnv('SALESFORCE_SANDBOX_PORT', 4010),
+    salesforcePubsub: portFromEnv('SALESFORCE_PUBSUB_PORT', 4011),
     snowflake: portFromEnv('SNOWFLAKE_SANDBOX_PORT', 4020),
     webhookUrl: nodeRedUrl ? `${nodeRedUrl.replace(/\/$/, '')}/stripe/webhook` : undefined,
   });

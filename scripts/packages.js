@@ -243,18 +243,21 @@ function emit() {
   const sandbox = {
     folder: 'sandbox',
     name: '@flowguard/sandbox',
-    description: 'Local Stripe, Salesforce and Snowflake sandboxes for the FlowGuard Node-RED examples: `npx @flowguard/sandbox` starts all three (Stripe on 4030, Salesforce on 4010, Snowflake on 4020) with the credentials the examples expect.',
+    description: 'Local Stripe, Salesforce and Snowflake sandboxes for the FlowGuard Node-RED examples: `npx @flowguard/sandbox` starts all three (Stripe on 4030, Salesforce on 4010 with its Pub/Sub API over gRPC on 4011, Snowflake on 4020) with the credentials the examples expect.',
     keywords: ['sandbox', 'stripe', 'salesforce', 'snowflake', 'mock-server'],
   };
   {
     const dir = path.join(out, sandbox.folder);
     const deps = new Set();
-    for (const file of closure(['sandbox/main.js'])) {
+    const files = closure(['sandbox/main.js']);
+    for (const file of files) {
       copy(path.join(dist, file), path.join(dir, file), (source) => {
         for (const name of bareRequires(source)) deps.add(name);
         return file === 'sandbox/main.js' ? `#!/usr/bin/env node\n${source}` : source;
       });
     }
+    // Salesforce's proto, which sandbox/salesforce/pubsub/server.js loads by path (no code of its folder is needed).
+    copy(path.join(dist, 'lib/salesforce/pubsub/pubsub_api.proto'), path.join(dir, 'lib/salesforce/pubsub/pubsub_api.proto'));
     fs.chmodSync(path.join(dir, 'sandbox', 'main.js'), 0o755);
     sandbox.manifest = manifest(sandbox, {
       bin: { 'flowguard-sandbox': 'sandbox/main.js' },
@@ -281,9 +284,10 @@ function emit() {
           '|---|---|---|',
           '| Stripe | `http://127.0.0.1:4030` | secret key `sk_test_flowguard_sandbox` (host 127.0.0.1, port 4030, protocol http) |',
           '| Salesforce | `http://127.0.0.1:4010` | user `integration@flowguard.test`, password `password`, security token `TOKEN` (client id `flowguard-client`, secret `flowguard-secret`) |',
+          '| Salesforce Pub/Sub API | `127.0.0.1:4011` (gRPC, plaintext) | metadata `accesstoken`, `instanceurl` (`http://127.0.0.1:4010`), `tenantid` (the org id) |',
           '| Snowflake | `http://127.0.0.1:4020` | account `sandbox`, user `sandbox`, password `sandbox` |',
           '',
-          'Ports: `STRIPE_SANDBOX_PORT`, `SALESFORCE_SANDBOX_PORT`, `SNOWFLAKE_SANDBOX_PORT` (0 = any free port). With `NODE_RED_URL`',
+          'Ports: `STRIPE_SANDBOX_PORT`, `SALESFORCE_SANDBOX_PORT`, `SALESFORCE_PUBSUB_PORT`, `SNOWFLAKE_SANDBOX_PORT` (0 = any free port). With `NODE_RED_URL`',
           'set, a Stripe webhook endpoint is registered for `<NODE_RED_URL>/stripe/webhook` and its signing secret is printed.',
           'Each sandbox has a control API under `/_sandbox` (reset, fault injection, call counts).',
         ].join('\n')

@@ -39,6 +39,8 @@ export class CometD {
   overflowThreshold = OVERFLOW_THRESHOLD;
   /** How long /meta/connect is held open when there is nothing to deliver. */
   connectTimeoutMs = 110_000;
+  /** Told every change event as it is produced (the Pub/Sub API's event bus carries the same events). */
+  eventListeners: Array<(entity: string, payload: Record<string, unknown>) => void> = [];
 
   constructor(org: Org) {
     org.changeListeners.push((c) => this.publish(c));
@@ -98,6 +100,7 @@ export class CometD {
   }
 
   private deliver(entity: string, payload: Record<string, unknown>): void {
+    for (const l of this.eventListeners) l(entity, payload);
     const replayId = ++this.lastReplayId;
     const data = { schema: `sandbox-${entity}-schema`, payload, event: { replayId } };
     for (const channel of [`/data/${entity}ChangeEvent`, '/data/ChangeEvents']) {

@@ -1,11 +1,15 @@
 // The Salesforce sandbox: one HTTP server speaking the OAuth, SOAP login, REST, Collections, composite and
-// Bulk API 2.0 wire protocols that jsforce uses, plus the /_sandbox control API.
+// Bulk API 2.0 wire protocols that jsforce uses, plus the /_sandbox control API; beside it, on a port of its own, the
+// gRPC Pub/Sub API (pubsub/server.ts) carrying the same change events and the org's platform events.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BulkJobs, bulkRoutes } from './bulk';
 import { CometD } from './cometd';
 import { compositeRoutes } from './composite';
 import { control } from './control';
+import { EventBus } from './pubsub/bus';
+import { pubsubControl } from './pubsub/control';
+import { DEFAULT_PUBSUB_CONFIG, PubSubServer, startPubSubServer } from './pubsub/server';
 import { SfError } from './errors';
 import { restRoutes } from './rest';
 import { SandboxConfig, SandboxState } from './state';
@@ -17,10 +21,20 @@ export interface SalesforceSandbox {
   state: SandboxState;
   bulk: BulkJobs;
   cometd: CometD;
+  /** The Pub/Sub API's gRPC endpoint, `host:port`, plaintext (the real one is api.pubsub.salesforce.com:7443, TLS). */
+  pubsubUrl: string;
+  pubsubPort: number;
+  pubsub: PubSubServer;
   close(): Promise<void>;
 }
 
-export interface SandboxOptions { port?: number; host?: string; config?: Partial<SandboxConfig> }
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  /** Port of the Pub/Sub API (gRPC); any free port when absent. */
+  pubsubPort?: number;
+  config?: Partial<SandboxConfig>;
+}
 
 function readBody(req: http.IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -55,6 +69,8 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
   Object.assign(state.config, options.config ?? {});
   const bulk = new BulkJobs(state);
   const cometd = new CometD(state.org);
+  const bus = new EventBus(state.org);
+  cometd.eventListeners.push((entity, payload) => bus.appendChangeEvent(entity, payload));
   const hanging = new Set<http.ServerResponse>();
 
   const routes: Route[] = [];
@@ -97,7 +113,20 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
     if (url.pathname.startsWith('/_sandbox')) {
       let body: any = {};
       try { body = raw ? JSON.parse(raw) : {}; } catch { /* empty control body */ }
-      if (url.pathname === '/_sandbox/reset' && method === 'POST') cometd.reset();
+      if (url.pathname === '/_sandbox/reset' && method === 'POST') {
+        cometd.reset();
+        bus.reset();
+        Object.assign(pubsub.config, DEFAULT_PUBSUB_CONFIG);
+      }
+      if (url.pathname.startsWith('/_sandbox/pubsub/')) {
+        try {
+          const uid = state.auth.users.find((u) => u.username === (body.asUser ?? 'integration@flowguard.test'))?.userId ?? '';
+          const reply = pubsubControl(bus, pubsub.config, uid, method, url.pathname, body, url.searchParams);
+          if (reply) return send(res, reply);
+        } catch (err) {
+          return send(res, errorReply(err));
+        }
+      }
       if (url.pathname === '/_sandbox/config' && typeof body.cometdTimeoutMs === 'number') cometd.connectTimeoutMs = body.cometdTimeoutMs;
       if (url.pathname === '/_sandbox/config' && typeof body.cdcOverflowThreshold === 'number') cometd.overflowThreshold = body.cdcOverflowThreshold;
       try { return send(res, control(state, bulk, method, url.pathname, body)); } catch (err) { return send(res, errorReply(err)); }
@@ -156,18 +185,22 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const addr = server.address() as AddressInfo;
   baseUrl = `http://${options.host ?? '127.0.0.1'}:${addr.port}`;
+  const pubsub = await startPubSubServer(state, bus, () => baseUrl, { port: options.pubsubPort, host: options.host });
 
   return {
     url: baseUrl,
     state,
     bulk,
     cometd,
-    close: () => new Promise<void>((resolve) => {
+    pubsubUrl: pubsub.url,
+    pubsubPort: pubsub.port,
+    pubsub,
+    close: () => pubsub.close().then(() => new Promise<void>((resolve) => {
       bulk.reset();
       cometd.reset();
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       server.close(() => resolve());
-    }),
+    })),
   };
 }

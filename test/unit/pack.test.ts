@@ -180,7 +180,7 @@ describe('package: the sandbox package', function () {
     const bin = path.join(dir, pkg.bin['flowguard-sandbox']);
     assert.match(fs.readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
     const { spawn } = await import('child_process');
-    const child = spawn(process.execPath, [bin], { env: { ...process.env, STRIPE_SANDBOX_PORT: '0', SALESFORCE_SANDBOX_PORT: '0', SNOWFLAKE_SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [bin], { env: { ...process.env, STRIPE_SANDBOX_PORT: '0', SALESFORCE_SANDBOX_PORT: '0', SALESFORCE_PUBSUB_PORT: '0', SNOWFLAKE_SANDBOX_PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -193,6 +193,10 @@ describe('package: the sandbox package', function () {
       const info = JSON.parse(line);
       assert.strictEqual(info.stripe.testKey, 'sk_test_flowguard_sandbox');
       assert.strictEqual(info.salesforce.credentials.username, 'integration@flowguard.test');
+      // The Pub/Sub API started, so the package carries Salesforce's proto and the gRPC / Avro dependencies.
+      assert.match(info.salesforce.pubsubUrl, /^127\.0\.0\.1:\d+$/);
+      assert.ok(fs.existsSync(path.join(dir, 'lib', 'salesforce', 'pubsub', 'pubsub_api.proto')));
+      for (const dep of ['@grpc/grpc-js', '@grpc/proto-loader', 'avsc']) assert.ok(pkg.dependencies[dep], `${dep} is a dependency`);
       assert.strictEqual(info.snowflake.account, 'sandbox');
       const res = await fetch(`${info.stripe.url}/v1/customers`, { headers: { authorization: 'Bearer sk_test_flowguard_sandbox' } });
       assert.strictEqual(res.status, 200);

@@ -35,6 +35,11 @@ export default tseslint.config(
     },
   },
   {
+    // The admin routes face the network: requests and answers typed (express, jsforce), no `any` (issue 16).
+    files: ['nodes/shared/admin-routes.ts', 'nodes/*/routes.ts', 'nodes/*/admin-api.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'error' },
+  },
+  {
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-var-requires': 'off' },
   },

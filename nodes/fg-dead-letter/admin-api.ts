@@ -3,6 +3,8 @@
  * Every route is behind flowguard.read / flowguard.write; answers are JSON with secrets masked.
  */
 import { redact, redactValue } from '../../lib/ops/redact';
+import type { RED } from '../shared/kit';
+import { postedBody, Request, Response } from '../shared/admin-routes';
 import { DeadLetterQueue, parseFilter, parseSelection } from '../../lib/reliability/dead-letter';
 import { FlowGuardError } from '../../lib/reliability/errors';
 
@@ -23,7 +25,7 @@ export const dlqNodes = new Map<string, DlqHandle>();
 const registered = new WeakSet<object>();
 const MAX_LIMIT = 500;
 
-export function registerAdminApi(RED: any): void {
+export function registerAdminApi(RED: RED): void {
   if (registered.has(RED.httpAdmin)) return;
   registered.add(RED.httpAdmin);
   const read = RED.auth.needsPermission('flowguard.read');
@@ -31,7 +33,7 @@ export function registerAdminApi(RED: any): void {
   const api = RED.httpAdmin;
 
   // Wraps a handler: a missing node is 404, a malformed request 400, anything else (store down) 503.
-  const route = (fn: (req: any, res: any, h: DlqHandle) => Promise<void>) => async (req: any, res: any) => {
+  const route = (fn: (req: Request, res: Response, h: DlqHandle) => Promise<void>) => async (req: Request, res: Response) => {
     const h = dlqNodes.get(String(req.params.node));
     if (!h) return void res.status(404).json({ error: `no dead-letter node ${String(req.params.node)} is deployed`, code: 'DLQ_UNKNOWN_NODE' });
     try {
@@ -41,9 +43,9 @@ export function registerAdminApi(RED: any): void {
       res.status(bad ? 400 : 503).json({ error: redact((err as Error).message), code: bad ? 'DLQ_BAD_REQUEST' : 'STORE_UNAVAILABLE' });
     }
   };
-  const notFound = (res: any, id: string) => res.status(404).json({ error: `no dead letter ${id} (already replayed or discarded?)`, code: 'DLQ_UNKNOWN_ID' });
+  const notFound = (res: Response, id: string): void => void res.status(404).json({ error: `no dead letter ${id} (already replayed or discarded?)`, code: 'DLQ_UNKNOWN_ID' });
 
-  api.get('/flowguard/dlq', read, async (_req: any, res: any) => {
+  api.get('/flowguard/dlq', read, async (_req: Request, res: Response) => {
     const nodes = await Promise.all([...dlqNodes.values()].map(async (h) => {
       let depth: number | null = null;
       try {
@@ -80,12 +82,12 @@ export function registerAdminApi(RED: any): void {
   }));
 
   api.post('/flowguard/dlq/:node/replay', write, route(async (req, res, h) => {
-    const ids = await selectIds(h, req.body);
+    const ids = await selectIds(h, postedBody(req));
     res.json(await h.replay(ids));
   }));
 
   api.post('/flowguard/dlq/:node/purge', write, route(async (req, res, h) => {
-    const ids = await selectIds(h, req.body);
+    const ids = await selectIds(h, postedBody(req));
     const q = await h.queue();
     const removed: string[] = [];
     const missing: string[] = [];
@@ -101,11 +103,12 @@ export function registerAdminApi(RED: any): void {
   }));
 
   api.put('/flowguard/dlq/:node/:id', write, route(async (req, res, h) => {
-    if (!req.body || typeof req.body !== 'object' || !('payload' in req.body)) {
+    const body = postedBody(req);
+    if (!body || !('payload' in body)) {
       return void res.status(400).json({ error: 'malformed request: send {"payload": …}', code: 'DLQ_BAD_REQUEST' });
     }
     const q = await h.queue();
-    if (!(await q.editPayload(String(req.params.id), req.body.payload))) return notFound(res, req.params.id);
+    if (!(await q.editPayload(String(req.params.id), body.payload))) return notFound(res, req.params.id);
     res.json(redactValue(await q.get(String(req.params.id))));
   }));
 

@@ -2,9 +2,10 @@
 // REST API at the configured version) and the editor pickers (objects from describeGlobal, fields from describe) through
 // the deployed config node's session, cached per session for a few minutes. A field list is only asked for an object
 // the org has: a partial name typed in the dialog never reaches Salesforce.
+import type { Connection, DescribeGlobalResult, DescribeSObjectResult, IdentityInfo } from 'jsforce';
 import { SalesforceSession } from '../../lib/salesforce/connection';
 import { readSettings } from '../../lib/settings';
-import { PickerCache, registerConnectionTest, registerOnce } from '../shared/admin-routes';
+import { PickerCache, registerConnectionTest, registerOnce, Request, Response } from '../shared/admin-routes';
 import type { RED } from '../shared/kit';
 import type { SalesforceConfigNode } from './config-node';
 import { SALESFORCE_CONFIG_SETTINGS, SALESFORCE_CREDENTIALS, salesforceSessionConfig } from './settings';
@@ -16,15 +17,15 @@ const pickers = new PickerCache();
 
 async function objectsOf(session: SalesforceSession): Promise<ObjectInfo[]> {
   return pickers.get(session, 'sobjects', async () => {
-    const global: any = await session.call((c: any) => c.describeGlobal());
-    return (global.sobjects as any[]).map((s) => ({ name: String(s.name), label: String(s.label) }));
+    const global = await session.call((c: Connection): Promise<DescribeGlobalResult> => c.describeGlobal());
+    return global.sobjects.map((s) => ({ name: String(s.name), label: String(s.label) }));
   });
 }
 
 async function fieldsOf(session: SalesforceSession, object: string): Promise<FieldInfo[]> {
   return pickers.get(session, `fields:${object}`, async () => {
-    const described: any = await session.call((c: any) => c.sobject(object).describe());
-    return (described.fields as any[]).map((f) => ({
+    const described = await session.call((c: Connection): Promise<DescribeSObjectResult> => c.sobject(object).describe());
+    return described.fields.map((f) => ({
       name: String(f.name), label: String(f.label), type: String(f.type), externalId: f.externalId === true,
       required: !f.nillable && f.createable && !f.defaultedOnCreate,
     }));
@@ -37,9 +38,9 @@ export function registerSalesforceConfigRoutes(RED: RED): void {
     const { apiVersion } = sessionConfig;
     const session = new SalesforceSession(sessionConfig);
     try {
-      const identity: any = await session.call((c: any) => c.identity());
+      const identity = await session.call((c: Connection): Promise<IdentityInfo> => c.identity());
       // The identity URL is version-less: a REST call at the configured version proves the org offers that version.
-      await session.call((c: any) => c.request(`/services/data/v${apiVersion}/`));
+      await session.call((c: Connection) => c.request(`/services/data/v${apiVersion}/`));
       return {
         summary: `Signed in as ${identity.username} to org ${identity.organization_id}, API ${apiVersion}`,
         details: { organizationId: identity.organization_id, userId: identity.user_id, username: identity.username, apiVersion },
@@ -51,12 +52,13 @@ export function registerSalesforceConfigRoutes(RED: RED): void {
 
   registerOnce(RED, 'salesforce/pickers', () => {
     const read = RED.auth.needsPermission('flowguard.read');
-    const sessionOf = (req: any, res: any): SalesforceSession | undefined => {
+    const sessionOf = (req: Request, res: Response): SalesforceSession | undefined => {
       const cfg = RED.nodes.getNode(req.params.id) as SalesforceConfigNode | null;
+      if (cfg?.problem) return void res.status(409).json({ error: `Salesforce config cannot be used: ${cfg.problem}` });
       if (!cfg?.session) res.status(404).json({ error: 'Deploy the Salesforce config node first, then reopen this dialog' });
       return cfg?.session;
     };
-    RED.httpAdmin.get('/flowguard/salesforce/:id/sobjects', read, async (req: any, res: any) => {
+    RED.httpAdmin.get('/flowguard/salesforce/:id/sobjects', read, async (req: Request, res: Response) => {
       const session = sessionOf(req, res);
       if (!session) return;
       try {
@@ -65,7 +67,7 @@ export function registerSalesforceConfigRoutes(RED: RED): void {
         res.status(502).json({ error: `Salesforce: ${(err as Error).message}` });
       }
     });
-    RED.httpAdmin.get('/flowguard/salesforce/:id/sobjects/:object/fields', read, async (req: any, res: any) => {
+    RED.httpAdmin.get('/flowguard/salesforce/:id/sobjects/:object/fields', read, async (req: Request, res: Response) => {
       const session = sessionOf(req, res);
       if (!session) return;
       try {

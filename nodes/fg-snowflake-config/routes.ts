@@ -7,8 +7,8 @@ import type snowflake from 'snowflake-sdk';
 import { SnowflakeSettings, withConnection, withSingleConnection } from '../../lib/snowflake/client';
 import { execute } from '../../lib/snowflake/execute';
 import { exactIdentifier, objectIdentifier } from '../../lib/snowflake/identifiers';
-import { readSettings } from '../../lib/settings';
-import { maskSecrets, PickerCache, registerConnectionTest, registerOnce, resolveCredentials } from '../shared/admin-routes';
+import { readSettings, SettingError } from '../../lib/settings';
+import { maskSecrets, PickerCache, postedBody, registerConnectionTest, registerOnce, Request, resolveCredentials, Response } from '../shared/admin-routes';
 import type { RED } from '../shared/kit';
 import type { SnowflakeConfigNode } from './config-node';
 import { SNOWFLAKE_CONFIG_SETTINGS, SNOWFLAKE_CREDENTIALS, snowflakeSettings } from './settings';
@@ -81,8 +81,8 @@ export function registerSnowflakeConfigRoutes(RED: RED): void {
   // POST /flowguard/snowflake/browse { id, list, database?, schema?, config?, credentials? }: with `config` the dialog's
   // values are used (credentials as for Test connection), without it the deployed config node `id`.
   registerOnce(RED, 'snowflake/browse', () => {
-    RED.httpAdmin.post('/flowguard/snowflake/browse', RED.auth.needsPermission('flowguard.write'), async (req: any, res: any) => {
-      const body = req.body ?? {};
+    RED.httpAdmin.post('/flowguard/snowflake/browse', RED.auth.needsPermission('flowguard.write'), async (req: Request, res: Response) => {
+      const body = postedBody(req) ?? {};
       const list = body.list as ListName;
       const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
       let sql: string;
@@ -95,8 +95,9 @@ export function registerSnowflakeConfigRoutes(RED: RED): void {
       let credentials: Record<string, string | undefined> = {};
       try {
         if (body.config && typeof body.config === 'object') {
-          credentials = resolveCredentials(RED, text(body.id), body.credentials, CREDENTIAL_FIELDS, 'fg-snowflake-config', body.config, SNOWFLAKE_TARGET);
-          const settings = dialogSettings(body.config, credentials);
+          const config = body.config as Record<string, unknown>;
+          credentials = resolveCredentials(RED, text(body.id), body.credentials, CREDENTIAL_FIELDS, 'fg-snowflake-config', config, SNOWFLAKE_TARGET);
+          const settings = dialogSettings(config, credentials);
           const key = createHash('sha256').update(JSON.stringify([body.id, settings, sql])).digest('hex');
           return void res.json(await pickers.get(POSTED, key, () => withSingleConnection(settings, (c) => listing(c, sql, list))));
         }
@@ -106,7 +107,9 @@ export function registerSnowflakeConfigRoutes(RED: RED): void {
         const pool = cfg.getPool();
         res.json(await pickers.get(pool, sql, () => withConnection(pool, (c) => listing(c, sql, list))));
       } catch (err) {
-        res.status(502).json({ error: `Snowflake: ${maskSecrets((err as Error).message, credentials)}` });
+        // A dialog value that cannot work is the request's fault, not Snowflake's.
+        const status = err instanceof SettingError ? 400 : 502;
+        res.status(status).json({ error: `Snowflake: ${maskSecrets((err as Error).message, credentials)}` });
       }
     });
   });

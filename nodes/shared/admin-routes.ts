@@ -3,7 +3,19 @@
  * flowguard.write) for a config node as it is in the dialog, saved or not, and small per-config caches for the editor
  * pickers. Credentials arrive only in the POST body and never leave in an answer or a log line.
  */
+import type { Request, Response } from 'express';
 import { redact } from '../../lib/ops/redact';
+import type { RED } from './kit';
+
+export type { Request, Response };
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A request's JSON body when it is an object (express leaves it `any`), else undefined. */
+export function postedBody(req: Request): Record<string, unknown> | undefined {
+  const body: unknown = req.body;
+  return isObject(body) ? body : undefined;
+}
 
 /** What the editor shows for a stored password credential it does not hold (Node-RED's placeholder). */
 export const PASSWORD_PLACEHOLDER = '__PWRD__';
@@ -29,7 +41,7 @@ const CHECK_TIMEOUT_MS = 30_000;
 const registered = new WeakMap<object, Set<string>>();
 
 /** Runs register once per admin app and key (each test runtime gets a fresh app, so a module flag would miss it). */
-export function registerOnce(RED: any, key: string, register: () => void): void {
+export function registerOnce(RED: RED, key: string, register: () => void): void {
   let keys = registered.get(RED.httpAdmin);
   if (!keys) registered.set(RED.httpAdmin, (keys = new Set()));
   if (keys.has(key)) return;
@@ -38,9 +50,9 @@ export function registerOnce(RED: any, key: string, register: () => void): void 
 }
 
 /** The deployed (flow file) properties of node `id`, or undefined when no node of `type` with that id is deployed. */
-function deployedProperties(RED: any, id: string, type: string): Record<string, unknown> | undefined {
+function deployedProperties(RED: RED, id: string, type: string): Record<string, unknown> | undefined {
   let found: Record<string, unknown> | undefined;
-  RED.nodes.eachNode?.((n: Record<string, unknown>) => { if (n.id === id && n.type === type) found = n; });
+  RED.nodes.eachNode?.((n) => { if (n.id === id && n.type === type) found = n as unknown as Record<string, unknown>; });
   return found;
 }
 
@@ -55,12 +67,12 @@ const comparable = (value: unknown): string => (value === undefined || value ===
  * saved secret to a host of its choosing.
  */
 export function resolveCredentials(
-  RED: any, id: string | undefined, posted: unknown, fields: string[], configType: string,
+  RED: RED, id: string | undefined, posted: unknown, fields: string[], configType: string,
   postedConfig: Record<string, unknown> = {}, targetFields: string[] = [],
 ): Record<string, string | undefined> {
   const given = posted && typeof posted === 'object' ? (posted as Record<string, unknown>) : {};
   const sameType = !!id && RED.nodes.getNode(id)?.type === configType;
-  const stored: Record<string, unknown> = (sameType && RED.nodes.getCredentials?.(id)) || {};
+  const stored = ((sameType && RED.nodes.getCredentials?.(id)) || {}) as Record<string, unknown>;
   const out: Record<string, string | undefined> = {};
   for (const field of fields) {
     const value = given[field];
@@ -98,16 +110,16 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * the route worked; 400 only for a malformed body).
  */
 export function registerConnectionTest(
-  RED: any, service: string, configType: string, credentialFields: string[], targetFields: string[], check: ConnectionCheck,
+  RED: RED, service: string, configType: string, credentialFields: string[], targetFields: string[], check: ConnectionCheck,
 ): void {
   registerOnce(RED, `${service}/test-connection`, () => {
-    RED.httpAdmin.post(`/flowguard/${service}/test-connection`, RED.auth.needsPermission('flowguard.write'), async (req: any, res: any) => {
-      const body = req.body;
-      if (!body || typeof body !== 'object' || (body.config !== undefined && typeof body.config !== 'object')) {
+    RED.httpAdmin.post(`/flowguard/${service}/test-connection`, RED.auth.needsPermission('flowguard.write'), async (req: Request, res: Response) => {
+      const body = postedBody(req);
+      if (!body || (body.config !== undefined && !isObject(body.config))) {
         return void res.status(400).json({ ok: false, error: 'Expected a JSON body { id, config, credentials }' });
       }
       const id = typeof body.id === 'string' ? body.id : undefined;
-      const config: Record<string, unknown> = { ...(body.config ?? {}) };
+      const config: Record<string, unknown> = { ...(body.config as Record<string, unknown> | undefined) };
       let credentials: Record<string, string | undefined> = {};
       try {
         credentials = resolveCredentials(RED, id, body.credentials, credentialFields, configType, config, targetFields);

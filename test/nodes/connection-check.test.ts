@@ -161,6 +161,12 @@ describe('connection checks and pickers (admin routes)', function () {
       const failed = await httpAdmin().get('/flowguard/salesforce/c1/sobjects').expect(502);
       assert.match(failed.body.error, /^Salesforce: invalid client credentials$/);
     });
+
+    it('a deployed config that cannot work: 409 naming its problem, not "deploy first"', async () => {
+      await load(['fg-salesforce-config'], [{ id: 'c1', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: '' }], { c1: { ...CLIENT } });
+      const broken = await httpAdmin().get('/flowguard/salesforce/c1/sobjects').expect(409);
+      assert.match(broken.body.error, /^Salesforce config cannot be used: a custom login URL is required/);
+    });
   });
 
   describe('Snowflake: test connection and the warehouse / database / schema / table listings', () => {

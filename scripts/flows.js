@@ -128,7 +128,9 @@ function layoutFlow(flow, labelOf) {
   let out = flow;
   for (const tab of tabs) {
     const nodes = out.filter((n) => n.z === tab && !CONFIG_REFS[n.type]);
-    const laid = layoutTab(tab, nodes, SECTIONS[tab] ?? [], labelOf);
+    // An example's sections are the groups it was written with (their names say what each part does).
+    const sections = SECTIONS[tab] ?? nodes.filter((n) => n.type === 'group' && n.name).map((g) => ({ name: g.name, ids: g.nodes.filter((id) => !id.startsWith('lk-')) }));
+    const laid = layoutTab(tab, nodes, sections, labelOf);
     const first = out.findIndex((n) => n.z === tab && !CONFIG_REFS[n.type]);
     out = [...out.slice(0, first).filter((n) => n.z !== tab || CONFIG_REFS[n.type]), ...laid, ...out.slice(first).filter((n) => n.z !== tab || CONFIG_REFS[n.type])];
   }
@@ -165,6 +167,12 @@ function shareConfigNodes(flow, demoConfigs) {
   }
   for (const node of out) {
     for (const prop of Object.values(CONFIG_REFS)) if (renamed[node[prop]]) node[prop] = renamed[node[prop]];
+  }
+  // A node naming one of the demo's config nodes that the example does not hold gets it: an example imported on its
+  // own would otherwise start with "no Stripe config selected".
+  for (const [type, prop] of Object.entries(CONFIG_REFS)) {
+    const shared = demoConfigs[type];
+    if (shared && out.some((n) => n[prop] === shared.id) && !out.some((n) => n.id === shared.id)) out.push(JSON.parse(JSON.stringify(shared)));
   }
   return out;
 }

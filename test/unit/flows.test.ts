@@ -21,6 +21,15 @@ describe('shipped flows (scripts/flows.js check)', () => {
     }
   });
 
+  it('every config node an example\'s nodes name is in the example (imported alone, no node starts without its config)', () => {
+    for (const { file, flow } of flows.shippedFlows()) {
+      const ids = new Set(flow.map((n: any) => n.id));
+      const missing = flow.flatMap((n: any) => Object.values(flows.CONFIG_REFS as Record<string, string>)
+        .filter((prop) => typeof n[prop] === 'string' && n[prop] && !ids.has(n[prop])).map((prop) => `${n.id}.${prop} -> ${n[prop]}`));
+      assert.deepEqual(missing, [], path.basename(file));
+    }
+  });
+
   it('fills a setting a node lacks with the editor default, and leaves set ones alone', () => {
     const flow = [{ id: 'r', type: 'fg-retry', maxAttempts: 3 }, { id: 'e', type: 'fg-salesforce-events' }];
     flows.completeSettings(flow, flows.editorDefaults());

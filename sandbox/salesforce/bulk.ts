@@ -21,6 +21,8 @@ interface IngestJob {
 
 interface QueryJob { info: Record<string, unknown>; soql: string; includeDeleted: boolean; version: string; header: string[]; rows: unknown[][] }
 
+/** Records per transaction when a Bulk job is applied (Salesforce's chunk size for triggers and change events). */
+const BULK_CHUNK = 200;
 const OPERATIONS = new Set(['insert', 'update', 'upsert', 'delete', 'hardDelete']);
 
 export class BulkJobs {
@@ -53,13 +55,26 @@ export class BulkJobs {
   /** Applies every uploaded row with the job's user; fills the result CSV rows. */
   process(job: IngestJob): void {
     const org = this.state.org;
-    const { object, operation, externalIdFieldName } = job.info as { object: string; operation: string; externalIdFieldName?: string };
-    const def = org.object(object);
     const rows = job.uploads.flatMap((csv) => {
       const parsed = parseCsv(csv);
       if (!job.header.length) job.header = parsed[0] ?? [];
       return parsed.slice(1);
     });
+    // Salesforce applies a Bulk job's records in chunks of 200, each chunk one transaction (so the same change to
+    // several records of a chunk is one merged change event); a failed record is left out of its chunk.
+    for (let start = 0; start < rows.length; start += BULK_CHUNK) {
+      org.transaction(() => this.applyRows(job, rows.slice(start, start + BULK_CHUNK)), { partial: true });
+    }
+    Object.assign(job.info, {
+      state: 'JobComplete', numberRecordsProcessed: rows.length, numberRecordsFailed: job.failed.length,
+      systemModstamp: formatDateTime(org.now()),
+    });
+  }
+
+  private applyRows(job: IngestJob, rows: string[][]): void {
+    const org = this.state.org;
+    const { object, operation, externalIdFieldName } = job.info as { object: string; operation: string; externalIdFieldName?: string };
+    const def = org.object(object);
     for (const row of rows) {
       const idCell = row[job.header.findIndex((h) => h.toLowerCase() === 'id')] ?? '';
       try {
@@ -81,10 +96,6 @@ export class BulkJobs {
         job.failed.push([idCell, `${e.errorCode}:${e.message}:${e.fields.join(',')} --`, ...row]);
       }
     }
-    Object.assign(job.info, {
-      state: 'JobComplete', numberRecordsProcessed: rows.length, numberRecordsFailed: job.failed.length,
-      systemModstamp: formatDateTime(org.now()),
-    });
   }
 
   ingestJob(id: string): IngestJob {

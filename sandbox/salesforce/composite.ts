@@ -21,23 +21,33 @@ function asSfError(err: unknown): SfError {
   return err instanceof SfError ? err : new SfError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred');
 }
 
-/** Runs one DML per record; with allOrNone a single failure rolls every record back. */
+/** Thrown inside an allOrNone collection's transaction to roll it back. */
+const ROLLBACK = Symbol('rollback');
+
+/**
+ * Runs one DML per record in one transaction (one request is one transaction: the same change to several records
+ * is one merged change event); with allOrNone a single failure rolls every record back, without it the failed
+ * records are left out and the rest commit.
+ */
 function runCollection(state: SandboxState, allOrNone: boolean, count: number, op: (i: number) => DmlResult, withCreated: boolean): Reply {
   if (count > MAX_COLLECTION) {
     throw new SfError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`);
   }
-  const snapshot = allOrNone ? state.org.snapshot() : undefined;
   const outcomes: Outcome[] = [];
-  for (let i = 0; i < count; i++) {
-    try {
-      outcomes.push({ ok: true, result: op(i) });
-    } catch (err) {
-      outcomes.push({ ok: false, error: asSfError(err) });
-    }
-  }
-  const failed = outcomes.some((o) => !o.ok);
-  if (failed && snapshot) {
-    state.org.restore(snapshot);
+  try {
+    // Without allOrNone nothing is rolled back: each failed record was refused before it changed anything.
+    state.org.transaction(() => {
+      for (let i = 0; i < count; i++) {
+        try {
+          outcomes.push({ ok: true, result: op(i) });
+        } catch (err) {
+          outcomes.push({ ok: false, error: asSfError(err) });
+        }
+      }
+      if (allOrNone && outcomes.some((o) => !o.ok)) throw ROLLBACK;
+    }, { partial: !allOrNone });
+  } catch (err) {
+    if (err !== ROLLBACK) throw err;
     return ok(outcomes.map((o) => ({ success: false, errors: o.ok ? [ROLLED_BACK] : [o.error.toCollection()] })));
   }
   return ok(outcomes.map((o) => (o.ok

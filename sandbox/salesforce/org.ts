@@ -229,20 +229,25 @@ export class Org {
 
   /**
    * Runs `fn` as one transaction: its changes are published together when it returns (a merged change event,
-   * overflow), and undone when it throws, as Salesforce rolls a failed transaction back. Nested calls join the outer one.
+   * overflow), and undone when it throws, as Salesforce rolls a failed transaction back (unless `partial`). Nested
+   * calls join the outer one.
    */
-  transaction<T>(fn: () => T, opts: { database?: boolean } = {}): T {
+  transaction<T>(fn: () => T, opts: { database?: boolean; partial?: boolean } = {}): T {
     if (this.pending) return fn();
-    const snap = this.snapshot();
+    // partial: the caller keeps each failed record out itself (every DML here validates before it changes anything),
+    // so no snapshot is taken; what was applied before an unexpected throw is published, not undone.
+    const snap = opts.partial ? undefined : this.snapshot();
     this.pending = [];
     this.transactionNow = this.now();
     let result: T;
     try {
       result = fn();
     } catch (err) {
+      const applied = this.pending;
       this.pending = undefined;
       this.transactionNow = undefined;
-      this.restore(snap);
+      if (snap) this.restore(snap);
+      else this.publish({ changes: applied, database: opts.database === true });
       throw err;
     }
     const changes = this.pending;
@@ -251,6 +256,7 @@ export class Org {
     this.publish({ changes, database: opts.database === true });
     return result;
   }
+
 
   private notify(entity: string, changeType: OrgChange['changeType'], record: SfRecord, changedFields: string[], userId: string): void {
     const change = { entity, changeType, record: { ...record }, changedFields, userId, at: this.now() };

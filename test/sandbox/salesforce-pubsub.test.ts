@@ -209,6 +209,64 @@ describe('Salesforce sandbox Pub/Sub API with a bare gRPC client', function () {
     assert.equal(keepalive.latest_replay_id.length, 8);
   });
 
+  it('sends one change event naming every record when a Collections or Bulk update changes them the same way', async () => {
+    const created = await conn.sobject('Account').create([{ Name: 'A' }, { Name: 'B' }, { Name: 'C' }], { allOrNone: true });
+    const ids = created.map((r: any) => r.id);
+    const s = subscribe({ topic_name: '/data/AccountChangeEvent', num_requested: 10 });
+    await settle();
+    // Collections (jsforce sends several records through /composite/sobjects); one record fails and is left out.
+    const results = await conn.sobject('Account').update([...ids.map((Id: string) => ({ Id, Industry: 'Energy' })), { Id: ids[0].replace(/^001/, '003'), Industry: 'Energy' }]);
+    assert.deepEqual(results.map((r: any) => r.success), [true, true, true, false]);
+    const collections = await decode((await s.next()).events[0]);
+    assert.equal(collections.ChangeEventHeader.changeType, 'UPDATE');
+    assert.deepEqual(collections.ChangeEventHeader.recordIds, ids);
+    assert.equal(collections.Industry, 'Energy');
+    // Bulk API 2.0: one job, the same change to three records.
+    await conn.bulk2.loadAndWaitForResults({ object: 'Account', operation: 'update', input: ids.map((Id: string) => ({ Id, Industry: 'Retail' })) });
+    const bulk = await decode((await s.next()).events[0]);
+    assert.deepEqual(bulk.ChangeEventHeader.recordIds, ids);
+    assert.equal(bulk.Industry, 'Retail');
+    // Different changes in one request stay separate events, in order.
+    await conn.sobject('Account').update([{ Id: ids[0], Phone: '1' }, { Id: ids[1], Phone: '2' }]);
+    const events: any[] = [];
+    while (events.length < 2) events.push(...(await s.next()).events);
+    assert.deepEqual(await Promise.all(events.map(async (e) => (await decode(e)).Phone)), ['1', '2']);
+    await settle();
+    assert.equal(s.responses.length, 0, 'a rolled-back or failed record makes no event');
+  });
+
+  it('rolls an allOrNone Collections request back without any change event', async () => {
+    const { id } = await conn.sobject('Account').create({ Name: 'A' });
+    const s = subscribe({ topic_name: '/data/AccountChangeEvent', num_requested: 10 });
+    await settle();
+    await conn.sobject('Account').update([{ Id: id, Industry: 'Energy' }, { Id: id.replace(/^001/, '003'), Industry: 'Energy' }], { allOrNone: true });
+    await conn.sobject('Account').update({ Id: id, Phone: '9' });
+    const next = await decode((await s.next()).events[0]);
+    assert.equal(next.Phone, '9', 'the first event is the later change: the rolled-back one sent nothing');
+  });
+
+  it('carries gap and overflow events from the control API and a custom channel of chosen objects', async () => {
+    await ctl('POST', '/pubsub/channels', { name: 'Sales__chn', entities: ['Account'] });
+    const channel = subscribe({ topic_name: '/data/Sales__chn', num_requested: 10 });
+    const all = subscribe({ topic_name: '/data/ChangeEvents', num_requested: 10 });
+    await settle();
+    const { id } = await conn.sobject('Account').create({ Name: 'A' });
+    await conn.sobject('Contact').create({ LastName: 'C' });
+    await ctl('POST', '/dml', { op: 'update', type: 'Account', ids: [id], record: { Phone: '1' }, gap: true });
+    await ctl('POST', '/config', { cdcOverflowThreshold: 1 });
+    await ctl('POST', '/dml', { op: 'update', type: 'Account', ids: [id, id], record: { Phone: '2' } });
+    const onChannel: any[] = [];
+    while (onChannel.length < 4) onChannel.push(...(await channel.next()).events);
+    const headers = await Promise.all(onChannel.map(async (e) => (await decode(e)).ChangeEventHeader));
+    assert.deepEqual(headers.map((h) => [h.entityName, h.changeType]), [['Account', 'CREATE'], ['Account', 'GAP_UPDATE'], ['Account', 'UPDATE'], ['Account', 'GAP_OVERFLOW']]);
+    assert.deepEqual(headers[3].recordIds, ['000000000000000AAA']);
+    const everything: any[] = [];
+    while (everything.length < 5) everything.push(...(await all.next()).events);
+    assert.ok((await Promise.all(everything.map(async (e) => (await decode(e)).ChangeEventHeader.entityName))).includes('Contact'));
+    const dump = await ctl('GET', '/pubsub/events?topic=/data/Sales__chn');
+    assert.deepEqual(dump[2].payload.ChangeEventHeader.changedFields.sort(), ['LastModifiedDate', 'Phone'], 'the dump expands bitmaps');
+  });
+
   it('publishes a platform event that a subscriber receives, with one PublishResult per event', async () => {
     await ctl('POST', '/pubsub/platform-events', { name: 'Order_Paid__e', fields: [{ name: 'Order_Id__c', type: 'string' }, { name: 'Amount__c', type: 'double' }] });
     const topic = await call<any>('GetTopic', { topic_name: '/event/Order_Paid__e' });
@@ -233,5 +291,26 @@ describe('Salesforce sandbox Pub/Sub API with a bare gRPC client', function () {
     assert.equal(body.Order_Id__c, 'ord_1');
     assert.equal(body.Amount__c, 42.5);
     assert.equal(body.CreatedById, sb.state.auth.userFor(conn.accessToken), 'Salesforce sets the publishing user');
+  });
+
+  it('publishes through PublishStream, one PublishResponse per PublishRequest', async () => {
+    await ctl('POST', '/pubsub/platform-events', { name: 'Order_Paid__e', fields: [{ name: 'Order_Id__c', type: 'string' }] });
+    const topic = await call<any>('GetTopic', { topic_name: '/event/Order_Paid__e' });
+    const { type } = await schemaOf(topic.schema_id);
+    const s = subscribe({ topic_name: '/event/Order_Paid__e', num_requested: 5 });
+    await settle();
+    const stream = client.PublishStream(metadata);
+    const responses: any[] = [];
+    const got = new Promise<void>((resolve) => stream.on('data', (r: any) => { responses.push(r); if (responses.length === 2) resolve(); }));
+    for (const order of ['ord_1', 'ord_2']) {
+      stream.write({ topic_name: '/event/Order_Paid__e', events: [{ id: order, schema_id: topic.schema_id, payload: type.toBuffer({ CreatedDate: 0, CreatedById: '', Order_Id__c: order }) }] });
+    }
+    await got;
+    stream.end();
+    assert.deepEqual(responses.map((r) => r.results[0].correlation_key), ['ord_1', 'ord_2']);
+    const received: any[] = [];
+    while (received.length < 2) received.push(...(await s.next()).events);
+    assert.deepEqual(await Promise.all(received.map(async (e) => (await decode(e)).Order_Id__c)), ['ord_1', 'ord_2']);
+    await assert.rejects(call('Publish', { topic_name: '/data/AccountChangeEvent', events: [] }), (e: grpc.ServiceError) => e.code === grpc.status.PERMISSION_DENIED);
   });
 });

@@ -3,12 +3,14 @@
 import { randomBytes } from 'crypto';
 import { invalidRequest, notFound } from './errors';
 import { optionalInt, optionalString, Params } from './params';
+import type { BillingSettings } from './renewals';
 
 export type StripeObject = Record<string, any> & { id: string; object: string };
 
 export interface Clock { nowMs(): number }
 
-export interface RequestInfo { requestId: string; idempotencyKey?: string }
+/** The request an event came from; `requestId` null for what Stripe does on its own (renewals, retries, test clocks). */
+export interface RequestInfo { requestId: string | null; idempotencyKey?: string }
 
 export type EventListener = (account: Account, event: StripeObject) => void;
 
@@ -33,6 +35,8 @@ export class Account {
   readonly createdAt: number;
   /** Connect: accounts this (platform) account created, reached with the `Stripe-Account` header. */
   readonly connected = new Map<string, Account>();
+  /** Retry schedule and end state of failed renewals (Stripe's account-wide revenue recovery settings). */
+  billing?: BillingSettings;
   /** For a connected account: what POST /v1/accounts set (type, country, email, metadata, …). */
   profile: Record<string, any> = {};
 
@@ -48,8 +52,23 @@ export class Account {
     return account;
   }
 
+  /** Set while a request or a test clock acts on objects that follow a test clock's time. */
+  private frozenNow?: number;
+
   now(): number {
-    return Math.floor(this.clock.nowMs() / 1000);
+    return this.frozenNow ?? Math.floor(this.clock.nowMs() / 1000);
+  }
+
+  /** Runs `fn` with now() = `seconds` (objects attached to a test clock live at the clock's time); undefined: real time. */
+  atTime<T>(seconds: number | undefined, fn: () => T): T {
+    if (seconds === undefined) return fn();
+    const outer = this.frozenNow;
+    this.frozenNow = seconds;
+    try {
+      return fn();
+    } finally {
+      this.frozenNow = outer;
+    }
   }
 
   collection(name: string): Map<string, StripeObject> {

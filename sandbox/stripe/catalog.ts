@@ -5,6 +5,7 @@ import { newId, paginate, StripeObject } from './account';
 import { crudRoutes, currencyOf } from './crud';
 import { invalidRequest, missingParam } from './errors';
 import { optionalBool, optionalInt, optionalObject, optionalString, optionalStringList, Params, requireString } from './params';
+import { customerTestClock } from './test-clocks';
 import type { Route, RouteContext } from './routes';
 
 const CUSTOMER_FIELDS = ['email', 'name', 'description', 'phone'] as const;
@@ -48,7 +49,7 @@ function invoicePrefix(customerId: string): string {
 
 const customers = crudRoutes({
   path: '/v1/customers', collection: 'customers', object: 'customer', idPrefix: 'cus',
-  createParams: [...CUSTOMER_FIELDS, 'payment_method', 'address', 'balance', 'preferred_locales', 'invoice_settings', 'shipping'],
+  createParams: [...CUSTOMER_FIELDS, 'payment_method', 'address', 'balance', 'preferred_locales', 'invoice_settings', 'shipping', 'test_clock'],
   updateParams: [...CUSTOMER_FIELDS, 'address', 'balance', 'preferred_locales', 'invoice_settings', 'shipping', 'default_source'],
   listParams: ['email'],
   listFilter: (object, params) => params.email === undefined || object.email === params.email,
@@ -62,7 +63,7 @@ const customers = crudRoutes({
         footer: null, rendering_options: null,
       },
       name: null, next_invoice_sequence: 1, phone: null, preferred_locales: optionalStringList(ctx.params, 'preferred_locales') ?? [],
-      shipping: optionalObject(ctx.params, 'shipping') ?? null, tax_exempt: 'none', test_clock: null,
+      shipping: optionalObject(ctx.params, 'shipping') ?? null, tax_exempt: 'none', test_clock: customerTestClock(ctx),
     } as unknown as StripeObject;
     assignStrings(object, ctx.params, CUSTOMER_FIELDS);
     return object;

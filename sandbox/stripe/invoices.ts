@@ -2,8 +2,10 @@
 // `paid`, or left `open` after a failed attempt; pay and void routes. Shapes follow the installed SDK (API 2026-10-28):
 // the subscription lives in `parent.subscription_details`, payments in the includable `payments` list (expand[]=payments),
 // not in the removed `subscription` / `payment_intent` fields.
-// Not modelled: manual invoices (POST /v1/invoices), invoice items, drafts edited before finalization, credit notes,
-// taxes, discounts, uncollectible, automatic retries (next_payment_attempt stays null).
+// Renewal invoices (`subscription_cycle`, auto_advance) take the subscription's pending proration items and its
+// discounts; test clocks finalize and retry them (test-clocks.ts, renewals.ts).
+// Not modelled: manual invoices (POST /v1/invoices), the invoice items API, drafts edited before finalization, credit
+// notes, taxes, uncollectible.
 
 import { newId, paginate, StripeObject } from './account';
 import { crudRoutes, updateWithEvent } from './crud';
@@ -11,6 +13,7 @@ import { invalidRequest, SandboxStripeError } from './errors';
 import { confirm, openPaymentIntent } from './payments';
 import { optionalEnum, optionalString, Params, rejectUnknown } from './params';
 import type { Route, RouteContext } from './routes';
+import { applyDiscounts } from './coupons';
 
 const INVOICE_STATUSES = ['draft', 'open', 'paid', 'uncollectible', 'void'] as const;
 
@@ -48,19 +51,49 @@ function subscriptionLine(ctx: RouteContext, invoiceId: string, subscription: St
   } as StripeObject;
 }
 
-/** The first invoice of a subscription (`billing_reason: subscription_create`), as a draft with `invoice.created`. */
-export function createSubscriptionInvoice(ctx: RouteContext, subscription: StripeObject, trial: boolean): StripeObject {
-  const id = subscription.latest_invoice as string;
+/** A pending proration invoice item as a line of the invoice that bills it. */
+function prorationLine(ctx: RouteContext, invoiceId: string, item: StripeObject): StripeObject {
+  item.invoice = invoiceId;
+  return {
+    id: newId('il'), object: 'line_item', amount: item.amount, currency: item.currency, description: item.description, discount_amounts: [],
+    discountable: item.discountable, discounts: [], invoice: invoiceId, livemode: ctx.account.livemode, metadata: {},
+    parent: {
+      invoice_item_details: null,
+      subscription_item_details: {
+        invoice_item: item.id, proration: true, proration_details: { credited_items: null }, subscription: item.parent.subscription_details.subscription,
+        subscription_item: item.parent.subscription_details.subscription_item,
+      },
+      type: 'subscription_item_details',
+    },
+    period: { ...item.period }, pretax_credit_amounts: [], pricing: { ...item.pricing }, quantity: item.quantity, quantity_decimal: String(item.quantity),
+    subscription: item.parent.subscription_details.subscription, subtotal: item.amount, taxes: [],
+  } as StripeObject;
+}
+
+export type BillingReason = 'subscription_create' | 'subscription_cycle' | 'subscription_update';
+
+/**
+ * A subscription's invoice as a draft with `invoice.created`: the first one (`subscription_create`, id known up front),
+ * a renewal (`subscription_cycle`) or an immediate proration invoice (`subscription_update`). Renewals and updates also
+ * bill the subscription's pending proration items; discounts apply to every kind.
+ */
+export function createSubscriptionInvoice(ctx: RouteContext, subscription: StripeObject, trial: boolean, reason: BillingReason = 'subscription_create', periodStart?: number): StripeObject {
+  const id = reason === 'subscription_create' ? subscription.latest_invoice as string : newId('in');
   const customer = ctx.account.getLive('customers', subscription.customer, 'customer', 'customer');
-  const lines = (subscription.items.data as StripeObject[]).map((item) => subscriptionLine(ctx, id, subscription, item, trial));
+  const pending = reason === 'subscription_create' ? [] : ctx.account.newestFirst('invoiceitems', (item) => item.invoice === null && item.parent?.subscription_details?.subscription === subscription.id).reverse();
+  const lines = [
+    ...pending.map((item) => prorationLine(ctx, id, item)),
+    ...(reason === 'subscription_update' ? [] : (subscription.items.data as StripeObject[]).map((item) => subscriptionLine(ctx, id, subscription, item, trial))),
+  ];
   const total = lines.reduce((sum, line) => sum + line.amount, 0);
   const created = ctx.account.now();
   const invoice = {
     id, object: 'invoice', account_country: 'US', account_name: 'FlowGuard Sandbox', account_tax_ids: null,
     amount_due: total, amount_overpaid: 0, amount_paid: 0, amount_remaining: total, amount_shipping: 0, application: null,
-    attempt_count: 0, attempted: false, auto_advance: false,
+    // Stripe finalizes and collects renewal invoices itself (auto_advance); the first one is collected by the create.
+    attempt_count: 0, attempted: false, auto_advance: reason !== 'subscription_create',
     automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
-    automatically_finalizes_at: null, billing_reason: 'subscription_create', collection_method: 'charge_automatically', created,
+    automatically_finalizes_at: reason === 'subscription_create' ? null : created + 3600, billing_reason: reason, collection_method: 'charge_automatically', created,
     currency: subscription.currency, custom_fields: null, customer: customer.id, customer_account: null, customer_address: customer.address,
     customer_email: customer.email, customer_name: customer.name, customer_phone: customer.phone, customer_shipping: customer.shipping,
     customer_tax_exempt: 'none', customer_tax_ids: [], default_payment_method: null, default_source: null, default_tax_rates: [],
@@ -72,14 +105,18 @@ export function createSubscriptionInvoice(ctx: RouteContext, subscription: Strip
       quote_details: null, subscription_details: { metadata: { ...subscription.metadata }, subscription: subscription.id }, type: 'subscription_details',
     },
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
-    // The first invoice of a subscription covers an instant; its lines carry the billed period.
-    period_end: created, period_start: created, post_payment_credit_notes_amount: 0, pre_payment_credit_notes_amount: 0,
+    // The first invoice of a subscription covers an instant; a renewal the period that just ended. Lines carry the billed period.
+    period_end: created, period_start: periodStart ?? created, post_payment_credit_notes_amount: 0, pre_payment_credit_notes_amount: 0,
     receipt_number: null, rendering: null, shipping_cost: null, shipping_details: null, starting_balance: customer.balance ?? 0,
     statement_descriptor: null, status: 'draft',
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
-    subtotal: total, subtotal_excluding_tax: total, test_clock: null, total, total_discount_amounts: [], total_excluding_tax: total,
+    subtotal: total, subtotal_excluding_tax: total, test_clock: customer.test_clock ?? null, total, total_discount_amounts: [], total_excluding_tax: total,
     total_pretax_credit_amounts: [], total_taxes: [], webhooks_delivered_at: created,
   } as StripeObject;
+  if (!trial) applyDiscounts(ctx, subscription, invoice);
+  // Proration credits larger than the charges leave nothing due (Stripe would credit the customer balance; not modelled).
+  if (invoice.amount_due < 0) Object.assign(invoice, { amount_due: 0, amount_remaining: 0 });
+  if (reason !== 'subscription_create') subscription.latest_invoice = id;
   ctx.account.insert('invoices', invoice);
   ctx.account.emit('invoice.created', invoice, ctx.request);
   return invoice;
@@ -101,7 +138,8 @@ export function finalizeInvoice(ctx: RouteContext, invoice: StripeObject): void 
     status_transitions: { ...invoice.status_transitions, finalized_at: now },
   });
   if (invoice.amount_due > 0) {
-    const pi = openPaymentIntent(ctx, { amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer, description: 'Subscription creation' });
+    const description = invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update';
+    const pi = openPaymentIntent(ctx, { amount: invoice.amount_due, currency: invoice.currency, customer: invoice.customer, description });
     ctx.account.insert('invoice_payments', {
       id: newId('inpay'), object: 'invoice_payment', amount_paid: null, amount_requested: invoice.amount_due, created: now,
       currency: invoice.currency, invoice: invoice.id, is_default: true, livemode: ctx.account.livemode,
@@ -115,11 +153,16 @@ function defaultPayment(ctx: RouteContext, invoice: StripeObject): StripeObject 
   return ctx.account.newestFirst('invoice_payments', (payment) => payment.invoice === invoice.id && payment.is_default)[0];
 }
 
-/** A paid first invoice makes its `incomplete` subscription `active` (`customer.subscription.updated`). */
+/**
+ * A paid first invoice makes its `incomplete` subscription `active`; a paid latest invoice does the same for a
+ * `past_due` or `unpaid` one (`customer.subscription.updated`).
+ */
 function activateSubscription(ctx: RouteContext, invoice: StripeObject): void {
   const id = invoiceSubscription(invoice);
   const subscription = id ? ctx.account.collection('subscriptions').get(id) : undefined;
-  if (subscription?.status !== 'incomplete') return;
+  if (!subscription) return;
+  const recovered = ['past_due', 'unpaid'].includes(subscription.status) && subscription.latest_invoice === invoice.id;
+  if (subscription.status !== 'incomplete' && !recovered) return;
   updateWithEvent(ctx, subscription, () => { subscription.status = 'active'; }, 'customer.subscription.updated');
 }
 
@@ -128,7 +171,7 @@ function markPaid(ctx: RouteContext, invoice: StripeObject): void {
   const payment = defaultPayment(ctx, invoice);
   if (payment) Object.assign(payment, { status: 'paid', amount_paid: invoice.amount_due, status_transitions: { ...payment.status_transitions, paid_at: now } });
   Object.assign(invoice, {
-    status: 'paid', amount_paid: invoice.amount_due, amount_remaining: 0, attempted: true,
+    status: 'paid', amount_paid: invoice.amount_due, amount_remaining: 0, attempted: true, next_payment_attempt: null,
     status_transitions: { ...invoice.status_transitions, paid_at: now },
   });
   ctx.account.emit('invoice.paid', invoice, ctx.request);
@@ -152,7 +195,7 @@ export function noPaymentMethod(param?: string): SandboxStripeError {
  * Charges an open invoice through its PaymentIntent. Success: `invoice.paid`, `invoice.payment_succeeded` (and the
  * subscription turns active). A decline: `invoice.payment_failed`, the invoice stays open and the 402 is returned.
  */
-export function attemptPayment(ctx: RouteContext, invoice: StripeObject, paymentMethod: string | null): SandboxStripeError | undefined {
+export function attemptPayment(ctx: RouteContext, invoice: StripeObject, paymentMethod: string | null, beforeFailedEvent?: () => void): SandboxStripeError | undefined {
   if (invoice.amount_due === 0) {
     markPaid(ctx, invoice);
     return undefined;
@@ -165,6 +208,8 @@ export function attemptPayment(ctx: RouteContext, invoice: StripeObject, payment
     confirm(pi, ctx, paymentMethod);
   } catch (err) {
     if (!(err instanceof SandboxStripeError) || err.status !== 402) throw err;
+    // The retry schedule sets next_payment_attempt before the event goes out, so the event carries it.
+    beforeFailedEvent?.();
     ctx.account.emit('invoice.payment_failed', invoice, ctx.request);
     return err;
   }

@@ -21,6 +21,9 @@ import { Router } from './routes';
 import { subscriptionRoutes } from './subscriptions';
 import { DEFAULT_DELIVERY, DeliverySettings, WebhookDispatcher } from './webhooks';
 import { ThinEventDispatcher, thinEventRoutes } from './thin-events';
+import { couponRoutes } from './coupons';
+import { BillingSettings, checkBillingSettings, DEFAULT_BILLING } from './renewals';
+import { requestClockTime, testClockRoutes } from './test-clocks';
 
 export const SANDBOX_TEST_KEY = 'sk_test_flowguard_sandbox';
 export const SANDBOX_LIVE_KEY = 'sk_live_flowguard_sandbox';
@@ -49,6 +52,8 @@ export interface StripeSandbox {
   webhooks: WebhookDispatcher;
   calls: CallCounter;
   rateLimiter: RateLimiter;
+  /** Renewal retry schedule and the state after the last failed retry (every account). */
+  billing: BillingSettings;
   account(apiKey: string): Account;
   advanceClock(seconds: number): void;
   reset(): void;
@@ -90,7 +95,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   const clock: Clock = { nowMs: () => Date.now() + clockOffsetMs };
   const apiKeys = new Set(options.apiKeys ?? [SANDBOX_TEST_KEY, SANDBOX_LIVE_KEY]);
   const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes).add(accountRoutes).add(thinEventRoutes)
-    .add(checkoutRoutes);
+    .add(checkoutRoutes).add(testClockRoutes).add(couponRoutes);
   const faults = new FaultInjector(options.random);
   const calls = new CallCounter();
   const rateLimiter = new RateLimiter(options.rateLimitPerSecond ?? 25, () => Date.now());
@@ -100,6 +105,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   const initialDelivery = { ...DEFAULT_DELIVERY, ...options.delivery };
   webhooks.settings = { ...initialDelivery };
   const accounts = new Map<string, Account>();
+  // One object for every account, so the control API changes them all at once.
+  const billing: BillingSettings = structuredClone(DEFAULT_BILLING);
   const hanging = new Set<http.ServerResponse>();
 
   const account = (apiKey: string): Account => {
@@ -109,6 +116,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
         webhooks.dispatch(owner, event);
         thinEvents.dispatch(owner, event);
       });
+      found.billing = billing;
       accounts.set(apiKey, found);
     }
     return found;
@@ -188,7 +196,9 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     let body: string;
     let store = true;
     try {
-      const result: StripeObject = matched.route.handle({ account: owner, params, ids: matched.ids, request: { requestId, idempotencyKey }, path: url.pathname, origin: sandbox.url });
+      // A request on a test clock's customer runs at the clock's time.
+      const clockTime = requestClockTime(owner, matched.route.pattern, params, matched.ids);
+      const result: StripeObject = owner.atTime(clockTime, () => matched.route.handle({ account: owner, params, ids: matched.ids, request: { requestId, idempotencyKey }, path: url.pathname, origin: sandbox.url }));
       body = JSON.stringify(applyExpand(owner, matched.route.returns, result, expand), null, 2);
     } catch (err) {
       const error = err instanceof SandboxStripeError ? err : new SandboxStripeError(500, 'api_error', 'An unknown error occurred.');
@@ -205,8 +215,10 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     advanceClock(seconds) {
       clockOffsetMs += seconds * 1000;
     },
+    billing,
     reset() {
       accounts.clear();
+      Object.assign(billing, structuredClone(DEFAULT_BILLING));
       idempotency.clear();
       faults.clear();
       calls.clear();
@@ -308,6 +320,15 @@ function createControlApi(sandbox: StripeSandbox, accounts: Map<string, Account>
         sandbox.webhooks.settings = { ...sandbox.webhooks.settings, ...body };
         return reply(sandbox.webhooks.settings);
       }
+      case 'GET /_sandbox/billing':
+        return reply(sandbox.billing);
+      case 'POST /_sandbox/billing':
+        try {
+          Object.assign(sandbox.billing, checkBillingSettings(body));
+        } catch (err) {
+          throw new SandboxStripeError(400, 'invalid_request_error', (err as Error).message);
+        }
+        return reply(sandbox.billing);
       case 'POST /_sandbox/webhooks/flush':
         sandbox.webhooks.flush();
         return reply({ flushed: true });

@@ -1,10 +1,12 @@
 // Subscriptions (collection_method charge_automatically): create runs the first invoice at once (invoices.ts) with
 // default_payment_method or the customer's invoice_settings.default_payment_method. Paid → `active`; declined →
 // `incomplete` with the invoice left open; `trial_period_days` → `trialing` and a $0 paid invoice. Retrieve, update
-// (metadata, cancel_at_period_end, default_payment_method, item quantities), list, search, cancel (DELETE).
+// (metadata, cancel_at_period_end, default_payment_method, item quantities and prices with proration, discounts),
+// list, search, cancel (DELETE). Coupons: `discounts[n][coupon]` (coupons.ts). Renewals, failed renewals, retries,
+// `past_due` / `unpaid` happen as a test clock advances (renewals.ts).
 // On this API version (2026-10-28) the billing period lives on the items (current_period_start / _end), not the subscription.
-// Not modelled: proration, time advancing into renewals, past_due / unpaid / incomplete_expired, pause, schedules,
-// coupons and discounts, taxes, send_invoice, adding or removing items on update.
+// Not modelled: incomplete_expired, pause, schedules, taxes, send_invoice, adding or removing items on update, a
+// price change to another interval (Stripe resets the billing cycle then).
 
 import { newId, StripeObject } from './account';
 import { crudRoutes, runAfter } from './crud';
@@ -14,6 +16,7 @@ import { attemptPayment, createSubscriptionInvoice, finalizeInvoice, invoicePaym
 import { mergeMetadata, optionalBool, optionalEnum, optionalInt, optionalObject, optionalString, Params, rejectUnknown } from './params';
 import { declineOf } from './cards';
 import type { Route, RouteContext } from './routes';
+import { discountsFor } from './coupons';
 
 const PAYMENT_BEHAVIORS = ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const;
 const PRORATION_BEHAVIORS = ['always_invoice', 'create_prorations', 'none'] as const;
@@ -33,7 +36,7 @@ export function addInterval(start: number, interval: string, count: number): num
 }
 
 /** The legacy `plan` view of a recurring price that subscription items still carry. */
-function planOf(price: StripeObject): StripeObject {
+export function planOf(price: StripeObject): StripeObject {
   return {
     id: price.id, object: 'plan', active: price.active, amount: price.unit_amount, amount_decimal: price.unit_amount_decimal,
     billing_scheme: price.billing_scheme, created: price.created, currency: price.currency, interval: price.recurring.interval,
@@ -118,25 +121,27 @@ function build(ctx: RouteContext): Record<string, unknown> {
   const items = buildItems(ctx, id, now, trialEnd);
   const defaultPaymentMethod = optionalString(ctx.params, 'default_payment_method') || null;
   const paymentMethod = paymentMethodFor(ctx, { customer, default_payment_method: defaultPaymentMethod });
+  const testClock = ctx.account.getLive('customers', customer, 'customer', 'customer').test_clock ?? null;
   // Refused before anything exists, as on Stripe: nothing to charge with, or (error_if_incomplete) a card that declines.
   const charged = !trialEnd && !isFree(items) && behavior !== 'default_incomplete';
   if (charged && !paymentMethod) throw noPaymentMethod();
   const decline = charged && behavior === 'error_if_incomplete' ? declineOf(paymentMethod!) : undefined;
   if (decline) throw new SandboxStripeError(402, 'card_error', decline.message, decline.code, undefined, { decline_code: decline.decline_code }, true);
+  const discounts = discountsFor(ctx, ctx.params, { id, customer }) ?? [];
   return {
     id, application: null, application_fee_percent: null, automatic_tax: { disabled_reason: null, enabled: false, liability: null },
     billing_cycle_anchor: trialEnd ?? now, billing_cycle_anchor_config: null, billing_mode: { flexible: null, type: 'classic' },
     billing_schedules: [], billing_thresholds: null, cancel_at: null, cancel_at_period_end: false, canceled_at: null,
     cancellation_details: { comment: null, feedback: null, feedback_option: null, reason: null }, collection_method: 'charge_automatically',
     currency: items[0].price.currency, customer, customer_account: null, days_until_due: null, default_payment_method: defaultPaymentMethod,
-    default_source: null, default_tax_rates: [], description: optionalString(ctx.params, 'description') ?? null, discounts: [], ended_at: null,
+    default_source: null, default_tax_rates: [], description: optionalString(ctx.params, 'description') ?? null, discounts, ended_at: null,
     invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
     items: { object: 'list', data: items, has_more: false, url: `/v1/subscription_items?subscription=${id}` },
     // The first invoice's id is known up front, so customer.subscription.created already names it.
     latest_invoice: newId('in'), managed_payments: null, next_pending_invoice_item_invoice: null, on_behalf_of: null, pause_collection: null,
     payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
     pending_invoice_item_interval: null, pending_setup_intent: null, pending_update: null, schedule: null, start_date: now,
-    status: trialEnd ? 'trialing' : 'incomplete', test_clock: null, transfer_data: null, trial_end: trialEnd,
+    status: trialEnd ? 'trialing' : 'incomplete', test_clock: testClock, transfer_data: null, trial_end: trialEnd,
     trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: 'create_invoice' } }, trial_start: trialEnd ? now : null,
   };
 }
@@ -178,16 +183,74 @@ function update(subscription: StripeObject, ctx: RouteContext): void {
     const periodEnd = Math.min(...subscription.items.data.map((item: StripeObject) => item.current_period_end));
     Object.assign(subscription, { cancel_at_period_end: atPeriodEnd, cancel_at: atPeriodEnd ? periodEnd : null });
   }
-  const items = itemParams(ctx.params, ['id', 'quantity', 'metadata']);
-  items.forEach((change, index) => {
+  const behavior = optionalEnum(ctx.params, 'proration_behavior', PRORATION_BEHAVIORS) ?? 'create_prorations';
+  const items = itemParams(ctx.params, ['id', 'quantity', 'metadata', 'price']);
+  // Checked for every item before any proration item is created.
+  const changes = items.map((change, index) => {
     const id = optionalString(change, 'id');
-    if (!id) throw invalidRequest('Changing prices or adding items is not modelled by the sandbox: pass items[n][id] of an existing item.', 'parameter_missing', `items[${index}][id]`);
+    if (!id) throw invalidRequest('Adding items is not modelled by the sandbox: pass items[n][id] of an existing item.', 'parameter_missing', `items[${index}][id]`);
     const item = subscription.items.data.find((candidate: StripeObject) => candidate.id === id);
     if (!item) throw invalidRequest(`No such subscription item: '${id}'`, 'resource_missing', `items[${index}][id]`);
-    const quantity = itemQuantity(change, index);
-    if (quantity !== undefined) item.quantity = quantity;
-    item.metadata = mergeMetadata(item.metadata, change);
+    const priceId = optionalString(change, 'price');
+    const price = priceId ? ctx.account.getLive('prices', priceId, 'price', `items[${index}][price]`) : item.price;
+    if (price.type !== 'recurring' || price.currency !== subscription.currency) {
+      throw invalidRequest(`The price ${price.id} must be recurring and in ${subscription.currency}.`, undefined, `items[${index}][price]`);
+    }
+    if (price.recurring.interval !== item.price.recurring.interval || price.recurring.interval_count !== item.price.recurring.interval_count) {
+      throw invalidRequest('Changing to a price with another billing interval is not modelled by the sandbox.', undefined, `items[${index}][price]`);
+    }
+    return { change, item, price, quantity: itemQuantity(change, index) ?? item.quantity };
   });
+  for (const { change, item, price, quantity } of changes) {
+    if (behavior !== 'none' && ['active', 'past_due'].includes(subscription.status)) {
+      prorate(ctx, subscription, item, price, quantity);
+    }
+    if (price.id !== item.price.id) Object.assign(item, { price: structuredClone(price), plan: planOf(price) });
+    item.quantity = quantity;
+    item.metadata = mergeMetadata(item.metadata, change);
+  }
+  const discounts = discountsFor(ctx, ctx.params, { id: subscription.id, customer: subscription.customer });
+  if (discounts !== undefined) subscription.discounts = discounts;
+}
+
+function productName(ctx: RouteContext, price: StripeObject): string {
+  return ctx.account.collection('products').get(price.product)?.name ?? price.product;
+}
+
+/**
+ * Proration of an item change at now(): a credit for the unused time of the old price × quantity and a charge for
+ * the remaining time at the new one, each the period's remaining fraction (to the second, as Stripe prorates) of the
+ * full amount, rounded. They wait as pending invoice items for the next invoice (or `always_invoice`'s invoice now).
+ */
+function prorate(ctx: RouteContext, subscription: StripeObject, item: StripeObject, price: StripeObject, quantity: number): void {
+  const now = ctx.account.now();
+  const { current_period_start: start, current_period_end: end } = item;
+  if (now <= start || now >= end) return;
+  const oldAmount = item.price.unit_amount * item.quantity;
+  const newAmount = price.unit_amount * quantity;
+  if (oldAmount === newAmount && price.id === item.price.id) return;
+  const fraction = (end - now) / (end - start);
+  const after = new Date(now * 1000).toUTCString().slice(5, 16);
+  const pending = (amount: number, description: string, used: StripeObject, count: number) => ctx.account.insert('invoiceitems', {
+    id: newId('ii'), object: 'invoiceitem', amount, currency: subscription.currency, customer: subscription.customer, customer_account: null,
+    date: now, description, discountable: false, discounts: [], invoice: null, livemode: ctx.account.livemode, metadata: {}, net_amount: amount,
+    parent: { subscription_details: { subscription: subscription.id, subscription_item: item.id }, type: 'subscription_details' },
+    period: { end, start: now }, pricing: { price_details: { price: used.id, product: used.product }, type: 'price_details', unit_amount_decimal: used.unit_amount_decimal },
+    proration: true, quantity: count, quantity_decimal: String(count), tax_rates: [], test_clock: subscription.test_clock ?? null,
+  } as StripeObject);
+  pending(-Math.round(oldAmount * fraction), `Unused time on ${item.quantity} × ${productName(ctx, item.price)} after ${after}`, item.price, item.quantity);
+  pending(Math.round(newAmount * fraction), `Remaining time on ${quantity} × ${productName(ctx, price)} after ${after}`, price, quantity);
+}
+
+/** `proration_behavior=always_invoice`: the prorations are invoiced and charged at once (`billing_reason: subscription_update`). */
+function invoiceProrationsNow(subscription: StripeObject, ctx: RouteContext): void {
+  if (optionalString(ctx.params, 'proration_behavior') !== 'always_invoice') return;
+  const pending = ctx.account.newestFirst('invoiceitems', (item) => item.invoice === null && item.parent?.subscription_details?.subscription === subscription.id);
+  if (pending.length === 0) return;
+  const invoice = createSubscriptionInvoice(ctx, subscription, false, 'subscription_update');
+  finalizeInvoice(ctx, invoice);
+  if (invoice.amount_due > 0) attemptPayment(ctx, invoice, invoicePaymentMethod(ctx, invoice));
+  else attemptPayment(ctx, invoice, null);
 }
 
 function listFilter(subscription: StripeObject, params: Params): boolean {
@@ -206,9 +269,9 @@ function listFilter(subscription: StripeObject, params: Params): boolean {
 const subscriptionCrud = runAfter(crudRoutes({
   path: '/v1/subscriptions', collection: 'subscriptions', object: 'subscription', idPrefix: 'sub', eventPrefix: 'customer.subscription',
   createParams: ['customer', 'items', 'default_payment_method', 'trial_period_days', 'cancel_at_period_end', 'payment_behavior', 'description',
-    'collection_method', 'off_session', 'proration_behavior'],
+    'collection_method', 'off_session', 'proration_behavior', 'discounts'],
   updateParams: ['items', 'default_payment_method', 'cancel_at_period_end', 'description', 'proration_behavior', 'off_session', 'payment_behavior',
-    'cancellation_details'],
+    'cancellation_details', 'discounts'],
   build(ctx) {
     optionalEnum(ctx.params, 'proration_behavior', PRORATION_BEHAVIORS);
     const fields = build(ctx);
@@ -224,6 +287,8 @@ const subscriptionCrud = runAfter(crudRoutes({
   checkListParams: (params) => optionalEnum(params, 'status', LIST_STATUSES),
   searchable: true,
 }), 'POST', '/v1/subscriptions', runFirstInvoice);
+
+const subscriptionRoutesWithProration = runAfter(subscriptionCrud, 'POST', '/v1/subscriptions/:id', invoiceProrationsNow);
 
 const cancel: Route = {
   method: 'DELETE', pattern: '/v1/subscriptions/:id', returns: 'subscription',
@@ -242,4 +307,4 @@ const cancel: Route = {
   },
 };
 
-export const subscriptionRoutes: Route[] = [...subscriptionCrud, cancel];
+export const subscriptionRoutes: Route[] = [...subscriptionRoutesWithProration, cancel];

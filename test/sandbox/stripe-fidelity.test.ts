@@ -361,4 +361,76 @@ describe('Stripe sandbox fidelity (documented rules, official SDK)', function ()
     const unknown = await rejection(stripe.customers.list({ starting_after: 'cus_nope', ending_before: b.id }));
     assert.deepStrictEqual([unknown.statusCode, unknown.code, unknown.param], [404, 'resource_missing', 'starting_after']);
   });
+
+  describe('test clocks, renewals and thin events', () => {
+    const START = Date.UTC(2027, 0, 31, 9) / 1000;
+    const ready = async (clock: string) => {
+      for (let i = 0; i < 200 && (await stripe.testHelpers.testClocks.retrieve(clock)).status !== 'ready'; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+
+    // https://docs.stripe.com/billing/testing/test-clocks (advancing is asynchronous: `advancing`, then `ready`; at
+    // most two intervals of the shortest subscription per advance; objects take the clock's time)
+    it('a test clock advances asynchronously, at most two intervals at a time, and its customers\' objects take its time', async () => {
+      const clock = await stripe.testHelpers.testClocks.create({ frozen_time: START });
+      const customer = await stripe.customers.create({ test_clock: clock.id, invoice_settings: { default_payment_method: 'pm_card_visa' } });
+      const product = await stripe.products.create({ name: 'Weekly' });
+      const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 700, recurring: { interval: 'week' } });
+      const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+      assert.deepStrictEqual([subscription.created, subscription.start_date, customer.created], [START, START, START]);
+      invalid(await rejection(stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: START + 15 * 86400 })), /two intervals/, undefined, 'frozen_time');
+      assert.strictEqual((await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: START + 14 * 86400 })).status, 'advancing');
+      await ready(clock.id);
+      const invoices = (await stripe.invoices.list({ subscription: subscription.id })).data;
+      assert.deepStrictEqual(invoices.map((invoice) => invoice.billing_reason), ['subscription_cycle', 'subscription_cycle', 'subscription_create']);
+      // The renewal at the clock's new time waits its hour as a draft.
+      assert.deepStrictEqual(invoices.map((invoice) => invoice.status), ['draft', 'paid', 'paid']);
+    });
+
+    // https://docs.stripe.com/billing/subscriptions/overview#subscription-lifecycle (renewal invoices are finalized about
+    // an hour after creation; a failed renewal payment makes the subscription past_due)
+    it('a renewal invoice is a draft for an hour, then finalized and charged; a decline makes the subscription past_due', async () => {
+      const clock = await stripe.testHelpers.testClocks.create({ frozen_time: START });
+      const customer = await stripe.customers.create({ test_clock: clock.id, invoice_settings: { default_payment_method: 'pm_card_visa' } });
+      const product = await stripe.products.create({ name: 'Monthly' });
+      const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 900, recurring: { interval: 'month' } });
+      const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+      const end = subscription.items.data[0].current_period_end;
+      assert.strictEqual(end, Date.UTC(2027, 1, 28, 9) / 1000, 'Jan 31 + 1 month is the end of February');
+      await stripe.subscriptions.update(subscription.id, { default_payment_method: 'pm_card_chargeDeclined' });
+      await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 1800 });
+      await ready(clock.id);
+      const draft = await stripe.invoices.retrieve((await stripe.subscriptions.retrieve(subscription.id)).latest_invoice as string);
+      assert.deepStrictEqual([draft.status, draft.automatically_finalizes_at, draft.auto_advance], ['draft', end + 3600, true]);
+      await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 7200 });
+      await ready(clock.id);
+      const open = await stripe.invoices.retrieve(draft.id);
+      assert.deepStrictEqual([open.status, open.attempt_count, open.attempted], ['open', 1, true]);
+      assert.strictEqual((await stripe.subscriptions.retrieve(subscription.id)).status, 'past_due');
+    });
+
+    // https://docs.stripe.com/api/v2/core/event-destinations/create (the signing secret is returned only when included,
+    // on creation) and https://docs.stripe.com/api/v2/core/events/retrieve
+    it('an event destination shows its signing secret only on creation when included; its thin events are retrievable', async () => {
+      const withSecret = await stripe.v2.core.eventDestinations.create({
+        name: 'a', type: 'webhook_endpoint', event_payload: 'thin', enabled_events: ['v1.customer.created'], webhook_endpoint: { url: 'http://127.0.0.1:9/hook' },
+        include: ['webhook_endpoint.signing_secret'],
+      });
+      assert.match(withSecret.webhook_endpoint!.signing_secret!, /^whsec_/);
+      const without = await stripe.v2.core.eventDestinations.create({
+        name: 'b', type: 'webhook_endpoint', event_payload: 'thin', enabled_events: ['v1.customer.created'], webhook_endpoint: { url: 'http://127.0.0.1:9/hook' },
+      });
+      assert.strictEqual(without.webhook_endpoint!.signing_secret, null);
+      assert.strictEqual((await stripe.v2.core.eventDestinations.retrieve(withSecret.id)).webhook_endpoint!.signing_secret, null);
+      const customer = await stripe.customers.create({ email: 'thin@example.com' });
+      sandbox.webhooks.reset();
+      const [event] = (await stripe.v2.core.events.list({ object_id: customer.id } as any)).data;
+      const fetched = await stripe.v2.core.events.retrieve(event.id);
+      assert.deepStrictEqual([fetched.object, fetched.type, (fetched as any).related_object.url], ['v2.core.event', 'v1.customer.created', `/v1/customers/${customer.id}`]);
+      assert.strictEqual(((await (fetched as any).fetchRelatedObject()) as Stripe.Customer).email, 'thin@example.com');
+      const missing = await rejection(stripe.v2.core.events.retrieve('evt_test_missing'));
+      assert.strictEqual(missing.statusCode, 404);
+      const refused = await rejection(stripe.v2.core.eventDestinations.create({ name: 'c', type: 'webhook_endpoint', event_payload: 'thin', enabled_events: ['customer.created'], webhook_endpoint: { url: 'http://127.0.0.1:9/hook' } }));
+      assert.strictEqual(refused.statusCode, 400);
+    });
+  });
 });

@@ -23,6 +23,8 @@ const ROOTS: Record<string, [string, string]> = {
   subscription: ['Subscriptions.d.ts', 'Subscription'], subscription_item: ['SubscriptionItems.d.ts', 'SubscriptionItem'],
   invoice: ['Invoices.d.ts', 'Invoice'], line_item: ['InvoiceLineItems.d.ts', 'InvoiceLineItem'], invoice_payment: ['InvoicePayments.d.ts', 'InvoicePayment'],
   'checkout.session': ['Checkout/Sessions.d.ts', 'Session'], item: ['LineItems.d.ts', 'LineItem'],
+  'test_helpers.test_clock': ['TestHelpers/TestClocks.d.ts', 'TestClock'], 'deleted_test_helpers.test_clock': ['TestHelpers/TestClocks.d.ts', 'DeletedTestClock'],
+  coupon: ['Coupons.d.ts', 'Coupon'], deleted_coupon: ['Coupons.d.ts', 'DeletedCoupon'],
 };
 
 export class SdkTypes {

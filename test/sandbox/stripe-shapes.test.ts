@@ -23,6 +23,7 @@ const TYPES = [
   'account', 'customer', 'deleted_customer', 'product', 'deleted_product', 'price', 'plan', 'payment_intent', 'charge', 'refund', 'dispute', 'event',
   'webhook_endpoint', 'deleted_webhook_endpoint', 'subscription', 'subscription_item', 'invoice', 'line_item', 'invoice_payment',
   'checkout.session', 'item',
+  'test_helpers.test_clock', 'deleted_test_helpers.test_clock', 'coupon', 'deleted_coupon',
 ];
 
 type Json = Record<string, unknown>;
@@ -87,6 +88,23 @@ describe('Stripe sandbox object shapes (Stripe\'s fixtures and the SDK\'s types 
     const failing = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], default_payment_method: 'pm_card_chargeDeclined' });
     await stripe.invoices.voidInvoice(failing.latest_invoice as string);
     await stripe.subscriptions.cancel(failing.id);
+    // Over time: a test clock's customer, a renewal that fails, a price change with proration, coupons.
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000), name: 'shapes' });
+    const clocked = await stripe.customers.create({ email: 'clock@example.com', test_clock: clock.id, invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const percent = await stripe.coupons.create({ percent_off: 20, duration: 'repeating', duration_in_months: 3, name: 'twenty' });
+    await stripe.coupons.create({ amount_off: 300, currency: 'usd', duration: 'once', max_redemptions: 5, redeem_by: Math.floor(Date.now() / 1000) + 86400 });
+    const renewing = await stripe.subscriptions.create({ customer: clocked.id, items: [{ price: monthly.id }], discounts: [{ coupon: percent.id }] });
+    const annual = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 2500, recurring: { interval: 'month' } });
+    await stripe.subscriptions.update(renewing.id, { items: [{ id: renewing.items.data[0].id, price: annual.id }] });
+    await stripe.customers.update(clocked.id, { invoice_settings: { default_payment_method: 'pm_card_chargeDeclined' } });
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: renewing.items.data[0].current_period_end + 7200 });
+    while ((await stripe.testHelpers.testClocks.retrieve(clock.id)).status !== 'ready') await new Promise((resolve) => setTimeout(resolve, 5));
+    add(await raw('GET', `/v1/test_helpers/test_clocks/${clock.id}`));
+    const gone2 = await stripe.testHelpers.testClocks.create({ frozen_time: 1700000000 });
+    add(await raw('DELETE', `/v1/test_helpers/test_clocks/${gone2.id}`));
+    const dropped = await stripe.coupons.create({ percent_off: 5 });
+    add(await raw('DELETE', `/v1/coupons/${dropped.id}`));
+    ((await raw('GET', '/v1/coupons', { limit: 100 })).data as Json[]).forEach(add);
     const endpoint = await raw('POST', '/v1/webhook_endpoints', { url: 'https://example.com/hook', enabled_events: ['charge.succeeded'] });
     add(endpoint);
     const doomed = await stripe.webhookEndpoints.create({ url: 'https://example.com/old', enabled_events: ['*'] });

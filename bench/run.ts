@@ -8,6 +8,7 @@ import * as mapper from './mapper';
 import * as retryHeap from './retry-heap';
 import * as scenario1 from './scenario1';
 import * as salesforce from './salesforce-calls';
+import * as snowflakeStageLoad from './snowflake-stage-load';
 import * as snowflakeStatements from './snowflake-statements';
 import * as stripe from './stripe-throughput';
 import * as webhook from './webhook';
@@ -24,6 +25,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'p3', run: webhook.run, results: ['p3-webhook'] },
   { name: 'p4', run: salesforce.run, results: salesforce.SIZES.map((n) => `p4-salesforce-upsert-${n}`) },
   { name: 'p5', run: snowflakeStatements.run, results: ['p5-snowflake-insert', 'p5-snowflake-upsert'] },
+  { name: 'p5b', run: snowflakeStageLoad.run, results: ['p5b-snowflake-stage-load'] },
   { name: 'p6', run: stripe.run, results: ['p6-stripe-throughput'] },
   { name: 'p7', run: retryHeap.run, results: ['p7-retry-heap'] },
   { name: 'mapper', run: mapper.run, results: ['mapper'] },

@@ -22,7 +22,7 @@ async function candidate(sb: SnowflakeSandbox, mode: 'insert' | 'upsert'): Promi
   await loadForBench(['fg-snowflake-config', 'fg-snowflake'], [
     { id: 'c1', type: 'fg-snowflake-config', account: 'sandbox', username: 'sandbox', auth: 'password', database: DB, schema: 'PUBLIC', warehouse: 'WH', poolMax: 2, accessUrl: sb.url },
     // Default chunk settings (16,384 rows / 16 MB per statement), as a user gets them.
-    { id: 'n1', type: 'fg-snowflake', snowflake: 'c1', mode, table: 'orders', keys: 'id', wires: [['ok'], ['err']] },
+    { id: 'n1', type: 'fg-snowflake', snowflake: 'c1', mode, table: 'orders', keys: 'id', loadMethod: 'binds', wires: [['ok'], ['err']] },
     { id: 'ok', type: 'helper' },
     { id: 'err', type: 'helper' },
   ], { c1: { password: 'sandbox' } });

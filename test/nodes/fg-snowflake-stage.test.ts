@@ -26,8 +26,8 @@ describe('fg-snowflake node: bulk load through a stage', function () {
   ];
   const sql = (text: string) => sb.runSql(text, 'LOAD_DB');
   const rowsOf = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ id: from + i, name: `n${from + i}`, balance: (from + i) / 4, active: i % 2 === 0 }));
-  const send = async (payload: unknown, extra: Record<string, unknown> = {}) => {
-    const ok = receive('ok');
+  const send = async (payload: unknown, extra: Record<string, unknown> = {}, ms = 20000) => {
+    const ok = receive('ok', 1, ms);
     getNode('n1').receive({ payload, ...extra });
     return (await ok)[0];
   };
@@ -58,10 +58,9 @@ describe('fg-snowflake node: bulk load through a stage', function () {
 
   it('insert via the user stage: PUT + COPY, values with commas, quotes, newlines, NULL, \'\' and unicode come back exactly, never in SQL text', async () => {
     await load(SETS, flow({ mode: 'insert', loadMethod: 'stage' }), CREDS);
-    const rows = [
-      ...TRICKY.map((name, i) => ({ id: i, name, balance: i === 3 ? null : i + 0.25, active: i % 2 === 0, opened: i === 4 ? null : '2026-12-03' })),
-      { id: 100, name: null, balance: -1.5, active: null, opened: null },
-    ];
+    // Over 1,000 rows, so the sandbox's COPY takes its bulk path (DuckDB's CSV reader) as well as the row path.
+    const tricky = Array.from({ length: 64 }, (_, r) => TRICKY.map((name, i) => ({ id: r * 100 + i, name, balance: i === 3 ? null : i + 0.25, active: i % 2 === 0, opened: i === 4 ? null : '2026-12-03' }))).flat();
+    const rows = [...tricky, { id: 100000, name: null, balance: -1.5, active: null, opened: null }];
     const logFrom = sb.queryLog.length;
     const msg = await send(rows);
     assert.equal(msg.snowflake.method, 'stage');
@@ -76,7 +75,7 @@ describe('fg-snowflake node: bulk load through a stage', function () {
     assert.equal(msg.payload[0].rows_loaded, rows.length);
     // Read back through the driver: the values as a flow would get them.
     const back = await driverSql('select id, name, balance, active, opened from accounts order by id');
-    assert.deepEqual(back.map((r) => r.NAME), [...TRICKY, null]);
+    assert.deepEqual(back.map((r) => r.NAME), [...tricky.map((r) => r.name), null]);
     assert.deepEqual(back.map((r) => r.BALANCE), rows.map((r) => r.balance));
     assert.deepEqual(back.map((r) => r.ACTIVE), rows.map((r) => r.active));
     assert.deepEqual(back.map((r) => (r.OPENED === null ? null : new Date(r.OPENED).toISOString().slice(0, 10))), rows.map((r) => r.opened));
@@ -137,6 +136,12 @@ describe('fg-snowflake node: bulk load through a stage', function () {
     assert.ok(msg.payload[0].first_error);
     assert.equal(msg.snowflake.errorsSeen, 1);
     assert.deepEqual((await sql('select id from accounts order by id')).map((r) => r[0]), ['1', '3']);
+    // The same with 1,500 rows (the sandbox's bulk path, then row by row to keep the good ones).
+    await sql('delete from accounts where 1 = 1');
+    const many = rowsOf(1500).map((r) => (r.id === 1234 ? { ...r, balance: 'abc' } : r));
+    const bulk = await send(many, {}, 60000);
+    assert.deepEqual([bulk.payload[0].status, bulk.payload[0].rows_loaded, bulk.payload[0].errors_seen, bulk.payload[0].first_error_line], ['PARTIALLY_LOADED', 1499, 1, 1235]);
+    assert.equal((await sql('select count(*) from accounts'))[0][0], '1499');
     await unload();
 
     await sql('delete from accounts where 1 = 1');

@@ -93,6 +93,7 @@ const SECTIONS = {
     { name: '5 · Reconcile the day: Stripe vs FACT_CHARGE (also on its own: button or POST /etl/reconcile)', ids: ['sc4-rec-now', 'sc4-http-rec', 'sc4-rec-window', 'sc4-rec-params', 'sc4-rec-charges', 'sc4-rec-keep', 'sc4-rec-rows', 'sc4-rec-sets', 'sc4-reconcile'] },
     { name: '6 · Daily report → DAILY_SALES_REPORT', ids: ['sc4-won-binds', 'sc4-won', 'sc4-report', 'sc4-upsert-report', 'sc4-check', 'sc4-answer', 'sc4-mismatch'] },
     { name: '7 · Answer the HTTP call, alert on failures', ids: ['sc4-respond', 'sc4-http-out', 'sc4-failed', 'sc4-alert'] },
+    { name: '8 · Order events at warehouse size → FACT_ORDER_EVENT (a stage above 100,000 rows; POST /etl/events)', ids: ['sc4-ev-cron', 'sc4-ev-now', 'sc4-ev-http', 'sc4-ev-window', 'sc4-ev-ddl-raw', 'sc4-ev-ddl-fact', 'sc4-ev-binds', 'sc4-ev-read', 'sc4-ev-load', 'sc4-ev-answer'] },
   ],
   'sc5-tab': [
     { name: '1 · POST /customers: 202 at once, each customer once', ids: ['sc5-in', 'sc5-accepted', 'sc5-out', 'sc5-params', 'sc5-gate', 'sc5-dup'] },

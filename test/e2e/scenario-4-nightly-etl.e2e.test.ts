@@ -8,6 +8,8 @@ import { control, pointAtSandboxes, snowflakeSql, startAllSandboxes } from './sa
 import { fetchExample, NodeRedProcess, startNodeRed } from './runtime';
 
 const TODAY = new Date().toISOString().slice(0, 10);
+/** Order events of one night for the stage load; FG_E2E_ETL_ROWS=1000000 for the full size (P5b measures 1,000,000). */
+const EVENT_ROWS = Number(process.env.FG_E2E_ETL_ROWS || 200_000);
 
 describe('e2e: Scenario 4, nightly ETL to Snowflake', function () {
   this.timeout(60000);
@@ -110,6 +112,33 @@ describe('e2e: Scenario 4, nightly ETL to Snowflake', function () {
     assert.deepEqual(alert.payload.onlyInStripe, [charges[3].id]);
     const report = await db('select RECONCILED, ONLY_IN_STRIPE, MISMATCHED from DAILY_SALES_REPORT');
     assert.deepEqual(report.map((r) => [r.RECONCILED, Number(r.ONLY_IN_STRIPE), Number(r.MISMATCHED)]), [['0', 1, 1]]);
+  });
+
+  it(`loads a night of ${EVENT_ROWS} order events through a stage (above the 100,000-row threshold); a re-run of the night loads 0 rows`, async function () {
+    this.timeout(900_000);
+    const columns = 'EVENT_ID number(19,0), EVENT_DAY date, ORDER_ID varchar(64), EVENT_TYPE varchar(40), AMOUNT number(18,2), CURRENCY varchar(3), NOTE varchar';
+    await db(`create table if not exists RAW_ORDER_EVENT (${columns})`);
+    await db(`insert into RAW_ORDER_EVENT select seq4(), '${TODAY}', 'o-' || (seq4() % 50000), case when seq4() % 3 = 0 then 'refunded' else 'paid' end, (seq4() % 100000) / 100, 'EUR', case when seq4() % 10 = 0 then 'note, with "quotes"' else null end from table(generator(rowcount => ${EVENT_ROWS}))`);
+    // Another night's rows are not loaded.
+    await db("insert into RAW_ORDER_EVENT select -1, '2020-01-01', 'o-old', 'paid', 1, 'EUR', null");
+    const first = await post('/etl/events', { day: TODAY });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.method, 'stage');
+    assert.equal(first.body.rowsLoaded, EVENT_ROWS);
+    assert.equal(first.body.filesAlreadyLoaded, 0);
+    const [count] = await db(`select COUNT, NOTES, TOTAL from (select count(*) as COUNT, count_if(NOTE = 'note, with "quotes"') as NOTES, sum(AMOUNT) as TOTAL from FACT_ORDER_EVENT)`);
+    const [source] = await db(`select TOTAL from (select sum(AMOUNT) as TOTAL from RAW_ORDER_EVENT where EVENT_DAY = '${TODAY}')`);
+    assert.equal(Number(count.COUNT), EVENT_ROWS);
+    assert.equal(Number(count.NOTES), Math.ceil(EVENT_ROWS / 10));
+    assert.equal(count.TOTAL, source.TOTAL);
+
+    const again = await post('/etl/events', { day: TODAY });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.method, 'stage');
+    assert.equal(again.body.rowsLoaded, 0);
+    assert.equal(again.body.filesAlreadyLoaded, first.body.filesPut);
+    assert.equal(Number((await db('select COUNT from (select count(*) as COUNT from FACT_ORDER_EVENT)'))[0].COUNT), EVENT_ROWS);
+    assert.equal(collector.all('failed').length, 0);
   });
 
   it('refuses a malformed day with 400 and loads nothing', async () => {

@@ -77,6 +77,9 @@ const SECTIONS = {
   'sc2-tab': [
     { name: 'POST /orders/:id/pay: one charge per order', ids: ['sc2-in', 'sc2-params', 'sc2-gate', 'sc2-pay', 'sc2-result', 'sc2-complete', 'sc2-201', 'sc2-dup', 'sc2-release', 'sc2-failed', 'sc2-conflict', 'sc2-out'] },
     { name: 'Store unavailable: 500, nothing charged', ids: ['sc2-catch', 'sc2-500'] },
+    { name: 'POST /orders/:id/checkout: a Stripe Checkout page per order', ids: ['sc2-co-in', 'sc2-co-params', 'sc2-co-create', 'sc2-co-url', 'sc2-co-failed', 'sc2-co-out'] },
+    { name: 'Checkout webhooks: the order marked paid once', ids: ['sc2-co-webhook', 'sc2-co-outcome', 'sc2-co-gate', 'sc2-co-record', 'sc2-co-done', 'sc2-co-updated', 'sc2-co-duplicate'] },
+    { name: 'GET /orders/:id: the order', ids: ['sc2-co-get', 'sc2-co-lookup', 'sc2-co-get-out'] },
   ],
   'sc3-tab': [
     { name: '1 · Salesforce Contact changes, each once', ids: ['sc3-events', 'sc3-sf-gate', 'sc3-sf-seen', 'sc3-sf-keep', 'sc3-to-stripe', 'sc3-linked'] },

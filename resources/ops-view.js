@@ -118,6 +118,8 @@
       if (!st.text) {
         if (n.gauges.dlq_depth) extra.push(`${n.gauges.dlq_depth} in queue`);
         if (n.gauges.pending_retries) extra.push(`${n.gauges.pending_retries} retries pending`);
+        if (n.gauges.events_per_minute !== undefined) extra.push(`${n.gauges.events_per_minute} events/min`);
+        if (n.gauges.events_in_flight) extra.push(`${n.gauges.events_in_flight} in flow`);
       }
       if (n.counters.duplicates) extra.push(`${n.counters.duplicates} duplicates stopped`);
       if (n.counters.parked) extra.push(`${n.counters.parked} parked`);

@@ -37,6 +37,11 @@ export type FlowNode = Record<string, any> & { id: string; type: string };
 
 let RED: any;
 
+/** The messaging hooks of the runtime under test (@node-red/util's, which its flows trigger). */
+function runtimeHooks(): any {
+  return require(require.resolve('@node-red/util', { paths: [path.dirname(NODE_RED_PATH)] })).hooks;
+}
+
 /** Path of a compiled node module, e.g. nodeModule('fg-retry') → <dist>/nodes/fg-retry/fg-retry.js */
 export function nodeModule(name: string): string {
   return path.join(__dirname, '..', 'nodes', name, name);
@@ -63,8 +68,9 @@ export async function load(nodeSets: (string | ((red: any) => void))[], flow: Fl
     return mod.default ?? mod;
   }), ...nodeSets.filter((set) => typeof set === 'function')];
   const modules = inits.map((init) => (red: any) => {
-    RED = red;
-    return init(red);
+    // The test helper's node API has no hooks object (Node-RED's own has): give the nodes the one its flows trigger.
+    RED = red.hooks ? red : Object.assign(Object.create(red), { hooks: runtimeHooks() });
+    return init(RED);
   });
   await helper.load(modules, flow, credentials);
   return RED;

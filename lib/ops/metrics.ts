@@ -20,7 +20,7 @@ export const COUNTERS = ['received', 'sent', 'errors', 'retries_scheduled', 'dup
 export type CounterName = (typeof COUNTERS)[number];
 
 /** circuit_state: 0 closed, 1 half-open, 2 open (see CIRCUIT_STATES). */
-export const GAUGES = ['dlq_depth', 'pending_retries', 'circuit_state', 'salesforce_api_usage_percent', 'stripe_rate_headroom'] as const;
+export const GAUGES = ['dlq_depth', 'pending_retries', 'circuit_state', 'salesforce_api_usage_percent', 'stripe_rate_headroom', 'events_in_flight', 'events_per_minute'] as const;
 export type GaugeName = (typeof GAUGES)[number];
 
 export const HISTOGRAMS = ['call_seconds', 'handle_seconds'] as const;
@@ -42,6 +42,8 @@ const HELP: Record<CounterName | GaugeName | HistogramName, string> = {
   circuit_state: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
   salesforce_api_usage_percent: 'Salesforce daily API requests used, percent of the allocation',
   stripe_rate_headroom: 'Stripe requests that may still start in the current second (client-side throttle)',
+  events_in_flight: 'Salesforce Pub/Sub events received and not yet finished by the flow',
+  events_per_minute: 'Salesforce Pub/Sub events finished by the flow in the last minute',
   call_seconds: 'Service call latency in seconds',
   handle_seconds: 'Time from a message entering the node to its done(), in seconds',
 };

@@ -8,7 +8,8 @@ import type { DurableValue } from './durable';
 import { bindSoql } from './soql-binds';
 
 export interface CdcEvent {
-  replayId: number;
+  /** CometD: a number; Pub/Sub: the opaque replay id as text (replayIdText) */
+  replayId: number | string;
   entity: string;
   changeType: string;
   recordIds: string[];
@@ -196,7 +197,7 @@ export async function subscribeCdc(conn: any, opts: CdcOptions): Promise<{ close
       if (failed) return;
       const event = toCdcEvent(data);
       if (!(opts.skipUserId && event.commitUser === opts.skipUserId)) await opts.onEvent(event);
-      await opts.replay.save(event.replayId);
+      await opts.replay.save(event.replayId as number);
     }).catch((err) => {
       failed = true;
       opts.onEventFailed(err);

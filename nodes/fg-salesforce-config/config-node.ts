@@ -1,6 +1,7 @@
 // The face fg-salesforce and fg-salesforce-events see of an fg-salesforce-config node.
 import type { SalesforceSession } from '../../lib/salesforce/connection';
 import type { LimitSnapshot } from '../../lib/salesforce/limits';
+import type { PubSubClient } from '../../lib/salesforce/pubsub/client';
 import type { ConfigKind } from '../shared/kit';
 import type { RuntimeNode } from '../shared/node-io';
 
@@ -10,6 +11,8 @@ export interface SalesforceConfig {
   apiVersion: string;
   /** Called on every Sforce-Limit-Info reading; returns an unsubscribe function. */
   onLimit(listener: (s: LimitSnapshot, changed: boolean) => void): () => void;
+  /** The org's Pub/Sub API client (made on first use; one gRPC channel and schema cache per config). */
+  pubsub(): PubSubClient;
 }
 
 export interface SalesforceConfigNode extends RuntimeNode, SalesforceConfig {

@@ -1,6 +1,7 @@
 import { metrics } from '../../lib/ops/metrics';
 import { SalesforceSession } from '../../lib/salesforce/connection';
 import { LimitSnapshot } from '../../lib/salesforce/limits';
+import { PubSubClient, pubsubTarget } from '../../lib/salesforce/pubsub/client';
 import { signInNotice } from '../../lib/salesforce/versions';
 import { defineConfigNode } from '../shared/kit';
 import type { SalesforceConfig } from './config-node';
@@ -17,6 +18,10 @@ export = defineConfigNode('fg-salesforce-config', {
     // One session (one jsforce connection, one login) shared by every node using this config.
     const session = new SalesforceSession(sessionConfig);
     onClose(() => session.close());
+    // An endpoint that cannot work (plain http to another machine) is this config's problem from the start.
+    pubsubTarget(settings.pubsubEndpoint);
+    let pubsub: PubSubClient | undefined;
+    onClose(() => pubsub?.close());
     const notice = signInNotice(sessionConfig);
     if (notice) log.warn(`Salesforce config ${notice}`, { code: 'SIGN_IN_RETIRING' });
     session.setMaxListeners(0);
@@ -35,6 +40,19 @@ export = defineConfigNode('fg-salesforce-config', {
       onLimit: (listener) => {
         session.on('limit', listener);
         return () => void session.off('limit', listener);
+      },
+      pubsub: () => {
+        // The session's token, instance and org id go with every call; a refused token makes the caller invalidate the session.
+        pubsub ??= new PubSubClient({
+          endpoint: settings.pubsubEndpoint,
+          auth: async () => {
+            const conn = await session.connection();
+            const tenantId = conn.userInfo?.organizationId;
+            if (!tenantId) throw new Error('the Salesforce session names no org id (needed as the Pub/Sub tenantid)');
+            return { accessToken: conn.accessToken, instanceUrl: conn.instanceUrl, tenantId };
+          },
+        });
+        return pubsub;
       },
     };
   },

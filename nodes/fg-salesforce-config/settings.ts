@@ -16,6 +16,8 @@ export const SALESFORCE_CONFIG_SETTINGS = {
   /** API usage (percent of the daily limit) that logs a warning, and that holds calls back */
   warnPercent: nonNegativeNumber(80, 100),
   pausePercent: nonNegativeNumber(95, 100),
+  /** the Pub/Sub API's gRPC endpoint (blank: api.pubsub.salesforce.com:7443, TLS; http:// only for a sandbox on this machine) */
+  pubsubEndpoint: text(),
 };
 
 export type SalesforceConfigSettings = Settings<typeof SALESFORCE_CONFIG_SETTINGS>;

@@ -5,7 +5,9 @@ import { defineNode } from '../shared/kit';
 import { startPoller } from '../shared/poller';
 import { STORE } from '../shared/store-node';
 import { SALESFORCE } from '../fg-salesforce-config/config-node';
+import { MAX_FETCH } from '../../lib/salesforce/pubsub/flow';
 import { startCdc } from './cdc-mode';
+import { pubsubTopic, startPubSub } from './pubsub-mode';
 
 export = defineNode('fg-salesforce-events', {
   settings: {
@@ -18,16 +20,26 @@ export = defineNode('fg-salesforce-events', {
     startFrom: oneOf(['now', 'beginning'], 'now'),
     lagMs: duration(0, 's', { property: 'lagSeconds', allowZero: true }),
     output: oneOf(['record', 'batch'], 'record'),
-    mode: oneOf(['poll', 'cdc'], 'poll'),
+    mode: oneOf(['poll', 'cdc', 'pubsub'], 'poll'),
+    /** Pub/Sub mode: the topic (blank: the object's change event channel) */
+    topic: text(''),
+    replayPreset: oneOf(['stored', 'latest', 'earliest'] as const, 'stored'),
+    replayFallback: oneOf(['earliest', 'latest', 'stop'] as const, 'earliest'),
+    /** Pub/Sub mode: events asked for and not yet finished by the flow, at most */
+    maxInFlight: positiveInt(1, MAX_FETCH),
     /** leader lease TTL: how soon a standby instance takes over when the leader dies */
     leaseMs: duration(15, 's', { property: 'leaseSeconds' }),
   },
   configs: { salesforce: SALESFORCE, store: STORE },
-  setup({ node, settings: s, config, log, status, onInput, report }) {
+  setup({ RED, node, settings: s, config, log, status, onInput, report }) {
     const { salesforce, store: storeNode } = config;
     // One instance among those sharing the store runs the feed (polls or subscribes); the others stand by.
     const lease = { key: `fg-salesforce-events:${node.id}:${s.object}`, ttlMs: s.leaseMs };
     const opts: ChangeFeedOptions = { object: s.object, fields: s.fields, pageSize: s.pageSize, includeDeleted: s.includeDeleted, lagMs: s.lagMs };
+    if (s.mode === 'pubsub') {
+      // The lease names the topic: another topic is another job.
+      return startPubSub(RED, node, s, opts, salesforce, storeNode, log, { ...lease, key: `fg-salesforce-events:${node.id}:${pubsubTopic(s)}` }, { onInput, report });
+    }
     if (s.mode === 'cdc') return startCdc(node, s, opts, salesforce, storeNode, log, lease, { onInput, report });
     // The watermark key names the object, so pointing the node at another object starts a fresh feed.
     const key = `${node.id}:${s.object}`;

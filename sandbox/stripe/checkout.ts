@@ -420,12 +420,14 @@ export function completeSession(account: Account, session: StripeObject, options
 
   const customer = customerFor(account, session, options, email);
   const data = session._data as FormObject;
-  const pi = openPaymentIntent(ctx, { amount: session.amount_total, currency: session.currency, customer: customer ?? '', description: '' });
-  Object.assign(pi, {
-    customer, description: optionalString(data, 'description') ?? null, metadata: mergeMetadata({}, data),
-    capture_method: optionalString(data, 'capture_method') ?? 'automatic_async', receipt_email: optionalString(data, 'receipt_email') ?? null,
-    statement_descriptor: optionalString(data, 'statement_descriptor') ?? null, payment_method_types: session.payment_method_types,
-    payment_method_configuration_details: session.payment_method_configuration_details,
+  // A payment attempt that was declined left its PaymentIntent on the session: the next attempt confirms that one.
+  const earlier = session.payment_intent ? account.collection('payment_intents').get(session.payment_intent) : undefined;
+  const pi = earlier?.status === 'requires_payment_method' ? earlier : openPaymentIntent(ctx, {
+    amount: session.amount_total, currency: session.currency, customer, description: optionalString(data, 'description') ?? null,
+  }, {
+    metadata: mergeMetadata({}, data), capture_method: optionalString(data, 'capture_method') ?? 'automatic_async',
+    receipt_email: optionalString(data, 'receipt_email') ?? null, statement_descriptor: optionalString(data, 'statement_descriptor') ?? null,
+    payment_method_types: session.payment_method_types, payment_method_configuration_details: session.payment_method_configuration_details,
   });
   session.payment_intent = pi.id;
   if (delayed) {

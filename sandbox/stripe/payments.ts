@@ -251,13 +251,17 @@ function paymentIntentFields(ctx: RouteContext, input: PaymentIntentInput): Reco
   };
 }
 
-/** A PaymentIntent opened by Stripe itself (an invoice being finalized), with its `payment_intent.created` event. */
-export function openPaymentIntent(ctx: RouteContext, fields: { amount: number; currency: string; customer: string; description: string }): StripeObject {
+/**
+ * A PaymentIntent opened by Stripe itself (an invoice being finalized, a Checkout Session being paid), with its
+ * `payment_intent.created` event; `overrides` (Checkout's payment_intent_data, methods) apply before the event.
+ */
+export function openPaymentIntent(ctx: RouteContext, fields: { amount: number; currency: string; customer: string | null; description: string | null },
+  overrides: Record<string, unknown> = {}): StripeObject {
   // Invoices pay with the invoice's payment settings, not dynamic payment methods: automatic_payment_methods is null.
   const methods: PaymentMethodSetup = { automatic_payment_methods: null, allowed_payment_method_types: null, excluded_payment_method_types: null, payment_method_types: ['card'] };
   const pi = {
     object: 'payment_intent', created: ctx.account.now(), livemode: ctx.account.livemode, metadata: {},
-    ...paymentIntentFields(ctx, { ...fields, paymentMethod: null, captureMethod: 'automatic', methods, receiptEmail: null }),
+    ...paymentIntentFields(ctx, { ...fields, paymentMethod: null, captureMethod: 'automatic', methods, receiptEmail: null }), ...overrides,
   } as unknown as StripeObject;
   ctx.account.insert('payment_intents', pi);
   ctx.account.emit('payment_intent.created', pi, ctx.request);

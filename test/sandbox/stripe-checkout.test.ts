@@ -156,6 +156,9 @@ describe('Stripe sandbox: Checkout Sessions (official SDK)', function () {
       const pi = paid.payment_intent as Stripe.PaymentIntent;
       assert.deepStrictEqual([pi.status, pi.amount, pi.amount_received, pi.metadata], ['succeeded', 3000, 3000, { orderId: '42' }]);
       assert.deepStrictEqual(await eventTypes(), ['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded', 'checkout.session.completed']);
+      const [created] = (await stripe.events.list({ type: 'payment_intent.created' })).data;
+      assert.deepStrictEqual([(created.data.object as Stripe.PaymentIntent).metadata, (created.data.object as Stripe.PaymentIntent).amount], [{ orderId: '42' }, 3000],
+        'the PaymentIntent is whole when created');
       const [completed] = (await stripe.events.list({ type: 'checkout.session.completed' })).data;
       const object = completed.data.object as Stripe.Checkout.Session;
       assert.deepStrictEqual([object.id, object.client_reference_id, object.payment_status, object.metadata], [session.id, 'order-42', 'paid', { orderId: '42' }]);
@@ -185,7 +188,11 @@ describe('Stripe sandbox: Checkout Sessions (official SDK)', function () {
       assert.deepStrictEqual([still.status, still.payment_status], ['open', 'unpaid']);
       assert.ok(!(await eventTypes()).includes('checkout.session.completed'));
       assert.strictEqual((await complete(session.id, { paymentMethod: 'pm_card_visa' })).status, 200);
-      assert.strictEqual((await stripe.checkout.sessions.retrieve(session.id)).payment_status, 'paid');
+      const paid = await stripe.checkout.sessions.retrieve(session.id);
+      assert.strictEqual(paid.payment_status, 'paid');
+      // The second attempt confirmed the first attempt's PaymentIntent: one PaymentIntent, two charges.
+      assert.deepStrictEqual((await stripe.paymentIntents.list()).data.map((pi) => [pi.id, pi.status]), [[paid.payment_intent, 'succeeded']]);
+      assert.deepStrictEqual((await stripe.charges.list()).data.map((charge) => charge.status), ['succeeded', 'failed']);
     });
 
     it('a delayed bank debit completes unpaid, then async_payment_succeeded once the funds arrive', async () => {

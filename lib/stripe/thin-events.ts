@@ -108,3 +108,34 @@ export function createThinEventVerifier(client: () => Stripe, settings: ThinSett
 export function plainJson(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
+
+const MARKER_KEY = 'flowguard_node';
+
+/**
+ * Registers `url` as a thin event destination owned by `owner` (kept in its metadata) and returns its signing secret,
+ * which Stripe shows only on creation and only when included. As with webhook endpoints, each deploy creates a new
+ * destination first and then deletes the ones this owner created before. `enabledEvents` are v1 types
+ * (`invoice.paid`); the destination takes them as thin types (`v1.invoice.paid`). `connect`: events of the
+ * connected accounts (`events_from: other_accounts`) instead of the platform's own.
+ */
+export async function registerEventDestination(stripe: Stripe, url: string, enabledEvents: string[], owner: string, connect = false): Promise<{ id: string; secret: string }> {
+  const thinTypes = enabledEvents.map((type) => (/^v[12]\./.test(type) ? type : `v1.${type}`));
+  const created = await stripe.v2.core.eventDestinations.create({
+    name: `FlowGuard ${owner}`, description: 'Created by FlowGuard fg-stripe-webhook', type: 'webhook_endpoint', event_payload: 'thin',
+    enabled_events: thinTypes, webhook_endpoint: { url }, metadata: { [MARKER_KEY]: owner }, events_from: [connect ? 'other_accounts' : 'self'],
+    include: ['webhook_endpoint.signing_secret'],
+  });
+  const secret = created.webhook_endpoint?.signing_secret;
+  if (!secret) throw new Error(`Stripe returned event destination ${created.id} without its signing secret`);
+  await removeEventDestinations(stripe, owner, created.id);
+  return { id: created.id, secret };
+}
+
+/** Deletes the event destinations `owner` registered, except `keepId`. */
+export async function removeEventDestinations(stripe: Stripe, owner: string, keepId?: string): Promise<void> {
+  const stale: string[] = [];
+  for await (const destination of stripe.v2.core.eventDestinations.list()) {
+    if (destination.metadata?.[MARKER_KEY] === owner && destination.id !== keepId) stale.push(destination.id);
+  }
+  for (const id of stale) await stripe.v2.core.eventDestinations.del(id);
+}

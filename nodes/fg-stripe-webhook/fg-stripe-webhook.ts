@@ -5,7 +5,7 @@ import { registerSecret } from '../../lib/ops/redact';
 import { DEFAULT_TOLERANCE_SECONDS } from '../../lib/stripe/signature';
 import { FlowGuardError } from '../../lib/reliability/errors';
 import { boolean, list, nonNegativeNumber, oneOf, positiveInt, positiveNumber, text } from '../../lib/settings';
-import { createThinEventVerifier, THIN_FETCHES } from '../../lib/stripe/thin-events';
+import { createThinEventVerifier, registerEventDestination, removeEventDestinations, THIN_FETCHES } from '../../lib/stripe/thin-events';
 import { defineNode } from '../shared/kit';
 import { STRIPE } from '../fg-stripe-config/config-node';
 import { RawBodyCapture } from './raw-capture';
@@ -149,11 +149,19 @@ export = defineNode('fg-stripe-webhook', {
 
     if (registering) {
       status.busy('registering');
-      queueEndpointTask(node.id, () => registerEndpoint(config.connection().stripe, def.publicUrl!, enabledEventsFor(eventTypes, STRIPE_EVENT_TYPES), node.id, def.connect))
+      // Thin events: an event destination with exact types (Stripe takes no wildcards there, and no `*`).
+      const thinTypes = () => {
+        const exact = enabledEventsFor(eventTypes.map((type) => type.replace(/^v1\./, '')), STRIPE_EVENT_TYPES);
+        return exact.includes('*') ? [...STRIPE_EVENT_TYPES] : exact;
+      };
+      const register = def.thinEvents
+        ? () => registerEventDestination(config.connection().stripe, def.publicUrl!, thinTypes(), node.id, def.connect)
+        : () => registerEndpoint(config.connection().stripe, def.publicUrl!, enabledEventsFor(eventTypes, STRIPE_EVENT_TYPES), node.id, def.connect);
+      queueEndpointTask(node.id, register)
         .then(({ id, secret }) => {
           registerSecret(secret);
           secrets.push(secret);
-          log.info(`registered Stripe webhook endpoint ${id}`, { url: def.publicUrl });
+          log.info(`registered Stripe ${def.thinEvents ? 'event destination' : 'webhook endpoint'} ${id}`, { url: def.publicUrl });
           status.idle(`POST ${path}`);
         })
         .catch((err) => {
@@ -188,7 +196,8 @@ export = defineNode('fg-stripe-webhook', {
       }
       // A redeploy registers a new endpoint and deletes this one; only a deleted node removes it here.
       if (!registering || !removed) return;
-      return queueEndpointTask(node.id, () => removeEndpoints(config.connection().stripe, node.id)).catch((err) => log.warn(`Stripe webhook endpoint not removed: ${toStripeFlowError(err).message}`));
+      const remove = def.thinEvents ? removeEventDestinations : removeEndpoints;
+      return queueEndpointTask(node.id, () => remove(config.connection().stripe, node.id)).catch((err) => log.warn(`Stripe webhook endpoint not removed: ${toStripeFlowError(err).message}`));
     });
   },
 });

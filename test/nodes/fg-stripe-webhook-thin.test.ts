@@ -179,4 +179,24 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
     assert.strictEqual(msg.stripe.relatedObject.id, customer.id);
     assert.strictEqual(got.length, 0);
   });
+
+  it('register: creates its event destination with the thin types, verifies with the returned secret, deletes it with the node', async () => {
+    const stripe = sandboxClient(sandbox);
+    const hook = { register: true, publicUrl: url, eventTypes: 'customer.created, invoice.*', thinFetch: 'related_object' };
+    const RED = await load(['fg-stripe-config', 'fg-stripe-webhook'], flow(hook), { cfg: { secretKey: SANDBOX_TEST_KEY } });
+    app = RED.httpNode;
+    await eventually(() => getNode('hook').status.lastCall?.args[0].text === 'POST /stripe/thin', 'registered');
+    const [destination] = (await stripe.v2.core.eventDestinations.list()).data;
+    assert.strictEqual(destination.webhook_endpoint?.url, url);
+    assert.ok(destination.enabled_events.includes('v1.customer.created') && destination.enabled_events.includes('v1.invoice.payment_failed'));
+    assert.ok(destination.enabled_events.every((type) => type.startsWith('v1.')));
+    const got = collect();
+    const customer = await stripe.customers.create({ email: 'registered@example.com' });
+    await sandbox.webhooks.idle();
+    await eventually(() => got.length === 1, 'delivered and verified');
+    assert.strictEqual(got[0].payload.id, customer.id);
+    const node = getNode('hook');
+    await new Promise<void>((resolve) => node.close(true).then(resolve));
+    assert.deepStrictEqual((await stripe.v2.core.eventDestinations.list()).data, []);
+  });
 });

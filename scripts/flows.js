@@ -79,6 +79,7 @@ const SECTIONS = {
     { name: 'Store unavailable: 500, nothing charged', ids: ['sc2-catch', 'sc2-500'] },
     { name: 'POST /orders/:id/checkout: a Stripe Checkout page per order', ids: ['sc2-co-in', 'sc2-co-params', 'sc2-co-create', 'sc2-co-url', 'sc2-co-failed', 'sc2-co-out'] },
     { name: 'Checkout webhooks: the order marked paid once', ids: ['sc2-co-webhook', 'sc2-co-outcome', 'sc2-co-gate', 'sc2-co-record', 'sc2-co-done', 'sc2-co-updated', 'sc2-co-duplicate'] },
+    { name: 'Store unavailable: the Checkout event parked, replayed through the gate', ids: ['sc2-co-catch', 'sc2-co-park', 'sc2-co-dlq', 'sc2-co-alert'] },
     { name: 'GET /orders/:id: the order', ids: ['sc2-co-get', 'sc2-co-lookup', 'sc2-co-get-out'] },
   ],
   'sc3-tab': [

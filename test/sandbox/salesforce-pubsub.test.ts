@@ -33,6 +33,8 @@ interface Stream {
   request(n: number): void;
   next(): Promise<any>;
   error: Promise<grpc.ServiceError>;
+  /** 'end' when the server completes the stream, else the error's message. */
+  closed: Promise<string>;
   close(): void;
 }
 
@@ -70,12 +72,14 @@ describe('Salesforce sandbox Pub/Sub API with a bare gRPC client', function () {
     const error = new Promise<grpc.ServiceError>((resolve) => { onError = resolve; });
     stream.on('data', (r: any) => { const w = waiters.shift(); if (w) w(r); else responses.push(r); });
     stream.on('error', (e: grpc.ServiceError) => onError(e));
+    const closed = new Promise<string>((resolve) => { stream.on('end', () => resolve('end')); stream.on('error', (e: Error) => resolve(e.message)); });
     stream.write(first);
     const s: Stream = {
       responses,
       request: (n) => stream.write({ num_requested: n }),
       next: () => (responses.length ? Promise.resolve(responses.shift()) : new Promise((resolve) => waiters.push(resolve))),
       error,
+      closed,
       close: () => stream.cancel(),
     };
     open.push(s);
@@ -207,6 +211,20 @@ describe('Salesforce sandbox Pub/Sub API with a bare gRPC client', function () {
     assert.deepEqual(keepalive.events, []);
     assert.equal(keepalive.pending_num_requested, 5);
     assert.equal(keepalive.latest_replay_id.length, 8);
+  });
+
+  it('closes a stream that has received all it asked for and asks for nothing more within the idle timeout', async () => {
+    await ctl('POST', '/pubsub/config', { idleTimeoutMs: 200 });
+    const drained = subscribe({ topic_name: '/data/AccountChangeEvent', num_requested: 1 });
+    await settle();
+    await conn.sobject('Account').create({ Name: 'A' });
+    assert.equal((await drained.next()).events.length, 1);
+    assert.equal(await drained.closed, 'end', 'pending_num_requested 0 and no new FetchRequest: the server ends the stream');
+    // A stream with events requested stays open past the idle timeout, fed by keepalives.
+    await ctl('POST', '/pubsub/config', { keepaliveMs: 50 });
+    const waiting = subscribe({ topic_name: '/data/AccountChangeEvent', num_requested: 1 });
+    assert.equal(await Promise.race([waiting.closed, new Promise((r) => setTimeout(() => r('open'), 500))]), 'open');
+    assert.ok(waiting.responses.length >= 2, 'keepalives arrived meanwhile');
   });
 
   it('sends one change event naming every record when a Collections or Bulk update changes them the same way', async () => {

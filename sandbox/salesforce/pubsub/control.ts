@@ -40,8 +40,9 @@ export function pubsubControl(bus: EventBus, config: PubSubConfig, userId: strin
       if (typeof body.retentionEvents === 'number') bus.retention.retentionEvents = body.retentionEvents;
       if (typeof body.retentionHours === 'number') bus.retention.retentionHours = body.retentionHours;
       if (typeof body.keepaliveMs === 'number') config.keepaliveMs = body.keepaliveMs;
+      if (typeof body.idleTimeoutMs === 'number') config.idleTimeoutMs = body.idleTimeoutMs;
       bus.purge();
-      return ok({ ...bus.retention, keepaliveMs: config.keepaliveMs, latestReplayId: String(bus.latestReplayId), purgedThrough: String(bus.purgedThrough) });
+      return ok({ ...bus.retention, ...config, latestReplayId: String(bus.latestReplayId), purgedThrough: String(bus.purgedThrough) });
     case 'POST /_sandbox/pubsub/age':
       // { hours }: every retained event becomes that much older (so the retention window can pass in a test).
       bus.age(Number(body.hours ?? 0) * 3_600_000);

@@ -29,9 +29,14 @@ export const MAX_PENDING = 100;
 export interface PubSubConfig {
   /** How long Subscribe waits with requested events and nothing to send before an empty keepalive FetchResponse. */
   keepaliveMs: number;
+  /**
+   * How long a Subscribe stream with nothing requested (pending_num_requested 0) stays open without a new
+   * FetchRequest before the server closes it (Salesforce's sample subscriber: "a 70s timeout period").
+   */
+  idleTimeoutMs: number;
 }
 
-export const DEFAULT_PUBSUB_CONFIG: PubSubConfig = { keepaliveMs: 270_000 };
+export const DEFAULT_PUBSUB_CONFIG: PubSubConfig = { keepaliveMs: 270_000, idleTimeoutMs: 70_000 };
 
 export interface PubSubServer {
   url: string;
@@ -158,18 +163,27 @@ export async function startPubSubServer(state: SandboxState, bus: EventBus, base
     let pending = 0;
     let ended = false;
     let keepalive: NodeJS.Timeout | undefined;
+    let idle: NodeJS.Timeout | undefined;
     let unlisten: (() => void) | undefined;
     const stop = (err?: unknown) => {
       if (ended) return;
       ended = true;
       clearTimeout(keepalive);
+      clearTimeout(idle);
       unlisten?.();
       live.delete(call);
       if (err) call.emit('error', fail(err, rpcId));
       else call.end();
     };
+    /** With nothing requested the client has idleTimeoutMs to ask again; then the stream ends. */
+    const armIdle = () => {
+      clearTimeout(idle);
+      if (ended || pending > 0) return;
+      idle = setTimeout(() => { if (pending <= 0) stop(); }, config.idleTimeoutMs);
+    };
     const armKeepalive = () => {
       clearTimeout(keepalive);
+      armIdle();
       if (ended || pending <= 0) return;
       keepalive = setTimeout(() => {
         if (ended || pending <= 0) return;
@@ -194,6 +208,7 @@ export async function startPubSubServer(state: SandboxState, bus: EventBus, base
       armKeepalive();
     };
     live.add(call);
+    armIdle();
     call.on('data', (req: any) => {
       if (ended) return;
       try {

@@ -71,6 +71,16 @@ export function defaultSchema(): ObjectDef[] {
       { name: 'AccountId', type: 'reference', referenceTo: 'Account' },
       { name: 'Stripe_Payment_Id__c', type: 'string', externalId: true, unique: true, label: 'Stripe Payment Id' },
     ]),
+    // A custom object for Stripe subscriptions synced from Stripe (examples/Stripe/Subscriptions to Salesforce).
+    object('Stripe_Subscription__c', 'Stripe Subscription', 'a01', [
+      { name: 'Name', type: 'string', required: true },
+      { name: 'Stripe_Subscription_Id__c', type: 'string', externalId: true, unique: true, label: 'Stripe Subscription Id' },
+      { name: 'Stripe_Customer_Id__c', type: 'string', label: 'Stripe Customer Id' },
+      { name: 'Status__c', type: 'picklist', label: 'Status', picklistValues: ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'] },
+      { name: 'MRR__c', type: 'currency', label: 'MRR' },
+      { name: 'Next_Renewal__c', type: 'datetime', label: 'Next Renewal' },
+      { name: 'Last_Payment_Failure__c', type: 'textarea', label: 'Last Payment Failure' },
+    ]),
     object('User', 'User', '005', [
       { name: 'Username', type: 'string', required: true },
       { name: 'Name', type: 'string' },

@@ -66,7 +66,7 @@ done
 echo "-- npx <sandbox package> (from the registry: npx @flowguard/sandbox)"
 SANDBOX_OUT="$WORK/sandbox.out"
 # its own process group (setsid), so npx and the sandbox under it stop together
-(cd "$WORK" && exec setsid env PATH="$WORK/bin" STRIPE_SANDBOX_PORT=0 SALESFORCE_SANDBOX_PORT=0 SNOWFLAKE_SANDBOX_PORT=0 \
+(cd "$WORK" && exec setsid env PATH="$WORK/bin" STRIPE_SANDBOX_PORT=0 SALESFORCE_SANDBOX_PORT=0 SALESFORCE_PUBSUB_PORT=0 SNOWFLAKE_SANDBOX_PORT=0 \
   npx -y --package="$(ls "$WORK"/tgz/flowguard-sandbox-*.tgz)" flowguard-sandbox >"$SANDBOX_OUT" 2>&1) &
 SANDBOX_PID=$!
 for _ in $(seq 1 120); do grep -q '"stripe"' "$SANDBOX_OUT" 2>/dev/null && break; sleep 1; done

@@ -121,7 +121,7 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
       if (url.pathname.startsWith('/_sandbox/pubsub/')) {
         try {
           const uid = state.auth.users.find((u) => u.username === (body.asUser ?? 'integration@flowguard.test'))?.userId ?? '';
-          const reply = pubsubControl(bus, pubsub.config, uid, method, url.pathname, body, url.searchParams);
+          const reply = pubsubControl(bus, pubsub, uid, method, url.pathname, body, url.searchParams);
           if (reply) return send(res, reply);
         } catch (err) {
           return send(res, errorReply(err));

@@ -16,7 +16,7 @@ describe('e2e: sandbox/main', function () {
     // Compiled next to this file: <build>/test/e2e → <build>/sandbox/main.js.
     const main = path.join(__dirname, '..', '..', 'sandbox', 'main.js');
     child = spawn(process.execPath, [main], {
-      env: { ...process.env, STRIPE_SANDBOX_PORT: '0', SALESFORCE_SANDBOX_PORT: '0', SNOWFLAKE_SANDBOX_PORT: '0', NODE_RED_URL: 'http://127.0.0.1:9/' },
+      env: { ...process.env, STRIPE_SANDBOX_PORT: '0', SALESFORCE_SANDBOX_PORT: '0', SALESFORCE_PUBSUB_PORT: '0', SNOWFLAKE_SANDBOX_PORT: '0', NODE_RED_URL: 'http://127.0.0.1:9/' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const line = await new Promise<string>((resolve, reject) => {

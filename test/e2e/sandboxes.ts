@@ -40,7 +40,7 @@ export function pointAtSandboxes(flow: FlowNode[], sandboxes: SandboxesInfo, red
       case 'fg-stripe-config':
         return { ...node, useCustomHost: true, host: sandboxes.stripe.host, port: String(sandboxes.stripe.port), protocol: 'http', credentials: { secretKey: sandboxes.stripe.testKey, webhookSecrets: '' } };
       case 'fg-salesforce-config':
-        return { ...node, loginTarget: 'custom', loginUrl: sandboxes.salesforce.url, credentials: { ...sandboxes.salesforce.credentials } };
+        return { ...node, loginTarget: 'custom', loginUrl: sandboxes.salesforce.url, pubsubEndpoint: `http://${sandboxes.salesforce.pubsubUrl}`, credentials: { ...sandboxes.salesforce.credentials } };
       case 'fg-snowflake-config':
         return { ...node, accessUrl: sandboxes.snowflake.url, credentials: { password: sandboxes.snowflake.password } };
       case 'fg-stripe-webhook':

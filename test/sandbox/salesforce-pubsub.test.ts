@@ -227,6 +227,20 @@ describe('Salesforce sandbox Pub/Sub API with a bare gRPC client', function () {
     assert.ok(waiting.responses.length >= 2, 'keepalives arrived meanwhile');
   });
 
+  it('ends open streams with UNAVAILABLE on the control API\'s drop, and a resubscription from the stored id loses nothing', async () => {
+    const s = subscribe({ topic_name: '/data/AccountChangeEvent', num_requested: 10 });
+    await settle();
+    await conn.sobject('Account').create({ Name: 'before' });
+    const first = (await s.next()).events[0];
+    assert.deepEqual(await ctl('POST', '/pubsub/drop', {}), { dropped: 1 });
+    const err = await s.error;
+    assert.equal(err.code, grpc.status.UNAVAILABLE);
+    assert.equal(err.metadata.get('error-code')[0], 'sfdc.platform.eventbus.grpc.service.unavailable');
+    await conn.sobject('Account').create({ Name: 'while down' });
+    const again = subscribe({ topic_name: '/data/AccountChangeEvent', replay_preset: 'CUSTOM', replay_id: first.replay_id, num_requested: 10 });
+    assert.equal((await decode((await again.next()).events[0])).Name, 'while down');
+  });
+
   it('sends one change event naming every record when a Collections or Bulk update changes them the same way', async () => {
     const created = await conn.sobject('Account').create([{ Name: 'A' }, { Name: 'B' }, { Name: 'C' }], { allOrNone: true });
     const ids = created.map((r: any) => r.id);

@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { SfError } from '../errors';
 import { Reply, ok } from '../types';
 import { EventBus } from './bus';
-import { PubSubConfig } from './server';
+import * as grpc from '@grpc/grpc-js';
+import { PubSubServer } from './server';
 
 const FIELD_TYPES = new Set(['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'boolean', 'double', 'currency', 'percent', 'int', 'long', 'date', 'datetime', 'reference', 'id']);
 
-export function pubsubControl(bus: EventBus, config: PubSubConfig, userId: string, method: string, path: string, body: any, query: URLSearchParams): Reply | undefined {
+export function pubsubControl(bus: EventBus, server: PubSubServer, userId: string, method: string, path: string, body: any, query: URLSearchParams): Reply | undefined {
   const key = `${method} ${path.replace(/\/$/, '')}`;
   switch (key) {
     case 'POST /_sandbox/pubsub/platform-events': {
@@ -36,13 +37,23 @@ export function pubsubControl(bus: EventBus, config: PubSubConfig, userId: strin
       bus.channels.set(name.toLowerCase(), { name, entities });
       return ok({ topic: `/data/${name}`, entities });
     }
-    case 'POST /_sandbox/pubsub/config':
+    case 'POST /_sandbox/pubsub/drop': {
+      // { code?: 'UNAVAILABLE', errorCode?, message? }: every open stream ends with that status (an outage, a restart).
+      const code = grpc.status[String(body.code ?? 'UNAVAILABLE') as keyof typeof grpc.status];
+      if (typeof code !== 'number') throw new SfError(400, 'INVALID_CODE', `not a gRPC status name: ${String(body.code)}`);
+      const dropped = server.dropStreams(code, String(body.errorCode ?? 'sfdc.platform.eventbus.grpc.service.unavailable'),
+        String(body.message ?? 'The service is unavailable. Try again later.'));
+      return ok({ dropped });
+    }
+    case 'POST /_sandbox/pubsub/config': {
+      const config = server.config;
       if (typeof body.retentionEvents === 'number') bus.retention.retentionEvents = body.retentionEvents;
       if (typeof body.retentionHours === 'number') bus.retention.retentionHours = body.retentionHours;
       if (typeof body.keepaliveMs === 'number') config.keepaliveMs = body.keepaliveMs;
       if (typeof body.idleTimeoutMs === 'number') config.idleTimeoutMs = body.idleTimeoutMs;
       bus.purge();
       return ok({ ...bus.retention, ...config, latestReplayId: String(bus.latestReplayId), purgedThrough: String(bus.purgedThrough) });
+    }
     case 'POST /_sandbox/pubsub/age':
       // { hours }: every retained event becomes that much older (so the retention window can pass in a test).
       bus.age(Number(body.hours ?? 0) * 3_600_000);

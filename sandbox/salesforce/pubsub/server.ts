@@ -43,6 +43,8 @@ export interface PubSubServer {
   port: number;
   bus: EventBus;
   config: PubSubConfig;
+  /** Ends every open Subscribe / PublishStream with this gRPC status (an outage, a server restart); returns how many. */
+  dropStreams(code: grpc.status, errorCode: string, message: string): number;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,8 @@ export async function startPubSubServer(state: SandboxState, bus: EventBus, base
   const proto = grpc.loadPackageDefinition(definition) as any;
   const server = new grpc.Server();
   const config: PubSubConfig = { ...DEFAULT_PUBSUB_CONFIG };
-  const live = new Set<grpc.ServerDuplexStream<any, any>>();
+  /** Open streams, each with how to end it with an error (the control API's `drop`). */
+  const live = new Map<grpc.ServerDuplexStream<any, any>, (err: RpcError) => void>();
 
   /** The user of a call, or UNAUTHENTICATED with the text Salesforce answers. */
   const authenticate = (metadata: grpc.Metadata): string => {
@@ -137,7 +140,7 @@ export async function startPubSubServer(state: SandboxState, bus: EventBus, base
       const rpcId = randomUUID();
       let userId: string;
       try { userId = authenticate(call.metadata); } catch (err) { call.emit('error', fail(err, rpcId)); return; }
-      live.add(call);
+      live.set(call, (err) => { live.delete(call); call.emit('error', fail(err, rpcId)); });
       call.on('data', (req) => {
         try { call.write(publish(req, userId, rpcId)); } catch (err) { live.delete(call); call.emit('error', fail(err, rpcId)); }
       });
@@ -207,7 +210,7 @@ export async function startPubSubServer(state: SandboxState, bus: EventBus, base
       });
       armKeepalive();
     };
-    live.add(call);
+    live.set(call, (err) => stop(err));
     armIdle();
     call.on('data', (req: any) => {
       if (ended) return;
@@ -256,8 +259,13 @@ export async function startPubSubServer(state: SandboxState, bus: EventBus, base
     port,
     bus,
     config,
+    dropStreams: (code, errorCode, message) => {
+      const ends = [...live.values()];
+      for (const end of ends) end(new RpcError(code, errorCode, message));
+      return ends.length;
+    },
     close: () => new Promise<void>((resolve) => {
-      for (const call of live) { try { call.end(); } catch { /* already closed */ } }
+      for (const call of live.keys()) { try { call.end(); } catch { /* already closed */ } }
       live.clear();
       server.tryShutdown(() => resolve());
       setTimeout(() => { server.forceShutdown(); resolve(); }, 500).unref();

@@ -61,7 +61,7 @@ export const positiveNumber = <D extends number | undefined>(fallback: D, max?: 
 /** A number of 0 or more (percentages, offsets). */
 export const nonNegativeNumber = <D extends number | undefined>(fallback: D, max?: number) => numberSetting(fallback, { min: 0, inclusive: true, integer: false, max });
 
-const UNIT_MS = { ms: 1, s: 1000, h: 3600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1000, min: 60_000, h: 3600_000 } as const;
 
 /**
  * A duration the editor shows in `unit`, read as milliseconds. The definition's property names the unit

@@ -31,6 +31,12 @@ export interface DeadLetterFilter {
   code?: string;
   /** epoch ms: parked at or after */
   since?: number;
+  /** any of these error codes (empty or absent: any code) */
+  codes?: string[];
+  /** epoch ms: parked before (scheduled replays take entries that have waited an interval) */
+  before?: number;
+  /** replayed fewer times than this before (`msg.replay.count`): a msg that keeps failing is left for a person */
+  replayedFewerThan?: number;
 }
 
 export interface ParkContext {
@@ -65,6 +71,9 @@ export function matches(entry: DeadLetter, filter: DeadLetterFilter): boolean {
   if (filter.node && entry.origin?.node !== filter.node) return false;
   if (filter.code && entry.error?.code !== filter.code) return false;
   if (filter.since !== undefined && entry.parkedAt < filter.since) return false;
+  if (filter.codes?.length && !filter.codes.includes(String(entry.error?.code))) return false;
+  if (filter.before !== undefined && !(entry.parkedAt < filter.before)) return false;
+  if (filter.replayedFewerThan !== undefined && (Number(entry.msg?.replay?.count) || 0) >= filter.replayedFewerThan) return false;
   return true;
 }
 

@@ -1,15 +1,18 @@
 import { metrics } from '../../lib/ops/metrics';
 import { DeadLetterQueue, ReplayLease, parseSelection } from '../../lib/reliability/dead-letter';
 import { flowError, FlowGuardError, toFlowError } from '../../lib/reliability/errors';
-import { boolean, duration, positiveInt } from '../../lib/settings';
+import { boolean, duration, list, positiveInt } from '../../lib/settings';
 import { defineNode, Msg } from '../shared/kit';
-import { startPoller } from '../shared/poller';
+import { Poller, startPoller } from '../shared/poller';
 import { onStore, STORE } from '../shared/store-node';
 import { dlqNodes, registerAdminApi } from './admin-api';
 
 const REPLAY = 0;
 const ALERT = 1;
 const CONTROL_TOPICS = new Set(['replay', 'purge', 'stats']);
+
+/** "15 min", "90 s": an interval for the status. */
+const minutes = (ms: number): string => (ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`);
 
 export = defineNode('fg-dead-letter', {
   settings: {
@@ -18,6 +21,13 @@ export = defineNode('fg-dead-letter', {
     alertIntervalMs: duration(60, 's', { property: 'alertIntervalSeconds', allowZero: true }),
     /** how long a replay may take before it counts as interrupted and is sent again */
     replayLeaseMs: duration(60, 's', { property: 'replayLeaseSeconds' }),
+    /** scheduled replays (off by default), on one instance at a time among those sharing the store */
+    autoReplay: boolean(false),
+    autoReplayMs: duration(15, 'min', { property: 'autoReplayMinutes' }),
+    /** only entries with one of these error codes (empty: any) */
+    autoReplayCodes: list([], 'words'),
+    /** entries already replayed this many times are left for a person */
+    autoReplayMax: positiveInt(3),
   },
   configs: { store: STORE },
   outputs: 2,
@@ -26,6 +36,7 @@ export = defineNode('fg-dead-letter', {
     const { node, settings: s, config, log, status, onInput, output, onClose } = kit;
     let depth: number | undefined;
     let above = false;
+    let scheduled: Poller | undefined;
     const queue = onStore(kit, config.store, (store) => new DeadLetterQueue(store, `dlq:${node.id}`), () => `depth ${depth ?? '?'}`);
 
     const showDepth = async () => {
@@ -33,7 +44,10 @@ export = defineNode('fg-dead-letter', {
       depth = now;
       metrics.gauge(node, 'dlq_depth', now);
       if (now < s.alertThreshold) above = false;
-      if (config.store.state === 'connected') (now >= s.alertThreshold ? status.warn : status.ok)(`depth ${now}`);
+      if (config.store.state !== 'connected') return;
+      // With scheduled replays, the status says which instance runs them.
+      const role = !scheduled ? '' : scheduled.leading ? ` · replays every ${minutes(s.autoReplayMs)}` : ' · standby';
+      (now >= s.alertThreshold ? status.warn : scheduled && !scheduled.leading ? status.idle : status.ok)(`depth ${now}${role}`);
     };
 
     // Alerts are rate-limited per kind; parked alerts count what they held back.
@@ -126,6 +140,31 @@ export = defineNode('fg-dead-letter', {
       round: recover,
       onError: (err) => log.warn(`interrupted replays not checked: ${(err as Error).message}`, { code: 'STORE_UNAVAILABLE' }),
     });
+    if (s.autoReplay) {
+      // Every interval, the entries that have waited at least that long (and match the codes, and have not been
+      // replayed autoReplayMax times) are replayed like a manual replay: taken, sent, acknowledged. One instance
+      // among those sharing the store runs this (leader lease); the others show standby and take over when it dies.
+      const autoReplay = async () => {
+        const q = await queue();
+        const ids = await q.ids({ codes: s.autoReplayCodes, before: Date.now() - s.autoReplayMs, replayedFewerThan: s.autoReplayMax });
+        if (!ids.length) return;
+        const r = await replay(ids);
+        if (r.replayed.length) log.info(`scheduled replay: ${r.replayed.length} dead letter(s)`, { ids: r.replayed.join(',') });
+      };
+      scheduled = startPoller(node, {
+        everyMs: s.autoReplayMs,
+        ready: () => config.store.state === 'connected',
+        storeNode: config.store,
+        round: autoReplay,
+        onError: (err) => log.warn(`scheduled replay not done: ${(err as Error).message}`, { code: 'STORE_UNAVAILABLE' }),
+        single: {
+          store: () => config.store.getStore(),
+          key: `fg-dead-letter:${node.id}:auto-replay`,
+          onLead: () => void showDepth().catch(() => undefined),
+          onStandby: () => void showDepth().catch(() => undefined),
+        },
+      });
+    }
     onClose(() => {
       if (dlqNodes.get(node.id)?.queue === queue) dlqNodes.delete(node.id);
     });

@@ -1,6 +1,6 @@
 // The dialogs changed by the CDC and dead-letter replay work, as a user meets them (Chromium, real Node-RED with
 // adminAuth, 1400×900): fg-salesforce-events in CDC mode shows Fields and Output (gap re-reads and re-syncs use them)
-// and hides the poll-only rows; fg-dead-letter has its Replay lease. Screenshots: test-output/screenshots/dialog-*.png.
+// and hides the poll-only rows; fg-dead-letter has its Replay lease and its Schedule (rows shown when ticked). Screenshots: test-output/screenshots/dialog-*.png.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -55,7 +55,32 @@ describe('CDC and dead-letter dialogs in the editor', function () {
     await page.locator('#node-dialog-cancel').click();
     assert.deepStrictEqual(errors, []);
   });
+
+  it('fg-dead-letter: Schedule off by default; ticking it shows Every (15 min), Error codes and At most (3)', async () => {
+    // The previous test's dialog gone, this one opened and its tray slid in (Node-RED animates it).
+    await page.locator('#node-input-replayLeaseSeconds').waitFor({ state: 'detached' });
+    await page.evaluate(() => RED.editor.edit(RED.nodes.node('dlq')));
+    await page.locator('#node-input-autoReplay').waitFor();
+    await page.waitForFunction(() => { const t = $('.red-ui-tray'); return t.length > 0 && !t.is(':animated') && t.offset().left + t.outerWidth() <= window.innerWidth + 1; });
+    assert.strictEqual(await page.locator('#node-input-autoReplay').isChecked(), false);
+    assert.deepStrictEqual(await Promise.all(['autoReplayMinutes', 'autoReplayCodes', 'autoReplayMax'].map(visible)), [false, false, false]);
+    await page.locator('#node-input-autoReplay').check();
+    assert.deepStrictEqual(await Promise.all(['autoReplayMinutes', 'autoReplayCodes', 'autoReplayMax'].map(visible)), [true, true, true]);
+    assert.strictEqual(await page.locator('#node-input-autoReplayMinutes').inputValue(), '15');
+    assert.strictEqual(await page.locator('#node-input-autoReplayMax').inputValue(), '3');
+    await page.locator('#node-input-autoReplayCodes').fill('UNABLE_TO_LOCK_ROW rate_limit');
+    await shot('dead-letter-schedule');
+    // The help's Schedule entry, beside the dialog.
+    await page.evaluate(() => RED.sidebar.show('help'));
+    await page.locator('.red-ui-help dt', { hasText: 'Schedule' }).scrollIntoViewIfNeeded();
+    await shot('dead-letter-schedule-help');
+    await page.locator('#node-dialog-cancel').click();
+    await page.locator('#node-input-autoReplay').waitFor({ state: 'detached' });
+    assert.deepStrictEqual(errors, []);
+  });
 });
 
 // Globals of the editor page, used inside page.evaluate callbacks.
 declare const RED: any;
+declare const $: any;
+declare const window: any;

@@ -160,6 +160,38 @@ for (const backend of ['memory', 'sqlite', 'redis']) {
       assert.match(reportedErrors('dlq')[0].text, /malformed request/);
     });
 
+    it('scheduled replay: entries parked an interval ago, of the chosen codes, replayed fewer than the maximum; the others stay', async () => {
+      // 0.01 min = 600 ms between rounds: an entry is due once it has been parked that long.
+      await load(SETS, dlqFlow(storeNode(backend), { autoReplay: true, autoReplayMinutes: 0.01, autoReplayCodes: 'api_error, rate_limit', autoReplayMax: 2 }));
+      const got: any[] = [];
+      getNode('replayed').on('input', (m: any) => got.push(m));
+      getNode('dlq').receive(failed(1));
+      getNode('dlq').receive(failed(2, 'rate_limit'));
+      getNode('dlq').receive(failed(3, 'card_declined'));
+      // Replayed twice already: left for a person.
+      getNode('dlq').receive({ ...failed(4), replay: { count: 2, at: 1, id: 'old' } });
+      getNode('dlq').receive({ ...failed(5), replay: { count: 1, at: 1, id: 'old' } });
+      await eventually(() => got.length >= 3, 'the three due entries replayed without a replay msg', 10_000);
+      // Three more rounds: nothing else is due, nothing is sent twice.
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.deepStrictEqual(got.map((m) => m.payload.order).sort(), [1, 2, 5]);
+      assert.deepStrictEqual(got.map((m) => m.replay.count).sort(), [1, 1, 2]);
+      assert.strictEqual(await depth(), 2, 'card_declined and the msg replayed twice stay parked');
+      const status = getNode('dlq').status.lastCall.args[0];
+      assert.match(status.text, /^depth 2 · replays every 1 s$/);
+    });
+
+    it('scheduled replay off (the default): parked entries stay until asked for', async () => {
+      await load(SETS, dlqFlow(storeNode(backend), { autoReplayMinutes: 0.01 }));
+      const got: any[] = [];
+      getNode('replayed').on('input', (m: any) => got.push(m));
+      getNode('dlq').receive(failed(1));
+      await eventually(async () => (await depth()) === 1, 'parked');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.strictEqual(got.length, 0);
+      assert.strictEqual(await depth(), 1);
+    });
+
     it('alerts once when the depth crosses the threshold', async () => {
       await load(SETS, dlqFlow(storeNode(backend), { alertOnPark: false, alertThreshold: 3 }));
       const alerts: any[] = [];

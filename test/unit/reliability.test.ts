@@ -4,7 +4,7 @@ import { backoffDelay, parseRetryAfter } from '../../lib/reliability/backoff';
 import { canonicalJson, fingerprint, toStorableMsg } from '../../lib/reliability/canonical';
 import { CircuitBreaker } from '../../lib/reliability/circuit';
 import { classifyError, errorOf, parseCodeList } from '../../lib/reliability/classify';
-import { DeadLetterQueue, parseFilter, parseSelection } from '../../lib/reliability/dead-letter';
+import { DeadLetterQueue, matches, parseFilter, parseSelection, toDeadLetter } from '../../lib/reliability/dead-letter';
 import { IdempotencyGate } from '../../lib/reliability/idempotency';
 import { ClaimResult, Json, MemoryStore } from '../../lib/store';
 import { DurableSequencer } from '../../lib/reliability/sequencer';
@@ -263,6 +263,18 @@ describe('reliability: dead-letter requests', () => {
   });
 
   const failed = (payload: unknown) => ({ payload, error: { message: 'x', code: 'c', service: 's', retryable: false } });
+
+  it('scheduled replay filter: codes, parked before a time, replayed fewer times than a maximum', () => {
+    const entry = (code: string, parkedAt: number, count?: number) =>
+      toDeadLetter({ payload: 1, error: { message: 'x', code }, ...(count === undefined ? {} : { replay: { count } }) }, { now: parkedAt });
+    const due = { codes: ['RATE', 'LOCK'], before: 1000, replayedFewerThan: 2 };
+    assert.ok(matches(entry('LOCK', 999), due));
+    assert.ok(matches(entry('RATE', 0, 1), due));
+    assert.ok(!matches(entry('OTHER', 0), due), 'another code');
+    assert.ok(!matches(entry('LOCK', 1000), due), 'parked at the cut-off: not yet due');
+    assert.ok(!matches(entry('LOCK', 0, 2), due), 'replayed twice already');
+    assert.ok(matches(entry('OTHER', 5000, 9), { codes: [] }), 'no codes: any code');
+  });
 
   it('replays an entry once even when two callers race, and removes it only when acknowledged', async () => {
     const store = new MemoryStore();

@@ -5,6 +5,7 @@
 import * as gate from './gate';
 import { SMALL, runMain, seconds } from './lib';
 import * as mapper from './mapper';
+import * as pubsub from './pubsub';
 import * as retryHeap from './retry-heap';
 import * as scenario1 from './scenario1';
 import * as salesforce from './salesforce-calls';
@@ -30,6 +31,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'p7', run: retryHeap.run, results: ['p7-retry-heap'] },
   { name: 'mapper', run: mapper.run, results: ['mapper'] },
   { name: 'p10', run: scenario1.run, results: scenario1.RESULTS },
+  { name: 'p11', run: pubsub.run, results: pubsub.RESULTS },
 ];
 
 const SMOKE = process.env.BENCH_SMOKE === '1';

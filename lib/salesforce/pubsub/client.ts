@@ -294,6 +294,8 @@ export class PubSubClient {
     let failed = false;
     let decoding: Promise<void> = Promise.resolve();
     let committing: Promise<void> = Promise.resolve();
+    /** the newest committed replay id not yet handed to onCommit */
+    let unsaved: Buffer | undefined;
     const idle: Array<() => void> = [];
     const settleIdle = (): void => {
       if (window.inFlight === 0 && commits.pending === 0) for (const fn of idle.splice(0)) fn();
@@ -337,7 +339,19 @@ export class PubSubClient {
           if (failed) return;
           window.finished();
           const committed = commits.finish(slot);
-          if (committed) committing = committing.then(() => (failed ? undefined : opts.onCommit(committed))).catch(fail);
+          if (committed) {
+            // One store write at a time, of the newest replay id: ids finished while one is written are coalesced
+            // into the next write instead of queueing one write per event.
+            const queued = unsaved !== undefined;
+            unsaved = committed;
+            if (!queued) {
+              committing = committing.then(() => {
+                const id = unsaved!;
+                unsaved = undefined;
+                return failed ? undefined : opts.onCommit(id);
+              }).catch(fail);
+            }
+          }
           committing.then(() => { settleIdle(); askForMore(); });
         }, fail);
       });

@@ -145,9 +145,17 @@ export class EventBus {
   read(topic: string, after: bigint, max: number): BusEvent[] {
     this.purge();
     const out: BusEvent[] = [];
-    for (const e of this.log) {
-      if (out.length >= max) break;
-      if (e.replayId > after && e.topics.has(topic)) out.push(e);
+    // The log is in replay id order: start at the first event after `after` (a subscriber reads on from its cursor
+    // at every FetchRequest, so a scan from the start would cost more the longer the log).
+    let lo = 0;
+    let hi = this.log.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.log[mid].replayId > after) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = lo; i < this.log.length && out.length < max; i++) {
+      if (this.log[i].topics.has(topic)) out.push(this.log[i]);
     }
     return out;
   }

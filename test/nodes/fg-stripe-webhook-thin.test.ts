@@ -199,4 +199,26 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
     await new Promise<void>((resolve) => node.close(true).then(resolve));
     assert.deepStrictEqual((await stripe.v2.core.eventDestinations.list()).data, []);
   });
+
+  it('Connect: a connected account\'s event reaches an other_accounts destination with its context, and its object is fetched on that account', async () => {
+    const stripe = sandboxClient(sandbox);
+    const seller = await stripe.accounts.create({ type: 'express' });
+    const destination = await stripe.v2.core.eventDestinations.create({
+      name: 'connect', type: 'webhook_endpoint', event_payload: 'thin', enabled_events: ['v1.customer.created'], events_from: ['other_accounts'],
+      webhook_endpoint: { url }, include: ['webhook_endpoint.signing_secret'],
+    });
+    const RED = await load(['fg-stripe-config', 'fg-stripe-webhook'], flow({ thinFetch: 'related_object' }), { cfg: { secretKey: SANDBOX_TEST_KEY, webhookSecrets: destination.webhook_endpoint!.signing_secret! } });
+    app = RED.httpNode;
+    const got = collect();
+    await stripe.customers.create({ email: 'platform@example.com' });
+    const customer = await stripe.customers.create({ email: 'seller@example.com' }, { stripeAccount: seller.id });
+    await sandbox.webhooks.idle();
+    await eventually(() => got.length === 1, 'the connected account\'s event');
+    const msg = got[0];
+    assert.deepStrictEqual([msg.payload.id, msg.payload.email], [customer.id, 'seller@example.com'], 'fetched with Stripe-Context on the seller\'s account');
+    assert.strictEqual(msg.stripeAccount, seller.id);
+    assert.strictEqual(msg.idempotencyKey, `${seller.id}/${msg.stripe.eventId}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.strictEqual(got.length, 1, 'the platform\'s own event does not go to an other_accounts destination');
+  });
 });

@@ -29,7 +29,7 @@ export interface OperationSpec {
 export type OperationResult =
   | { type: 'records'; records: any[]; totalSize: number; truncated: boolean }
   | { type: 'describe'; result: any }
-  | { type: 'write'; single: boolean; records: Record<string, unknown>[]; outcomes: RecordOutcome[]; mode: 'collections' | 'bulk'; jobId?: string; routedToCollections?: number;
+  | { type: 'write'; single: boolean; records: Record<string, unknown>[]; outcomes: RecordOutcome[]; mode: WriteMode; jobId?: string; routedToCollections?: number;
       /** micro-batching: how many records the Collections call carrying this message's record held */
       batchSize?: number }
   | { type: 'dryRun'; requests: PlannedRequest[]; diff?: RecordDiff[] };
@@ -40,7 +40,11 @@ export interface Hooks {
 }
 
 /** Status suffix of a write: ' (bulk)', or ' (bulk, 3 via Collections)' when Bulk CSV would have changed some records. */
-export function bulkNote(mode: 'collections' | 'bulk', routedToCollections = 0): string {
+/** How records were written: Collections or Bulk 2.0; Platform Events published over Pub/Sub or REST (fallback). */
+export type WriteMode = 'collections' | 'bulk' | 'pubsub' | 'rest';
+
+export function bulkNote(mode: WriteMode, routedToCollections = 0): string {
+  if (mode === 'rest') return ' (REST: Pub/Sub unreachable)';
   if (mode !== 'bulk') return '';
   return routedToCollections ? ` (bulk, ${routedToCollections} via Collections)` : ' (bulk)';
 }

@@ -1,6 +1,7 @@
 import { SalesforceWriteBatcher } from '../../lib/salesforce/batched-writes';
 import { normaliseSalesforceError, recordFailure } from '../../lib/salesforce/errors';
-import { OperationSpec, bulkNote, runOperation } from '../../lib/salesforce/execute';
+import { OperationResult, OperationSpec, bulkNote, runOperation, writeInput } from '../../lib/salesforce/execute';
+import { eventTopic, publishEvents } from '../../lib/salesforce/publish';
 import { DEFAULT_BULK_THRESHOLD } from '../../lib/salesforce/plan';
 import { FlowGuardError } from '../../lib/reliability/errors';
 import { boolean, duration, list, oneOf, positiveInt, text } from '../../lib/settings';
@@ -8,7 +9,7 @@ import { defineNode, Msg } from '../shared/kit';
 import { ERROR_ROUTINGS } from '../shared/node-io';
 import { SALESFORCE } from '../fg-salesforce-config/config-node';
 
-const OPERATIONS = ['query', 'bulkQuery', 'search', 'retrieve', 'create', 'update', 'upsert', 'delete', 'describe'] as const;
+const OPERATIONS = ['query', 'bulkQuery', 'search', 'retrieve', 'create', 'update', 'upsert', 'delete', 'describe', 'publish'] as const;
 
 export = defineNode('fg-salesforce', {
   settings: {
@@ -25,6 +26,8 @@ export = defineNode('fg-salesforce', {
     dryRun: boolean(false),
     /** micro-batching window for messages of one record; 0: off */
     batchWindow: duration(0, 'ms', { allowZero: true }),
+    /** publish: the event field that carries msg.idempotencyKey (blank: none) */
+    keyField: text(),
     errorRouting: oneOf(ERROR_ROUTINGS, 'auto'),
   },
   configs: { salesforce: SALESFORCE },
@@ -32,6 +35,24 @@ export = defineNode('fg-salesforce', {
   errorOutput: 1,
   setup({ config, settings: s, log, status, onInput, report, output, onClose }) {
     const { session } = config.salesforce;
+    /** Platform Events through the config node's Pub/Sub client (REST when it cannot be reached). */
+    const publish = async (spec: OperationSpec, msg: Msg): Promise<OperationResult> => {
+      const object = String(spec.object ?? '');
+      const topic = eventTopic(object);
+      let input;
+      try {
+        input = writeInput(msg.payload, 'create');
+      } catch (err) {
+        throw new FlowGuardError({ message: (err as Error).message, code: 'INVALID_INPUT', service: 'salesforce', retryable: false });
+      }
+      if (spec.dryRun) return { type: 'dryRun', requests: [{ method: 'Publish', url: topic, body: input.records }] };
+      const res = await publishEvents(input.records, { object, keyField: s.keyField, idempotencyKey: msg.idempotencyKey as string | undefined }, {
+        pubsub: () => config.salesforce.pubsub(),
+        userId: async () => (await session.connection()).userInfo?.id ?? '',
+        call: (fn) => session.call(fn),
+      });
+      return { type: 'write', single: input.single, records: input.records, outcomes: res.outcomes, mode: res.mode };
+    };
     status.idle(s.operation);
     const offLimit = config.salesforce.onLimit((limit, changed) => {
       if (!changed) return;
@@ -45,7 +66,8 @@ export = defineNode('fg-salesforce', {
     onInput(async (msg: Msg, send) => {
       // msg.object / msg.soql only fill in what the node leaves empty, so a flow cannot override a fixed setting.
       const spec: OperationSpec = {
-        operation: s.operation,
+        // publish is not a record operation (handled by `publish` above); its input is read like a create's.
+        operation: s.operation === 'publish' ? 'create' : s.operation,
         object: s.object || msg.object,
         externalIdField: s.externalIdField || msg.externalIdField,
         statement: s.statement || msg.soql || msg.sosl,
@@ -61,7 +83,7 @@ export = defineNode('fg-salesforce', {
       status.busy(`${s.operation}…`);
       let result;
       try {
-        result = batcher?.accepts(spec, msg.payload) ? await batcher.write(spec, msg.payload) : await runOperation(session, spec, msg.payload, msg.binds, {
+        result = s.operation === 'publish' ? await publish(spec, msg) : batcher?.accepts(spec, msg.payload) ? await batcher.write(spec, msg.payload) : await runOperation(session, spec, msg.payload, msg.binds, {
           onBulkProgress: (p) => status.busy(`bulk ${p.state}: ${p.processed} done, ${p.failed} failed`),
           // Streaming: one message per record as pages arrive, msg.parts lets a join node rebuild the array.
           onPage: parts ? (records, _page, count) => {
@@ -100,7 +122,8 @@ export = defineNode('fg-salesforce', {
             report(recordMsg, recordFailure(f.errors, { index: f.index, operation: s.operation, object: spec.object }), send);
           }
           if (ok.length) {
-            const view = (o: typeof ok[number]) => ({ index: o.index, id: o.id, ...(o.created !== undefined ? { created: o.created } : {}), record: result.records[o.index] });
+            const view = (o: typeof ok[number]) => ({ index: o.index, id: o.id, ...(o.created !== undefined ? { created: o.created } : {}),
+              ...((o as { replayId?: string }).replayId ? { replayId: (o as { replayId?: string }).replayId } : {}), record: result.records[o.index] });
             send(output(0, { ...msg, payload: result.single ? view(ok[0]) : ok.map(view), salesforce: summary }));
           }
           const summaryText = `${s.operation}: ${ok.length} ok, ${failed.length} failed${bulkNote(result.mode, result.routedToCollections)}`;

@@ -261,20 +261,25 @@ export class PubSubClient {
     const info = await this.getTopic(topic);
     if (!info.can_publish) throw new FlowGuardError({ message: `the session's user cannot publish to ${topic}`, code: 'INSUFFICIENT_ACCESS', service: 'salesforce', status: 403, retryable: false, details: { topic } });
     const schema = await this.getSchema(info.schema_id);
-    const producerEvents = events.map((e) => {
-      let payload: Buffer;
+    // An event that does not fit the schema fails alone; the others are published.
+    const refused = new Map<string, PublishOutcome>();
+    const producerEvents: Array<{ id: string; schema_id: string; payload: Buffer }> = [];
+    for (const e of events) {
       try {
-        payload = schema.type.toBuffer(toEventRecord(schema.type, e.payload, createdById));
+        producerEvents.push({ id: e.id, schema_id: info.schema_id, payload: schema.type.toBuffer(toEventRecord(schema.type, e.payload, createdById)) });
       } catch (err) {
-        throw new FlowGuardError({ message: `event ${e.id} does not fit the schema of ${topic}: ${(err as Error).message}`, code: 'INVALID_FIELD', service: 'salesforce', retryable: false, details: { topic, id: e.id } });
+        refused.set(e.id, { id: e.id, success: false, error: { code: 'INVALID_FIELD', message: `the event does not fit the schema of ${topic}: ${(err as Error).message}` } });
       }
-      return { id: e.id, schema_id: info.schema_id, payload };
-    });
-    const res = await this.unary<{ results: Array<{ replay_id?: Buffer; error?: { code: string; msg: string } | null; correlation_key: string }> }>(
-      'Publish', { topic_name: topic, events: producerEvents }, { topic });
+    }
+    const res = producerEvents.length
+      ? await this.unary<{ results: Array<{ replay_id?: Buffer; error?: { code: string; msg: string } | null; correlation_key: string }> }>(
+        'Publish', { topic_name: topic, events: producerEvents }, { topic })
+      : { results: [] };
     const byKey = new Map(res.results.map((r) => [r.correlation_key, r]));
-    return events.map((e, i) => {
-      const r = byKey.get(e.id) ?? res.results[i];
+    return events.map((e) => {
+      const own = refused.get(e.id);
+      if (own) return own;
+      const r = byKey.get(e.id) ?? res.results[producerEvents.findIndex((p) => p.id === e.id)];
       if (!r) return { id: e.id, success: false, error: { code: 'UNKNOWN', message: 'no result for this event' } };
       if (r.error) return { id: e.id, success: false, error: { code: String(r.error.code), message: r.error.msg } };
       return { id: e.id, success: true, replayId: r.replay_id ? Buffer.from(r.replay_id) : undefined };

@@ -249,6 +249,20 @@ describe('Stripe sandbox: Checkout Sessions (official SDK)', function () {
     });
   });
 
+  it('Connect: a session made on a connected account (Stripe-Account) lives there; paying it emits events that carry the account', async () => {
+    const seller = await stripe.accounts.create({ type: 'express', country: 'US', email: 'seller@example.com' });
+    const onSeller = { stripeAccount: seller.id };
+    const price = await stripe.prices.create({ currency: 'usd', unit_amount: 2200, product_data: { name: 'Seller item' } }, onSeller);
+    const session = await stripe.checkout.sessions.create({ mode: 'payment', success_url: 'https://shop.example/ok', line_items: [{ price: price.id, quantity: 1 }] }, onSeller);
+    assert.strictEqual((await rejection(stripe.checkout.sessions.retrieve(session.id))).statusCode, 404, 'not on the platform');
+    assert.strictEqual((await complete(session.id)).status, 200);
+    const paid = await stripe.checkout.sessions.retrieve(session.id, {}, onSeller);
+    assert.deepStrictEqual([paid.status, paid.payment_status], ['complete', 'paid']);
+    const [completed] = (await stripe.events.list({ type: 'checkout.session.completed' }, onSeller)).data;
+    assert.strictEqual(completed.account, seller.id);
+    assert.strictEqual((await stripe.events.list({ type: 'checkout.session.completed' })).data.length, 0, 'no platform event');
+  });
+
   describe('expiry', () => {
     it('expire: an open session becomes expired (checkout.session.expired) and can no longer be paid; only open ones expire', async () => {
       const session = await order();

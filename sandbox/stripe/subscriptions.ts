@@ -225,7 +225,7 @@ function productName(ctx: RouteContext, price: StripeObject): string {
 function prorate(ctx: RouteContext, subscription: StripeObject, item: StripeObject, price: StripeObject, quantity: number): void {
   const now = ctx.account.now();
   const { current_period_start: start, current_period_end: end } = item;
-  if (now <= start || now >= end) return;
+  if (now < start || now >= end) return;
   const oldAmount = item.price.unit_amount * item.quantity;
   const newAmount = price.unit_amount * quantity;
   if (oldAmount === newAmount && price.id === item.price.id) return;
@@ -307,4 +307,13 @@ const cancel: Route = {
   },
 };
 
-export const subscriptionRoutes: Route[] = [...subscriptionRoutesWithProration, cancel];
+/** The proration items (`ii_…`) readable as Stripe lists them: `GET /v1/invoiceitems[/:id]` (`customer`, `invoice`, `pending`). */
+const invoiceItemRoutes = crudRoutes({
+  path: '/v1/invoiceitems', collection: 'invoiceitems', object: 'invoiceitem', idPrefix: 'ii', updateParams: [], events: false,
+  listParams: ['customer', 'invoice', 'pending'],
+  listFilter: (item, params) => (params.customer === undefined || item.customer === params.customer) &&
+    (params.invoice === undefined || item.invoice === params.invoice) &&
+    (params.pending === undefined || (params.pending === 'true') === (item.invoice === null)),
+}).filter((route) => route.method === 'GET');
+
+export const subscriptionRoutes: Route[] = [...subscriptionRoutesWithProration, cancel, ...invoiceItemRoutes];

@@ -25,6 +25,7 @@ const ROOTS: Record<string, [string, string]> = {
   'checkout.session': ['Checkout/Sessions.d.ts', 'Session'], item: ['LineItems.d.ts', 'LineItem'],
   'test_helpers.test_clock': ['TestHelpers/TestClocks.d.ts', 'TestClock'], 'deleted_test_helpers.test_clock': ['TestHelpers/TestClocks.d.ts', 'DeletedTestClock'],
   coupon: ['Coupons.d.ts', 'Coupon'], deleted_coupon: ['Coupons.d.ts', 'DeletedCoupon'],
+  invoiceitem: ['InvoiceItems.d.ts', 'InvoiceItem'],
 };
 
 export class SdkTypes {

@@ -23,7 +23,7 @@ const TYPES = [
   'account', 'customer', 'deleted_customer', 'product', 'deleted_product', 'price', 'plan', 'payment_intent', 'charge', 'refund', 'dispute', 'event',
   'webhook_endpoint', 'deleted_webhook_endpoint', 'subscription', 'subscription_item', 'invoice', 'line_item', 'invoice_payment',
   'checkout.session', 'item',
-  'test_helpers.test_clock', 'deleted_test_helpers.test_clock', 'coupon', 'deleted_coupon',
+  'test_helpers.test_clock', 'deleted_test_helpers.test_clock', 'coupon', 'deleted_coupon', 'invoiceitem',
 ];
 
 type Json = Record<string, unknown>;
@@ -105,6 +105,7 @@ describe('Stripe sandbox object shapes (Stripe\'s fixtures and the SDK\'s types 
     const dropped = await stripe.coupons.create({ percent_off: 5 });
     add(await raw('DELETE', `/v1/coupons/${dropped.id}`));
     ((await raw('GET', '/v1/coupons', { limit: 100 })).data as Json[]).forEach(add);
+    ((await raw('GET', '/v1/invoiceitems', { limit: 100 })).data as Json[]).forEach(add);
     const endpoint = await raw('POST', '/v1/webhook_endpoints', { url: 'https://example.com/hook', enabled_events: ['charge.succeeded'] });
     add(endpoint);
     const doomed = await stripe.webhookEndpoints.create({ url: 'https://example.com/old', enabled_events: ['*'] });

@@ -102,16 +102,33 @@ async function tableColumns(engine: EngineSession, table: string[]): Promise<str
  * A table's columns and where DuckDB keeps it: a permanent table under its database and schema, a temporary table
  * of this session (Snowflake's CREATE TEMPORARY TABLE) in DuckDB's temp catalog.
  */
-async function findTable(engine: EngineSession, table: string[]): Promise<{ columns: string[]; at: string[] } | undefined> {
-  const columnsAt = async (at: string[]) => (await engine.catalog(
-    'SELECT column_name FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position',
+interface ColumnInfo { type: string; nullable: boolean }
+
+async function findTable(engine: EngineSession, table: string[]): Promise<{ columns: string[]; types: Map<string, ColumnInfo>; at: string[] } | undefined> {
+  const columnsAt = (at: string[]) => engine.catalog(
+    'SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position',
     at,
-  )).map((r) => String(r[0]));
+  );
   for (const at of [table, ['temp', 'main', table[2]]]) {
-    const columns = await columnsAt(at);
-    if (columns.length) return { columns, at };
+    const rows = await columnsAt(at);
+    if (rows.length) {
+      return { columns: rows.map((r) => String(r[0])), types: new Map(rows.map((r) => [String(r[0]), { type: String(r[1]), nullable: r[2] !== 'NO' }])), at };
+    }
   }
   return undefined;
+}
+
+/**
+ * TRY_CAST of a VARCHAR column to a column type, as DuckDB's implicit cast converts it. DuckDB parses text into a wide
+ * DECIMAL (> 18 digits, e.g. Snowflake's default NUMBER(38,0)) about 100 times slower than into DECIMAL(18, s), so
+ * the narrow cast is tried first and the wide one only for values that do not fit.
+ */
+function fastTryCast(column: string, type: string): string {
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
+  if (decimal && Number(decimal[1]) > 18) {
+    return `COALESCE(TRY_CAST(${column} AS DECIMAL(18,${decimal[2]}))::${type}, TRY_CAST(${column} AS ${type}))`;
+  }
+  return `TRY_CAST(${column} AS ${type})`;
 }
 
 /** Files of a stage under a prefix, as paths relative to the stage directory. */
@@ -406,11 +423,20 @@ async function copyInto(store: StageStore, engine: EngineSession, sql: string, w
       fs.writeSync(out, text);
       fs.closeSync(out);
       const names = columns.map((_, c) => `C${c + 1}`);
-      // All VARCHAR, so reading cannot fail; the typed INSERT then runs through the engine like any statement (a
-      // conversion error fails that statement without aborting the transaction).
+      // Read as text (cannot fail). When every value converts and no NULL meets a NOT NULL column, one raw INSERT with
+      // fast casts; otherwise the typed INSERT runs through the engine like any statement, so the conversion error is
+      // Snowflake's and the transaction stays usable (DuckDB aborts a transaction on a failed raw statement).
       await engine.catalog(`CREATE OR REPLACE TEMP TABLE "__FG_COPY_ROWS" AS SELECT * FROM read_csv('${file.replace(/'/g, "''")}', auto_detect = false, header = false, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, max_line_size = 1073741824, columns = {${names.map((n) => `'${n}': 'VARCHAR'`).join(', ')}})`);
       try {
-        await engine.execute(`INSERT INTO ${target} SELECT ${names.join(', ')} FROM __FG_COPY_ROWS`, undefined, { user: where.user, role: 'SYSADMIN', warehouse: '' });
+        const info = columns.map((c) => found.types.get(c) ?? { type: 'VARCHAR', nullable: true });
+        const casts = names.map((n, c) => fastTryCast(n, info[c].type));
+        const problems = names.map((n, c) => `(${n} IS NOT NULL AND ${casts[c]} IS NULL)${info[c].nullable ? '' : ` OR ${n} IS NULL`}`).join(' OR ');
+        const [[bad]] = await engine.catalog(`SELECT count(*) FROM temp.main."__FG_COPY_ROWS" WHERE ${problems}`);
+        if (Number(bad) === 0) {
+          await engine.catalog(`INSERT INTO ${target} SELECT ${casts.join(', ')} FROM temp.main."__FG_COPY_ROWS"`);
+        } else {
+          await engine.execute(`INSERT INTO ${target} SELECT ${names.join(', ')} FROM __FG_COPY_ROWS`, undefined, { user: where.user, role: 'SYSADMIN', warehouse: '' });
+        }
       } finally {
         await engine.catalog('DROP TABLE IF EXISTS temp.main."__FG_COPY_ROWS"');
       }
@@ -442,7 +468,7 @@ async function copyInto(store: StageStore, engine: EngineSession, sql: string, w
           fail(`Number of columns in file (${record.fields.length}) does not match that of the corresponding table (${columns.length}), use file format option error_on_column_count_mismatch=false to ignore this error`, record.line);
           continue;
         }
-        good.push(columns.map((_, c) => record.fields[c] ?? null));
+        good.push(record.fields.length === columns.length ? record.fields : columns.map((_, c) => record.fields[c] ?? null));
       }
       // Rows go in as one statement (all or nothing); when a value does not convert, ABORT_STATEMENT fails, SKIP_FILE
       // loads nothing of the file, CONTINUE goes row by row to keep the good rows and count the bad ones.

@@ -91,4 +91,19 @@ describe('Snowflake sandbox: stages, PUT / GET and COPY INTO with the unmodified
     await refused(connection, 'LIST @nowhere', '002003', '02000', /Stage 'TEST_DB.PUBLIC.NOWHERE' does not exist or not authorized/);
     await refused(connection, 'COPY INTO t_purge FROM @loads MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE', '001003', '42000', /not supported by the Snowflake sandbox/);
   });
+
+  it('large files (the bulk path): 38-digit numbers exact, a NULL into NOT NULL found per row with CONTINUE; @db.schema.%table; COPY into a temporary table', async () => {
+    await run(connection, 'create table t_big (id number(38,0) not null, amount number(10,2), note string)');
+    const lines = Array.from({ length: 1500 }, (_, i) => (i === 700 ? ',1,"no id"' : `${i === 5 ? '12345678901234567890123456789012345678' : i},${i}.25,"n, ${i}"`));
+    await run(connection, `PUT file://${write('big.csv', `${lines.join('\n')}\n`)} @TEST_DB.PUBLIC.%t_big`);
+    const loaded = await rows("COPY INTO t_big FROM @TEST_DB.PUBLIC.%t_big FILE_FORMAT = (FIELD_OPTIONALLY_ENCLOSED_BY = '\"') ON_ERROR = CONTINUE");
+    assert.deepEqual([loaded[0].status, loaded[0].rows_loaded, loaded[0].errors_seen, loaded[0].first_error_line], ['PARTIALLY_LOADED', 1499, 1, 701]);
+    assert.equal((await rows("select id::string as id from t_big where note = 'n, 5'"))[0].ID, '12345678901234567890123456789012345678');
+    assert.equal((await rows('select sum(amount) as s from t_big'))[0].S, 1499 * 0.25 + (1499 * 1500) / 2 - 700);
+    // Nullable here, so the row without an id loads too.
+    await run(connection, 'create temporary table t_tmp (id number(38,0), amount number(10,2), note string)');
+    const intoTemp = await rows(`COPY INTO t_tmp FROM @%t_big FILE_FORMAT = (FIELD_OPTIONALLY_ENCLOSED_BY = '"')`);
+    assert.equal(intoTemp[0].rows_loaded, 1500);
+    assert.equal((await rows('select count(*) as n from t_tmp where id is null'))[0].N, 1);
+  });
 });

@@ -26,7 +26,15 @@ function fixedCast(value: Binding['value']): string {
 export function bindExpression(binding: Binding | undefined, ref: string): string {
   if (!binding) throw sqlError('002049', '22000', 'SQL compilation error: error line 0 at position 0\nBind variable ? not set.');
   if (binding.type === 'BINARY') return `UNHEX(${ref})`;
-  const cast = binding.type === 'FIXED' ? fixedCast(binding.value) : CAST_FOR_BIND[binding.type];
+  if (binding.type === 'FIXED') {
+    // DuckDB parses text into DECIMAL(38, s) about 100 times slower than into DECIMAL(18, s) (25 s per million values
+    // of an array bind): the narrow cast first, the wide one (with its error for a bad value) only when it fails.
+    const cast = fixedCast(binding.value);
+    const scale = Number(/,(\d+)\)$/.exec(cast)![1]);
+    if (scale >= 18) return `CAST(${ref} AS ${cast})`;
+    return `COALESCE(TRY_CAST(${ref} AS DECIMAL(18,${scale}))::${cast}, CAST(${ref} AS ${cast}))`;
+  }
+  const cast = CAST_FOR_BIND[binding.type];
   return cast ? `CAST(${ref} AS ${cast})` : ref;
 }
 

@@ -27,10 +27,12 @@ const CORE_NODES: Record<string, string> = {
   'http in': 'network/21-httpin.js',
   'http response': 'network/21-httpin.js',
   'http request': 'network/21-httprequest.js',
+  'link in': 'common/60-link.js',
+  'link out': 'common/60-link.js',
 };
 // catch, status and complete are preloaded by the helper whenever a flow uses them; loading them again would clash
-// (tabs, groups and link nodes are the runtime's own).
-const PRELOADED = new Set(['catch', 'status', 'complete', 'tab', 'group', 'comment', 'helper', 'link in', 'link out']);
+// (tabs and groups are the runtime's own; link nodes are core nodes the helper does not preload).
+const PRELOADED = new Set(['catch', 'status', 'complete', 'tab', 'group', 'comment', 'helper']);
 
 export { helper };
 export type FlowNode = Record<string, any> & { id: string; type: string };

@@ -1,7 +1,7 @@
 // sObject Collections (≤ 200 records, allOrNone) and the composite resource (≤ 25 subrequests, one API call).
 import { SfError, entityIsDeleted } from './errors';
 import { canonicalId } from './ids';
-import { DmlResult, SfRecord } from './org';
+import { DmlResult, SfRecord, dmlNotices } from './org';
 import { recordView } from './rest';
 import { SandboxState } from './state';
 import { Ctx, Reply, Route, ok, route } from './types';
@@ -51,7 +51,7 @@ function runCollection(state: SandboxState, allOrNone: boolean, count: number, o
     return ok(outcomes.map((o) => ({ success: false, errors: o.ok ? [ROLLED_BACK] : [o.error.toCollection()] })));
   }
   return ok(outcomes.map((o) => (o.ok
-    ? { id: o.result.id, success: true, errors: [], ...(withCreated ? { created: o.result.created } : {}) }
+    ? { id: o.result.id, success: true, errors: dmlNotices(o.result), ...(withCreated ? { created: o.result.created } : {}) }
     : { success: false, errors: [o.error.toCollection()] })));
 }
 

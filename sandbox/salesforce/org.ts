@@ -28,7 +28,13 @@ export interface OrgCommit {
 export interface DmlResult {
   id: string;
   created: boolean;
+  /** A platform event inserted like a record: the event's UUID, answered with the status OPERATION_ENQUEUED. */
+  eventUuid?: string;
 }
+
+/** The REST / Collections `errors` of a successful DML: empty, or OPERATION_ENQUEUED for a published platform event. */
+export const dmlNotices = (r: DmlResult): Array<{ statusCode: string; message: string; fields: string[] }> =>
+  (r.eventUuid ? [{ statusCode: 'OPERATION_ENQUEUED', message: r.eventUuid, fields: [] }] : []);
 
 /** Salesforce's datetime format: 2024-05-01T12:34:56.000+0000. */
 export function formatDateTime(ms: number): string {
@@ -47,6 +53,11 @@ export class Org {
   private records = new Map<string, Map<string, SfRecord>>();
   private indexes = new Map<string, Map<string, Set<string>>>();
   private idCounter = 0;
+  /**
+   * Publishes a platform event (`<Name>__e`) inserted like a record through REST or Collections (set by the Pub/Sub
+   * event bus); undefined when no such event is defined.
+   */
+  publishPlatformEvent: ((type: string, input: SfRecord, userId: string) => DmlResult | undefined) | undefined;
   /** Called after every committed transaction (the CometD / CDC emulation listens). */
   changeListeners: Array<(commit: OrgCommit) => void> = [];
   /** The changes of the transaction in progress (see `transaction`). */
@@ -166,6 +177,10 @@ export class Org {
   }
 
   create(type: string, input: SfRecord, userId: string): DmlResult {
+    if (/__e$/i.test(type)) {
+      const published = this.publishPlatformEvent?.(type, input, userId);
+      if (published) return published;
+    }
     const def = this.object(type);
     const values = this.validate(def, input, true);
     const id = this.newId(def);

@@ -1,6 +1,6 @@
 // REST resources: versions, describe, sObject CRUD, upsert by external id, query / queryAll paging, SOSL, limits.
 import { SfError, notFound } from './errors';
-import { SfRecord } from './org';
+import { SfRecord, dmlNotices } from './org';
 import { describeGlobalEntry, describeObject } from './schema';
 import { runSoql } from './soql-eval';
 import { SandboxState } from './state';
@@ -110,8 +110,8 @@ export function restRoutes(state: SandboxState): Route[] {
     route('GET', '/sobjects/:type', 'sobject.basicInfo', (ctx, [t]) => ok({ objectDescribe: describeGlobalEntry(org.object(t), ctx.version), recentItems: [] })),
     route('GET', '/sobjects/:type/describe', 'sobject.describe', (ctx, [t]) => ok(describeObject(org.object(t), ctx.version))),
     route('POST', '/sobjects/:type', 'sobject.create', (ctx, [t]) => {
-      const { id } = org.create(t, bodyObject(ctx), ctx.userId);
-      return ok({ id, success: true, errors: [] }, 201);
+      const result = org.create(t, bodyObject(ctx), ctx.userId);
+      return ok({ id: result.id, success: true, errors: dmlNotices(result) }, 201);
     }),
     route('GET', '/sobjects/:type/:id', 'sobject.retrieve', (ctx, [t, id]) => ok(recordView(state, t, org.get(t, id), ctx.version, fieldsParam(ctx)))),
     route('PATCH', '/sobjects/:type/:id', 'sobject.update', (ctx, [t, id]) => { org.update(t, id, bodyObject(ctx), ctx.userId); return noContent(); }),

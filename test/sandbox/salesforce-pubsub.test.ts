@@ -345,4 +345,24 @@ describe('Salesforce sandbox Pub/Sub API with a bare gRPC client', function () {
     assert.deepEqual(await Promise.all(received.map(async (e) => (await decode(e)).Order_Id__c)), ['ord_1', 'ord_2']);
     await assert.rejects(call('Publish', { topic_name: '/data/AccountChangeEvent', events: [] }), (e: grpc.ServiceError) => e.code === grpc.status.PERMISSION_DENIED);
   });
+
+  it('publishes platform events inserted like records through REST and Collections (jsforce), answered OPERATION_ENQUEUED', async () => {
+    await ctl('POST', '/pubsub/platform-events', { name: 'Order_Paid__e', fields: [{ name: 'Order_Id__c', type: 'string' }, { name: 'Amount__c', type: 'double' }, { name: 'Paid_On__c', type: 'date' }] });
+    const s = subscribe({ topic_name: '/event/Order_Paid__e', num_requested: 5 });
+    await settle();
+    const one = await conn.sobject('Order_Paid__e').create({ Order_Id__c: 'ord_1', Amount__c: 10, Paid_On__c: '2026-12-03' });
+    assert.equal(one.success, true);
+    assert.match(one.id, /^e01/);
+    assert.equal(one.errors[0].statusCode, 'OPERATION_ENQUEUED');
+    const many = await conn.sobject('Order_Paid__e').create([{ Order_Id__c: 'ord_2' }, { Order_Id__c: 'ord_3', Nope__c: 1 }]);
+    assert.deepEqual(many.map((r: any) => r.success), [true, false]);
+    assert.equal(many[1].errors[0].statusCode, 'INVALID_FIELD');
+    const received: any[] = [];
+    while (received.length < 2) received.push(...(await s.next()).events);
+    const bodies = await Promise.all(received.map(decode));
+    assert.deepEqual(bodies.map((b) => b.Order_Id__c), ['ord_1', 'ord_2']);
+    assert.equal(received[0].event.id, one.errors[0].message, 'the event UUID of the REST answer is the event id subscribers get');
+    assert.equal(bodies[0].Paid_On__c, Date.UTC(2026, 11, 3) / 86_400_000, 'a date is epoch days');
+    await assert.rejects(conn.sobject('Unknown__e').create({ A__c: 1 }), (e: any) => e.errorCode === 'NOT_FOUND');
+  });
 });

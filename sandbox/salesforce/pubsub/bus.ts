@@ -8,7 +8,9 @@ import { encodeFieldBitmap, schemaFieldList } from './bitmap';
 import {
   AvroRecordSchema, DescribedField, changeEventName, changeEventSchema, dateToEpochDays, platformEventSchema, schemaIdOf,
 } from './schemas';
-import { Org, parseDateTime } from '../org';
+import { SfError } from '../errors';
+import { newId } from '../ids';
+import { DmlResult, Org, SfRecord, parseDateTime } from '../org';
 import { describeField } from '../schema';
 
 export interface BusEvent {
@@ -38,6 +40,36 @@ interface Schema { id: string; json: string; parsed: AvroRecordSchema; type: avr
 /** A topic as GetTopic describes it. */
 export interface TopicView { name: string; schemaId: string; canPublish: boolean; canSubscribe: boolean }
 
+/** A field value as JSON carries it → the Avro value of a platform event field (INVALID_TYPE_ON_FIELD_IN_RECORD if it is none). */
+function avroValue(field: DescribedField, raw: unknown): unknown {
+  if (raw === null || raw === undefined || raw === '') return null;
+  const bad = () => new SfError(400, 'INVALID_TYPE_ON_FIELD_IN_RECORD', `${field.name}: value not of required type: ${String(raw)}`, [field.name]);
+  switch (field.type) {
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === 'false') return raw === 'true';
+      throw bad();
+    case 'double': case 'currency': case 'percent': case 'int': case 'long': {
+      const n = Number(raw);
+      if (typeof raw === 'object' || !Number.isFinite(n) || (['int', 'long'].includes(field.type) && !Number.isInteger(n))) throw bad();
+      return n;
+    }
+    case 'date': {
+      const days = dateToEpochDays(String(raw).slice(0, 10));
+      if (!Number.isFinite(days)) throw bad();
+      return days;
+    }
+    case 'datetime': {
+      const ms = parseDateTime(String(raw));
+      if (Number.isNaN(ms)) throw bad();
+      return ms;
+    }
+    default:
+      if (typeof raw === 'object') throw bad();
+      return String(raw);
+  }
+}
+
 /** Replay ids on the wire: 8 bytes, big-endian (what Salesforce's own samples read with ByteBuffer.getLong). */
 export const replayIdBytes = (id: bigint): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64BE(id); return b; };
 export const replayIdOf = (bytes: Buffer): bigint | undefined => (bytes.length === 8 ? bytes.readBigUInt64BE() : undefined);
@@ -52,8 +84,11 @@ export class EventBus {
   channels = new Map<string, ChannelDef>();
   private schemas = new Map<string, Schema>();
   private listeners = new Set<() => void>();
+  private eventIdCounter = 0;
 
-  constructor(private readonly org: Org) {}
+  constructor(private readonly org: Org) {
+    org.publishPlatformEvent = (type, input, userId) => this.publishRecord(type, input, userId);
+  }
 
   reset(): void {
     this.log = [];
@@ -62,6 +97,7 @@ export class EventBus {
     this.retention = { ...DEFAULT_RETENTION };
     this.platformEvents.clear();
     this.channels.clear();
+    this.eventIdCounter = 0;
     this.wake();
   }
 
@@ -158,6 +194,25 @@ export class EventBus {
       if (this.log[i].topics.has(topic)) out.push(this.log[i]);
     }
     return out;
+  }
+
+  /**
+   * A platform event inserted like a record (REST `POST /sobjects/<Name>__e`, Collections): published at once (the
+   * "Publish Immediately" behaviour), answered with an `e01` Id and the event UUID; undefined for an unknown event.
+   */
+  publishRecord(type: string, input: SfRecord, userId: string): DmlResult | undefined {
+    const def = this.platformEvents.get(type.toLowerCase());
+    const schema = this.platformSchema(type);
+    if (!def || !schema) return undefined;
+    const record: Record<string, unknown> = Object.fromEntries(def.fields.map((f) => [f.name, null]));
+    for (const [key, raw] of Object.entries(input)) {
+      if (key === 'attributes') continue;
+      const field = def.fields.find((f) => f.name.toLowerCase() === key.toLowerCase());
+      if (!field) throw new SfError(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${def.name}`, [key]);
+      record[field.name] = avroValue(field, raw);
+    }
+    const event = this.append(new Set([`/event/${def.name}`]), schema, { ...record, CreatedDate: Date.now(), CreatedById: userId });
+    return { id: newId('e01', ++this.eventIdCounter), created: true, eventUuid: event.id };
   }
 
   /** A change event as CometD carries it (see cometd.ts) → the Pub/Sub event on its topics. */

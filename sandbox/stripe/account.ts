@@ -1,7 +1,7 @@
 // The state of one Stripe account (one API key): objects by collection, events, list pagination and search.
 
 import { randomBytes } from 'crypto';
-import { invalidRequest, notFound } from './errors';
+import { invalidRequest, missingReference, notFound } from './errors';
 import { optionalInt, optionalString, Params } from './params';
 import type { BillingSettings } from './renewals';
 
@@ -92,6 +92,16 @@ export class Account {
   getLive(name: string, id: string, kind: string, param = 'id'): StripeObject {
     const found = this.collection(name).get(id);
     if (!found) throw notFound(kind, id, param);
+    return found;
+  }
+
+  /**
+   * A live object a request parameter names (`customer`, `items[0][price]`, …). Missing, it is the request that is
+   * wrong: 400 `resource_missing` naming the parameter; the 404 of getLive is for the object in the URL path.
+   */
+  getReferenced(name: string, id: string, kind: string, param: string): StripeObject {
+    const found = this.collection(name).get(id);
+    if (!found) throw missingReference(kind, id, param);
     return found;
   }
 

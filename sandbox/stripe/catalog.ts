@@ -134,7 +134,7 @@ const prices = crudRoutes({
     const productData = optionalObject(ctx.params, 'product_data');
     let product = optionalString(ctx.params, 'product');
     if (!product && !productData) throw missingParam('product');
-    if (product) ctx.account.getLive('products', product, 'product', 'product');
+    if (product) ctx.account.getReferenced('products', product, 'product', 'product');
     else {
       const name = productData!.name;
       if (typeof name !== 'string' || !name) throw missingParam('product_data[name]');

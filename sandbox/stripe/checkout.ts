@@ -59,13 +59,6 @@ const LINE_ITEMS = 'checkout_session_line_items';
 /** Events of the customer's actions on the payment page carry no API request (Stripe: `request.id` null). */
 const CUSTOMER_ACTION = { requestId: null } as unknown as RequestInfo;
 
-/** An object a parameter names: missing is a 400 `resource_missing` naming the parameter (a 404 is for the path's own object). */
-function referenced(ctx: RouteContext, collection: string, id: string, kind: string, param: string): StripeObject {
-  const found = ctx.account.collection(collection).get(id);
-  if (!found) throw new SandboxStripeError(400, 'invalid_request_error', `No such ${kind}: '${id}'`, 'resource_missing', param, {}, true);
-  return found;
-}
-
 function checkUrl(value: string | undefined, param: string): string | null {
   if (value === undefined) return null;
   if (!/^https?:\/\/[^\s]+$/.test(value)) throw invalidRequest(`Not a valid URL`, 'url_invalid', param);
@@ -98,7 +91,7 @@ function planLineItems(ctx: RouteContext, mode: string): PlannedItem[] {
     if (quantity < 1 || quantity > 999_999) throw invalidRequest(`Invalid integer: quantity must be between 1 and 999999`, 'parameter_invalid_integer', `${at}[quantity]`);
     let planned: PlannedItem;
     if (priceId) {
-      const price = referenced(ctx, 'prices', priceId, 'price', `${at}[price]`);
+      const price = ctx.account.getReferenced('prices', priceId, 'price', `${at}[price]`);
       if (!price.active) throw invalidRequest(`The price \`${price.id}\` is not active: only active prices can be used in Checkout.`, undefined, `${at}[price]`);
       const product = ctx.account.collection('products').get(price.product);
       planned = { index, price, quantity, currency: price.currency, unitAmount: price.unit_amount, recurring: price.type === 'recurring', name: product?.name ?? price.product };
@@ -115,7 +108,7 @@ function planLineItems(ctx: RouteContext, mode: string): PlannedItem[] {
       const productId = optionalString(data, 'product');
       const productData = optionalObject(data, 'product_data');
       let name: string;
-      if (productId) name = referenced(ctx, 'products', productId, 'product', `${at}[price_data][product]`).name;
+      if (productId) name = ctx.account.getReferenced('products', productId, 'product', `${at}[price_data][product]`).name;
       else if (productData && typeof productData.name === 'string' && productData.name) name = productData.name;
       else throw missingParam(productData ? `${at}[price_data][product_data][name]` : `${at}[price_data][product]`);
       const recurring = optionalObject(data, 'recurring');
@@ -212,7 +205,7 @@ function build(ctx: RouteContext): Record<string, unknown> {
   const customerId = optionalString(ctx.params, 'customer');
   const customerEmail = optionalString(ctx.params, 'customer_email');
   if (customerId && customerEmail) throw invalidRequest('You may only specify one of these parameters: customer, customer_email.', undefined, 'customer_email');
-  if (customerId) referenced(ctx, 'customers', customerId, 'customer', 'customer');
+  if (customerId) ctx.account.getReferenced('customers', customerId, 'customer', 'customer');
   const customerCreation = optionalEnum(ctx.params, 'customer_creation', ['always', 'if_required'] as const);
   if (customerCreation && mode !== 'payment') throw invalidRequest('`customer_creation` can only be used in `payment` mode.', undefined, 'customer_creation');
   if (customerCreation && customerId) throw invalidRequest('You may only specify one of these parameters: customer, customer_creation.', undefined, 'customer_creation');

@@ -60,7 +60,7 @@ export function discountsFor(ctx: RouteContext, params: Params, subscription: { 
   return (given as FormObject[]).map((entry, index) => {
     const couponId = typeof entry === 'object' ? optionalString(entry, 'coupon') : undefined;
     if (!couponId) throw invalidRequest('Only discounts[n][coupon] is modelled by the sandbox.', 'parameter_missing', `discounts[${index}][coupon]`);
-    const coupon = ctx.account.getLive('coupons', couponId, 'coupon', `discounts[${index}][coupon]`);
+    const coupon = ctx.account.getReferenced('coupons', couponId, 'coupon', `discounts[${index}][coupon]`);
     const now = ctx.account.now();
     if (!coupon.valid || (coupon.redeem_by !== null && coupon.redeem_by < now) || (coupon.max_redemptions !== null && coupon.times_redeemed >= coupon.max_redemptions)) {
       throw invalidRequest(`Coupon expired: ${coupon.id}`, 'coupon_expired', `discounts[${index}][coupon]`);

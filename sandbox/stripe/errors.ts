@@ -44,8 +44,14 @@ export function missingParam(param: string): SandboxStripeError {
   return invalidRequest(`Missing required param: ${param}.`, 'parameter_missing', param);
 }
 
+/** The object the URL path names does not exist. */
 export function notFound(kind: string, id: string, param = 'id'): SandboxStripeError {
   return new SandboxStripeError(404, 'invalid_request_error', `No such ${kind}: '${id}'`, 'resource_missing', param, {}, true);
+}
+
+/** An object a request parameter names does not exist: Stripe answers 400 (not 404) and names the parameter. */
+export function missingReference(kind: string, id: string, param: string): SandboxStripeError {
+  return invalidRequest(`No such ${kind}: '${id}'`, 'resource_missing', param);
 }
 
 export function unexpectedState(message: string, extra: Record<string, unknown> = {}): SandboxStripeError {

@@ -40,7 +40,7 @@ export const RETURN_URL_REQUIRED = 'A `return_url` must be specified because thi
 
 function checkCustomer(ctx: RouteContext): string | null {
   const customer = optionalString(ctx.params, 'customer');
-  if (customer) ctx.account.getLive('customers', customer, 'customer', 'customer');
+  if (customer) ctx.account.getReferenced('customers', customer, 'customer', 'customer');
   return customer ?? null;
 }
 
@@ -441,11 +441,11 @@ const refunds = crudRoutes({
     const piId = optionalString(ctx.params, 'payment_intent');
     if (!chargeId && !piId) throw missingParam('charge');
     if (piId) {
-      const pi = ctx.account.getLive('payment_intents', piId, 'payment_intent', 'payment_intent');
+      const pi = ctx.account.getReferenced('payment_intents', piId, 'payment_intent', 'payment_intent');
       if (!pi.latest_charge || pi.status !== 'succeeded') throw invalidRequest(`This PaymentIntent (${piId}) does not have a successful charge to refund.`, 'charge_not_refundable', 'payment_intent');
       chargeId = pi.latest_charge;
     }
-    const charge = ctx.account.getLive('charges', chargeId!, 'charge', 'charge');
+    const charge = ctx.account.getReferenced('charges', chargeId!, 'charge', 'charge');
     if (charge.status !== 'succeeded' || !charge.captured) throw invalidRequest(`Charge ${charge.id} cannot be refunded because it has not been captured.`, 'charge_not_refundable', 'charge');
     const chargedBack = refundBlocker(ctx, charge);
     if (chargedBack) throw chargedBack;

@@ -10,7 +10,7 @@
 
 import { newId, StripeObject } from './account';
 import { crudRoutes, runAfter } from './crud';
-import { invalidRequest, missingParam, SandboxStripeError } from './errors';
+import { invalidRequest, missingParam, missingReference, SandboxStripeError } from './errors';
 import { FormObject } from './form';
 import { attemptPayment, createSubscriptionInvoice, finalizeInvoice, invoicePaymentMethod, noPaymentMethod } from './invoices';
 import { mergeMetadata, optionalBool, optionalEnum, optionalInt, optionalObject, optionalString, Params, rejectUnknown } from './params';
@@ -75,7 +75,7 @@ function buildItems(ctx: RouteContext, subscriptionId: string, periodStart: numb
   return requested.map((item, index) => {
     const priceId = optionalString(item, 'price');
     if (!priceId) throw missingParam(`items[${index}][price]`);
-    const price = ctx.account.getLive('prices', priceId, 'price', `items[${index}][price]`);
+    const price = ctx.account.getReferenced('prices', priceId, 'price', `items[${index}][price]`);
     if (price.type !== 'recurring') {
       throw invalidRequest(`The price specified is set to \`type=one_time\` but this field only accepts prices with \`type=recurring\`.`, undefined, `items[${index}][price]`);
     }
@@ -106,7 +106,7 @@ function isFree(items: StripeObject[]): boolean {
 function build(ctx: RouteContext): Record<string, unknown> {
   const customer = optionalString(ctx.params, 'customer');
   if (!customer) throw missingParam('customer');
-  ctx.account.getLive('customers', customer, 'customer', 'customer');
+  ctx.account.getReferenced('customers', customer, 'customer', 'customer');
   const collection = optionalEnum(ctx.params, 'collection_method', ['charge_automatically', 'send_invoice'] as const);
   if (collection === 'send_invoice') throw invalidRequest('collection_method=send_invoice is not modelled by the sandbox.', undefined, 'collection_method');
   const behavior = optionalEnum(ctx.params, 'payment_behavior', PAYMENT_BEHAVIORS) ?? 'allow_incomplete';
@@ -121,7 +121,7 @@ function build(ctx: RouteContext): Record<string, unknown> {
   const items = buildItems(ctx, id, now, trialEnd);
   const defaultPaymentMethod = optionalString(ctx.params, 'default_payment_method') || null;
   const paymentMethod = paymentMethodFor(ctx, { customer, default_payment_method: defaultPaymentMethod });
-  const testClock = ctx.account.getLive('customers', customer, 'customer', 'customer').test_clock ?? null;
+  const testClock = ctx.account.getReferenced('customers', customer, 'customer', 'customer').test_clock ?? null;
   // Refused before anything exists, as on Stripe: nothing to charge with, or (error_if_incomplete) a card that declines.
   const charged = !trialEnd && !isFree(items) && behavior !== 'default_incomplete';
   if (charged && !paymentMethod) throw noPaymentMethod();
@@ -190,9 +190,9 @@ function update(subscription: StripeObject, ctx: RouteContext): void {
     const id = optionalString(change, 'id');
     if (!id) throw invalidRequest('Adding items is not modelled by the sandbox: pass items[n][id] of an existing item.', 'parameter_missing', `items[${index}][id]`);
     const item = subscription.items.data.find((candidate: StripeObject) => candidate.id === id);
-    if (!item) throw invalidRequest(`No such subscription item: '${id}'`, 'resource_missing', `items[${index}][id]`);
+    if (!item) throw missingReference('subscription item', id, `items[${index}][id]`);
     const priceId = optionalString(change, 'price');
-    const price = priceId ? ctx.account.getLive('prices', priceId, 'price', `items[${index}][price]`) : item.price;
+    const price = priceId ? ctx.account.getReferenced('prices', priceId, 'price', `items[${index}][price]`) : item.price;
     if (price.type !== 'recurring' || price.currency !== subscription.currency) {
       throw invalidRequest(`The price ${price.id} must be recurring and in ${subscription.currency}.`, undefined, `items[${index}][price]`);
     }

@@ -18,8 +18,8 @@ import { addInterval } from './subscriptions';
 const COLLECTION = 'test_clocks';
 const DAY = 24 * 60 * 60;
 
-function clockOf(account: Account, id: string, param = 'test_clock'): StripeObject {
-  return account.getLive(COLLECTION, id, 'test clock', param);
+function clockOf(account: Account, id: string): StripeObject {
+  return account.getLive(COLLECTION, id, 'test clock');
 }
 
 // Retrieve, list and delete are the generic ones (delete also deletes the clock's customers); create is below
@@ -41,7 +41,7 @@ const create: Route = {
     if (ctx.params.frozen_time === undefined) throw missingParam('frozen_time');
     const frozen = requireInt(ctx.params, 'frozen_time');
     const customerId = optionalString(ctx.params, 'customer');
-    const customer = customerId ? ctx.account.getLive('customers', customerId, 'customer', 'customer') : undefined;
+    const customer = customerId ? ctx.account.getReferenced('customers', customerId, 'customer', 'customer') : undefined;
     if (customer?.test_clock) throw invalidRequest(`Customer ${customer.id} is already attached to test clock ${customer.test_clock}.`, undefined, 'customer');
     const now = ctx.account.now();
     const clock = ctx.account.insert(COLLECTION, {
@@ -72,7 +72,7 @@ const advance: Route = {
     rejectUnknown(ctx.params, ['frozen_time']);
     if (ctx.params.frozen_time === undefined) throw missingParam('frozen_time');
     const target = requireInt(ctx.params, 'frozen_time');
-    const clock = clockOf(ctx.account, ctx.ids[0], 'id');
+    const clock = clockOf(ctx.account, ctx.ids[0]);
     if (clock.status !== 'ready') throw invalidRequest(`Test clock ${clock.id} is ${clock.status}; wait until it is ready before advancing it again.`);
     if (target <= clock.frozen_time) throw invalidRequest('The frozen_time must be after the test clock\'s current frozen_time.', undefined, 'frozen_time');
     const limit = advanceLimit(ctx.account, clock);
@@ -108,7 +108,7 @@ export const testClockRoutes: Route[] = [...clockCrud, create, advance];
 /** A customer's clock for `POST /v1/customers` with `test_clock` (checked to exist). */
 export function customerTestClock(ctx: RouteContext): string | null {
   const id = optionalString(ctx.params, 'test_clock');
-  return id ? clockOf(ctx.account, id).id : null;
+  return id ? ctx.account.getReferenced(COLLECTION, id, 'test clock', 'test_clock').id : null;
 }
 
 function clockTime(account: Account, clockId: unknown): number | undefined {

@@ -354,6 +354,59 @@ describe('Stripe sandbox fidelity (documented rules, official SDK)', function ()
     });
   });
 
+  // https://docs.stripe.com/api/errors: 404 is for "the requested resource", the object in the URL path. An object a
+  // parameter names that does not exist makes the request wrong: Stripe answers 400 invalid_request_error,
+  // code resource_missing, `param` naming the parameter ("No such customer: 'cus_x'", param `customer`).
+  describe('a missing object: named by a parameter (400) or by the URL path (404)', () => {
+    const missingReference = (err: any, kind: string, id: string, param: string) => {
+      assert.ok(err instanceof Stripe.errors.StripeInvalidRequestError, `${param}: ${err.message}`);
+      invalid(err, `No such ${kind}: '${id}'`, 'resource_missing', param);
+    };
+    const missingPath = (err: any, kind: string, id: string) => {
+      assert.ok(err instanceof Stripe.errors.StripeInvalidRequestError, err.message);
+      assert.deepStrictEqual([err.statusCode, err.code, err.message], [404, 'resource_missing', `No such ${kind}: '${id}'`]);
+    };
+
+    it('a parameter naming a missing customer, price, product, coupon, PaymentIntent, charge or test clock is a 400 naming the parameter, and nothing is created', async () => {
+      const customer = await stripe.customers.create({ email: 'ref@example.com' });
+      const product = await stripe.products.create({ name: 'Plan' });
+      const price = await stripe.prices.create({ product: product.id, unit_amount: 1500, currency: 'usd', recurring: { interval: 'month' } });
+      const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd' });
+      const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trial_period_days: 7 });
+      const eventsBefore = (await eventTypes()).length;
+      const cases: [() => Promise<unknown>, string, string, string][] = [
+        [() => stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: 'cus_missing' }), 'customer', 'cus_missing', 'customer'],
+        [() => stripe.paymentIntents.update(pi.id, { customer: 'cus_missing' }), 'customer', 'cus_missing', 'customer'],
+        [() => stripe.charges.create({ amount: 2000, currency: 'usd', customer: 'cus_missing' }), 'customer', 'cus_missing', 'customer'],
+        [() => stripe.subscriptions.create({ customer: 'cus_missing', items: [{ price: price.id }] }), 'customer', 'cus_missing', 'customer'],
+        [() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: 'price_missing' }] }), 'price', 'price_missing', 'items[0][price]'],
+        [() => stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trial_period_days: 7, discounts: [{ coupon: 'nope' }] }), 'coupon', 'nope', 'discounts[0][coupon]'],
+        [() => stripe.subscriptions.update(subscription.id, { items: [{ id: subscription.items.data[0].id, price: 'price_missing' }] }), 'price', 'price_missing', 'items[0][price]'],
+        [() => stripe.subscriptions.update(subscription.id, { items: [{ id: 'si_missing', quantity: 2 }] }), 'subscription item', 'si_missing', 'items[0][id]'],
+        [() => stripe.prices.create({ product: 'prod_missing', unit_amount: 100, currency: 'usd' }), 'product', 'prod_missing', 'product'],
+        [() => stripe.refunds.create({ payment_intent: 'pi_missing' }), 'payment_intent', 'pi_missing', 'payment_intent'],
+        [() => stripe.refunds.create({ charge: 'ch_missing' }), 'charge', 'ch_missing', 'charge'],
+        [() => stripe.customers.create({ email: 'c@example.com', test_clock: 'clock_missing' }), 'test clock', 'clock_missing', 'test_clock'],
+        [() => stripe.testHelpers.testClocks.create({ frozen_time: 1_800_000_000, customer: 'cus_missing' } as any), 'customer', 'cus_missing', 'customer'],
+        [() => stripe.checkout.sessions.create({ mode: 'subscription', success_url: 'https://example.com/ok', customer: 'cus_missing', line_items: [{ price: price.id, quantity: 1 }] }), 'customer', 'cus_missing', 'customer'],
+      ];
+      for (const [call, kind, id, param] of cases) missingReference(await rejection(call()), kind, id, param);
+      assert.strictEqual((await eventTypes()).length, eventsBefore, 'no refused request changed anything');
+      assert.strictEqual((await stripe.paymentIntents.retrieve(pi.id)).customer, null);
+      assert.strictEqual((await stripe.subscriptions.list()).data.length, 1);
+      assert.strictEqual((await stripe.customers.list()).data.length, 1);
+    });
+
+    it('the object the URL path names, missing, is a 404', async () => {
+      missingPath(await rejection(stripe.customers.retrieve('cus_missing')), 'customer', 'cus_missing');
+      missingPath(await rejection(stripe.paymentIntents.retrieve('pi_missing')), 'payment_intent', 'pi_missing');
+      missingPath(await rejection(stripe.paymentIntents.update('pi_missing', { description: 'x' })), 'payment_intent', 'pi_missing');
+      missingPath(await rejection(stripe.prices.retrieve('price_missing')), 'price', 'price_missing');
+      missingPath(await rejection(stripe.subscriptions.update('sub_missing', { metadata: { a: 'b' } })), 'subscription', 'sub_missing');
+      missingPath(await rejection(stripe.testHelpers.testClocks.advance('clock_missing', { frozen_time: 1_800_000_000 })), 'test clock', 'clock_missing');
+    });
+  });
+
   // https://docs.stripe.com/api/pagination (starting_after / ending_before)
   it('list pagination: both cursors at once is refused with Stripe\'s message, after both are looked up', async () => {
     const [a, b] = [await stripe.customers.create({ email: 'a@example.com' }), await stripe.customers.create({ email: 'b@example.com' })];

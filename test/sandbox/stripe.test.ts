@@ -562,7 +562,7 @@ describe('Stripe sandbox (official SDK)', function () {
       const archived = await stripe.prices.update(monthly.id, { active: false });
       assert.strictEqual(archived.active, false);
       const unknownProduct = await rejection(stripe.prices.create({ product: 'prod_nope', currency: 'usd', unit_amount: 1 }));
-      assert.deepStrictEqual([unknownProduct.statusCode, unknownProduct.code, unknownProduct.param], [404, 'resource_missing', 'product']);
+      assert.deepStrictEqual([unknownProduct.statusCode, unknownProduct.code, unknownProduct.param], [400, 'resource_missing', 'product']);
     });
   });
 

@@ -210,6 +210,19 @@ describe('fg-snowflake node: bulk load through a stage', function () {
     assert.equal((await sql('select count(*) from accounts'))[0][0], '11');
   });
 
+  it('a sequence whose next part does not come within the timeout is dropped and reported (SEQUENCE_INCOMPLETE), nothing loaded', async () => {
+    await load(SETS, flow({ mode: 'insert', loadMethod: 'stage', gatherParts: true, timeout: 1 }), CREDS);
+    const outputs = collect('ok');
+    const err = receive('err', 1, 10000);
+    getNode('n1').receive({ payload: rowsOf(3), parts: { id: 'cut', type: 'array', index: 0, count: 2 } });
+    const [msg] = await err;
+    assert.equal(msg.error.code, 'SEQUENCE_INCOMPLETE');
+    assert.equal(msg.error.retryable, true);
+    assert.match(msg.error.message, /stopped after 3 rows/);
+    assert.equal(outputs.length, 0);
+    assert.equal((await sql('select count(*) from accounts'))[0][0], '0');
+  });
+
   it('an upsert sequence through a stage refuses a key seen twice; every later part fails too, nothing is loaded', async () => {
     await load(SETS, flow({ mode: 'upsert', keys: 'id', loadMethod: 'stage', gatherParts: true }), CREDS);
     const outputs = collect('ok');

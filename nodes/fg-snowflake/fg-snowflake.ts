@@ -139,7 +139,9 @@ export = defineNode('fg-snowflake', {
       const table = String(s.table || msg.table || '').trim();
       if (!table) throw Object.assign(new Error('No table: set it in the node or pass msg.table'), { code: 'NO_TABLE' });
       const keys = s.keys.length ? s.keys : keysOf.parse(msg.keys);
-      if (batcher?.accepts(msg.payload)) {
+      const part = s.gatherParts ? partOf(msg) : undefined;
+      // A part of a gathered sequence is never micro-batched on its own.
+      if (!part && batcher?.accepts(msg.payload)) {
         const result = await batcher.write(table, msg.payload, keys);
         msg.snowflake = { table, ...result };
         send(output(0, msg));
@@ -147,7 +149,6 @@ export = defineNode('fg-snowflake', {
       }
       const rows = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       const writeMode = mode === 'upsert' ? 'upsert' : 'insert';
-      const part = s.gatherParts ? partOf(msg) : undefined;
       let result: BulkResult;
       if (part) {
         const gathered = await sequences.add(part, rows, msg, () => new RowGatherer(writeMode, keys, bulk()));

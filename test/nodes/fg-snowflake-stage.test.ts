@@ -192,7 +192,8 @@ describe('fg-snowflake node: bulk load through a stage', function () {
   });
 
   it('gathers a msg.parts sequence into one load: no output until the last part, then one message; binds when the sequence stays under the threshold', async () => {
-    await load(SETS, flow({ mode: 'insert', loadMethod: 'auto', stageThreshold: 4, gatherParts: true }), CREDS);
+    // Micro-batching on as well: one-row parts are still gathered, not batched on their own.
+    await load(SETS, flow({ mode: 'insert', loadMethod: 'auto', stageThreshold: 4, gatherParts: true, batchWindow: 50 }), CREDS);
     const outputs = collect('ok');
     const ok = receive('ok');
     const batches = [rowsOf(3, 0), rowsOf(3, 3), rowsOf(3, 6)];
@@ -207,6 +208,8 @@ describe('fg-snowflake node: bulk load through a stage', function () {
     [{ id: 50 }, { id: 51 }].forEach((payload, index) => getNode('n1').receive({ payload, parts: { id: 'seq2', type: 'array', index, count: 2 } }));
     const [binds] = await small;
     assert.equal(binds.snowflake.method, 'binds');
+    assert.equal(binds.snowflake.rowsInserted, 2);
+    assert.equal(outputs.length, 2);
     assert.equal((await sql('select count(*) from accounts'))[0][0], '11');
   });
 

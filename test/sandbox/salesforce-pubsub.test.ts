@@ -365,4 +365,19 @@ describe('Salesforce sandbox Pub/Sub API with a bare gRPC client', function () {
     assert.equal(bodies[0].Paid_On__c, Date.UTC(2026, 11, 3) / 86_400_000, 'a date is epoch days');
     await assert.rejects(conn.sobject('Unknown__e').create({ A__c: 1 }), (e: any) => e.errorCode === 'NOT_FOUND');
   });
+
+  it('gives a changed platform event a new schema id while events already published keep theirs', async () => {
+    await ctl('POST', '/pubsub/platform-events', { name: 'Order_Paid__e', fields: [{ name: 'Order_Id__c', type: 'string' }] });
+    const before = await call<any>('GetTopic', { topic_name: '/event/Order_Paid__e' });
+    await ctl('POST', '/pubsub/publish', { topic: '/event/Order_Paid__e', events: [{ Order_Id__c: 'old' }] });
+    await ctl('POST', '/pubsub/platform-events', { name: 'Order_Paid__e', fields: [{ name: 'Order_Id__c', type: 'string' }, { name: 'Note__c', type: 'string' }] });
+    const after = await call<any>('GetTopic', { topic_name: '/event/Order_Paid__e' });
+    assert.notEqual(after.schema_id, before.schema_id);
+    await ctl('POST', '/pubsub/publish', { topic: '/event/Order_Paid__e', events: [{ Order_Id__c: 'new', Note__c: 'n' }] });
+    const s = subscribe({ topic_name: '/event/Order_Paid__e', replay_preset: 'EARLIEST', num_requested: 5 });
+    const events: any[] = [];
+    while (events.length < 2) events.push(...(await s.next()).events);
+    assert.deepEqual(events.map((e) => e.event.schema_id), [before.schema_id, after.schema_id], 'each event names the schema it was written with');
+    assert.deepEqual((await Promise.all(events.map(decode))).map((b) => [b.Order_Id__c, b.Note__c]), [['old', undefined], ['new', 'n']]);
+  });
 });

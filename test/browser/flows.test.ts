@@ -181,12 +181,15 @@ describe('the demo and the examples in the editor', function () {
         }
         return { type: n.type as string, problem: shown ? cut.join('; ') : `${n.type} ${nodeId}: the edit dialog did not open` };
       }, id);
+      // A person reads the dialog before closing it: the tray has slid in (Node-RED animates it) and its editors have
+      // started (a dialog closed within milliseconds of opening races Node-RED's own code editor set-up).
+      if (!opened.problem) {
+        await page.waitForFunction(() => { const t = $('.red-ui-tray'); return t.length > 0 && !t.is(':animated') && t.offset().left + t.outerWidth() <= window.innerWidth + 1; });
+        await page.waitForTimeout(100);
+      }
       // One picture of each FlowGuard node type's dialog as it opens with the demo's values.
       if (opened.type.startsWith('fg-') && !pictured.has(opened.type)) {
         pictured.add(opened.type);
-        // after the tray has slid in (Node-RED animates it) and its form has been laid out
-        await page.waitForFunction(() => { const t = $('.red-ui-tray'); return t.length > 0 && !t.is(':animated') && t.offset().left + t.outerWidth() <= window.innerWidth + 1; });
-        await page.waitForTimeout(200);
         await page.screenshot({ path: path.join(SHOTS, `dialog-${opened.type}.png`) });
       }
       await page.evaluate(async () => {

@@ -2,8 +2,9 @@
 // (Stripe 4030, Salesforce 4010 with its Pub/Sub API (gRPC) on 4011, Snowflake 4020; env STRIPE_SANDBOX_PORT,
 // SALESFORCE_SANDBOX_PORT, SALESFORCE_PUBSUB_PORT, SNOWFLAKE_SANDBOX_PORT, 0 = any free port) and prints ONE JSON line: each sandbox's URL and the credentials a config node needs.
 // With NODE_RED_URL set (npm start sets it), a Stripe webhook endpoint is registered for <NODE_RED_URL>/stripe/webhook
-// and its signing secret is part of the line.
+// and its signing secret is part of the line. The Salesforce sandbox gets the Platform Event the examples publish.
 import { startSalesforceSandbox } from './salesforce';
+import { sandboxControl } from './salesforce/control-client';
 import { startSnowflakeSandbox } from './snowflake';
 import { SANDBOX_TEST_KEY, startStripeSandbox } from './stripe';
 
@@ -31,6 +32,13 @@ export interface SandboxPorts {
 // The sandboxes' built-in test identities (docs/stripe.md, docs/salesforce.md, docs/snowflake.md); not real secrets.
 const SALESFORCE_CREDENTIALS = { clientId: 'flowguard-client', clientSecret: 'flowguard-secret', username: 'integration@flowguard.test', password: 'password', securityToken: 'TOKEN' };
 const SNOWFLAKE_LOGIN = { account: 'sandbox', username: 'SANDBOX', password: 'sandbox' };
+export const ORDER_PAID_EVENT = {
+  name: 'Order_Paid__e',
+  fields: [
+    { name: 'Order_Id__c', type: 'string' }, { name: 'Payment_Intent__c', type: 'string' }, { name: 'Amount__c', type: 'double' },
+    { name: 'Currency__c', type: 'string' }, { name: 'Idempotency_Key__c', type: 'string' },
+  ],
+};
 
 /** Creates a webhook endpoint on the Stripe sandbox and answers its signing secret (returned on create only). */
 export async function registerStripeWebhook(stripeUrl: string, key: string, endpointUrl: string): Promise<string> {
@@ -53,6 +61,8 @@ export async function startSandboxes(ports: SandboxPorts = {}): Promise<RunningS
     await Promise.allSettled([stripe.close(), salesforce.close(), snowflake.close()]);
   };
   try {
+    // The Platform Event the example "Stripe payment to Order_Paid__e" publishes (a real org defines it in Setup).
+    await sandboxControl(salesforce.url, 'POST', '/pubsub/platform-events', ORDER_PAID_EVENT);
     const webhookSecret = ports.webhookUrl ? await registerStripeWebhook(stripe.url, SANDBOX_TEST_KEY, ports.webhookUrl) : undefined;
     return {
       info: {

@@ -83,6 +83,8 @@ export class EventBus {
   platformEvents = new Map<string, PlatformEventDef>();
   channels = new Map<string, ChannelDef>();
   private schemas = new Map<string, Schema>();
+  /** Each object's current change event schema, with the describe it was derived from. */
+  private changeSchemas = new Map<string, { fields: readonly unknown[]; count: number; schema: Schema }>();
   private listeners = new Set<() => void>();
   private eventIdCounter = 0;
 
@@ -127,7 +129,13 @@ export class EventBus {
   /** The current schema of an object's change events (from the org's describe). */
   changeSchema(entity: string): Schema {
     const def = this.org.object(entity);
-    return this.register(changeEventSchema({ name: def.name, fields: def.fields.map((f) => ({ name: f.name, type: String(describeField(f).type) })) }));
+    // Deriving, serialising and hashing the schema costs more than the event itself: it is derived again only when
+    // the object's field list changed (a bulk change of hundreds of records must not hold the event loop).
+    const cached = this.changeSchemas.get(def.name);
+    if (cached && cached.fields === def.fields && cached.count === def.fields.length) return cached.schema;
+    const schema = this.register(changeEventSchema({ name: def.name, fields: def.fields.map((f) => ({ name: f.name, type: String(describeField(f).type) })) }));
+    this.changeSchemas.set(def.name, { fields: def.fields, count: def.fields.length, schema });
+    return schema;
   }
 
   platformSchema(name: string): Schema | undefined {

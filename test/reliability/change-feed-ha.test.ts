@@ -1,6 +1,6 @@
 /**
- * Two Node-RED processes on one Redis run the same change-feed flow against the Salesforce sandbox, polling and in
- * CDC mode. Only the holder of the leader lease polls / subscribes: 200 records created come out exactly once in total. Then the leader is killed with
+ * Two Node-RED processes on one Redis run the same change-feed flow against the Salesforce sandbox: polling, CDC over
+ * CometD and CDC over the Pub/Sub API. Only the holder of the leader lease polls / subscribes: 200 records created come out exactly once in total. Then the leader is killed with
  * SIGKILL: the standby takes over when the lease expires and carries on from the watermark (replay id) in the store, so the
  * records created meanwhile come out once, none repeated, none missing.
  */
@@ -20,12 +20,14 @@ for (const v of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) dele
 const TYPES = ['fg-store-config', 'fg-salesforce-config', 'fg-salesforce-events'];
 const CREDS = { clientId: 'flowguard-client', clientSecret: 'flowguard-secret', username: 'integration@flowguard.test', password: 'password', securityToken: 'TOKEN' };
 const LEASE_SECONDS = 3;
-const LEASE_KEY = 'fg-salesforce-events:events:Account';
+const TITLES = { poll: 'polling', cdc: 'CDC subscription', pubsub: 'Pub/Sub API subscription' } as const;
 
-for (const mode of ['poll', 'cdc'] as const) describe(`change feed (${mode === 'poll' ? 'polling' : 'CDC subscription'}) on two Node-RED instances sharing one Redis (single runner)`, function () {
+for (const mode of ['poll', 'cdc', 'pubsub'] as const) describe(`change feed (${TITLES[mode]}) on two Node-RED instances sharing one Redis (single runner)`, function () {
   this.timeout(180_000);
   const prefix = `${RUN_PREFIX}ha-${mode}:`;
-  const durableKey = mode === 'poll' ? 'events:Account' : 'events:Account:cdc';
+  // What the node stores (watermark or replay id) and the lease it runs under: Pub/Sub's name the topic.
+  const durableKey = { poll: 'events:Account', cdc: 'events:Account:cdc', pubsub: 'events:/data/AccountChangeEvent:pubsub' }[mode];
+  const LEASE_KEY = `fg-salesforce-events:events:${mode === 'pubsub' ? '/data/AccountChangeEvent' : 'Account'}`;
   const received: { Id: string; Name: string }[] = [];
   let sb: SalesforceSandbox;
   let collector: http.Server;
@@ -59,7 +61,7 @@ for (const mode of ['poll', 'cdc'] as const) describe(`change feed (${mode === '
     const flow = [
       { id: 'tab', type: 'tab', label: 'change feed HA' },
       { id: 'store', type: 'fg-store-config', backend: 'redis', redisUrl: REDIS_URL, redisPrefix: prefix },
-      { id: 'sf', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: sb.url, authFlow: 'password', apiVersion: '59.0' },
+      { id: 'sf', type: 'fg-salesforce-config', loginTarget: 'custom', loginUrl: sb.url, authFlow: 'password', apiVersion: '59.0', pubsubEndpoint: `http://${sb.pubsubUrl}` },
       { id: 'events', type: 'fg-salesforce-events', z: 'tab', salesforce: 'sf', store: 'store', object: 'Account', fields: 'Name', interval: 1, pageSize: 40, startFrom: 'beginning', mode, leaseSeconds: LEASE_SECONDS, wires: [['deliver']] },
       { id: 'deliver', type: 'http request', z: 'tab', method: 'POST', ret: 'txt', url: deliver, wires: [[]] },
     ];
@@ -80,7 +82,7 @@ for (const mode of ['poll', 'cdc'] as const) describe(`change feed (${mode === '
     await cleanRedis(prefix);
   });
 
-  // Polling: the watermark names the last record; CDC: the replay id moves with each event, so wait for it to settle.
+  // Polling: the watermark names the last record; CDC and Pub/Sub: the replay id moves with each event, so wait for it to settle.
   let lastSeen: unknown;
   const caughtUp = async (lastId: string): Promise<boolean> => {
     const value = (await store.kvGet('fg-salesforce-events', durableKey))?.value;

@@ -120,6 +120,26 @@ describe('fg-salesforce-events node, Pub/Sub mode', function () {
     assert.deepEqual(again.map((m) => m.payload.Name), names.slice(3));
   });
 
+  it('signs in again when its session expired while the stream was open, and goes on after the last finished event', async () => {
+    await load(SETS, flow(), { c1: CREDS });
+    await subscribed();
+    const seen: string[] = [];
+    getNode('out').on('input', (m: any) => seen.push(m.payload.Name));
+    await seedAccounts(['before']);
+    await eventually(() => seen.length === 1, 'the first event');
+    const logins = (await ctl('GET', '/calls')).logins;
+    // Salesforce ends the session (timeout, revoked); the open stream breaks and the old token is refused.
+    await ctl('POST', '/expire-sessions');
+    await ctl('POST', '/pubsub/drop', {});
+    await seedAccounts(['after']);
+    await eventually(() => seen.length >= 2, 'the event made after the session expired', 20000);
+    await settle();
+    assert.deepEqual(seen, ['before', 'after'], 'nothing lost, nothing twice');
+    assert.ok((await ctl('GET', '/calls')).logins > logins, 'signed in again');
+    // The broken stream is reported (retryable, the node reconnects by itself); the refused token is not an error.
+    assert.deepEqual(reportedErrors('e1').map((e) => [e.msg?.error?.code, e.msg?.error?.retryable]), [['PUBSUB_UNAVAILABLE', true]]);
+  });
+
   it('falls back to every retained event when the stored replay id has expired, and says so', async () => {
     await load(SETS, flow(), { c1: CREDS });
     await subscribed();

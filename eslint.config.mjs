@@ -27,7 +27,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [{
-          regex: '^(stripe|jsforce|snowflake-sdk|redis|@redis/[^/]+|pg|better-sqlite3|node:sqlite|jsonata|ajv|ajv-formats|avsc|@grpc/[^/]+)(/.*)?$',
+          regex: '^(prom-client|stripe|jsforce|snowflake-sdk|redis|@redis/[^/]+|pg|better-sqlite3|node:sqlite|jsonata|ajv|ajv-formats|avsc|@grpc/[^/]+)(/.*)?$',
           allowTypeImports: true,
           message: 'require() it inside the function that first needs it (see docs/ARCHITECTURE.md, "Pay for what a flow uses")',
         }],

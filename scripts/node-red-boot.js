@@ -109,7 +109,7 @@ function loadedPackages(files) {
 }
 
 /** Packages the pack loads only when a node that needs them starts (issue 17), with the SDKs they bring. */
-const LAZY = /[\\/]node_modules[\\/](stripe|jsforce|snowflake-sdk|@snowflake|@aws-sdk|@azure|@google-cloud|redis|@redis[\\/][^\\/]+|pg|pg-pool|better-sqlite3|jsonata|ajv|ajv-formats|avsc|@grpc[\\/][^\\/]+|protobufjs)[\\/]/;
+const LAZY = /[\\/]node_modules[\\/](prom-client|@opentelemetry[\\/]api|stripe|jsforce|snowflake-sdk|@snowflake|@aws-sdk|@azure|@google-cloud|redis|@redis[\\/][^\\/]+|pg|pg-pool|better-sqlite3|jsonata|ajv|ajv-formats|avsc|@grpc[\\/][^\\/]+|protobufjs)[\\/]/;
 
 module.exports = { redJs, prepareUserDir, boot, problemLines, loadedPackages, LAZY };
 

@@ -6,7 +6,7 @@
  * Nodes call `metrics.count(node, 'duplicates')`, `metrics.gauge(node, 'dlq_depth', n)`,
  * `metrics.observe(node, 'call_seconds', s)`; received / sent / errors come from the ops plugin's message hooks.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What the registry needs of a node: Node-RED runtime nodes have all of it. */
 export interface MetricNode {
@@ -80,11 +80,36 @@ export function zeroCounters(): Record<CounterName, number> {
   return Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<CounterName, number>;
 }
 
+/** The Prometheus side of the registry: prom-client and its metric objects, made when the first number is recorded. */
+interface PromMetrics {
+  registry: Registry;
+  counters: Map<CounterName, Counter<string>>;
+  gauges: Map<GaugeName, Gauge<string>>;
+  histograms: Map<HistogramName, Histogram<string>>;
+}
+
+function createPromMetrics(): PromMetrics {
+  // Loaded on first use: a Node-RED whose flows pass no message through FlowGuard nodes never loads prom-client
+  // (and the OpenTelemetry API it pulls in).
+  const prom = require('prom-client') as typeof import('prom-client');
+  const registry = new prom.Registry();
+  const counters = new Map<CounterName, Counter<string>>();
+  const gauges = new Map<GaugeName, Gauge<string>>();
+  const histograms = new Map<HistogramName, Histogram<string>>();
+  for (const c of COUNTERS) {
+    const labelNames = c === 'errors' ? [...LABELS, 'code'] : [...LABELS];
+    counters.set(c, new prom.Counter({ name: `flowguard_${c}_total`, help: HELP[c], labelNames, registers: [registry] }));
+  }
+  for (const g of GAUGES) gauges.set(g, new prom.Gauge({ name: `flowguard_${g}`, help: HELP[g], labelNames: [...LABELS], registers: [registry] }));
+  const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+  for (const h of HISTOGRAMS) {
+    histograms.set(h, new prom.Histogram({ name: `flowguard_${h.replace(/_seconds$/, '_duration_seconds')}`, help: HELP[h], labelNames: [...LABELS], buckets, registers: [registry] }));
+  }
+  return { registry, counters, gauges, histograms };
+}
+
 export class FlowGuardMetrics {
-  readonly registry = new Registry();
-  private readonly counters = new Map<CounterName, Counter<string>>();
-  private readonly gauges = new Map<GaugeName, Gauge<string>>();
-  private readonly histograms = new Map<HistogramName, Histogram<string>>();
+  private promMetrics?: PromMetrics;
   private readonly nodes = new Map<string, NodeMetrics>();
   private readonly labelsOf = new Map<string, Labels>();
   private readonly codesOf = new Map<string, Set<string>>();
@@ -92,16 +117,15 @@ export class FlowGuardMetrics {
   /** increases with every change, so the plugin publishes only when something moved */
   version = 0;
 
-  constructor(private readonly now: () => number = Date.now) {
-    for (const c of COUNTERS) {
-      const labelNames = c === 'errors' ? [...LABELS, 'code'] : [...LABELS];
-      this.counters.set(c, new Counter({ name: `flowguard_${c}_total`, help: HELP[c], labelNames, registers: [this.registry] }));
-    }
-    for (const g of GAUGES) this.gauges.set(g, new Gauge({ name: `flowguard_${g}`, help: HELP[g], labelNames: [...LABELS], registers: [this.registry] }));
-    const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-    for (const h of HISTOGRAMS) {
-      this.histograms.set(h, new Histogram({ name: `flowguard_${h.replace(/_seconds$/, '_duration_seconds')}`, help: HELP[h], labelNames: [...LABELS], buckets, registers: [this.registry] }));
-    }
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** prom-client's registry of FlowGuard's metrics (created on first use). */
+  get registry(): Registry {
+    return this.prom().registry;
+  }
+
+  private prom(): PromMetrics {
+    return (this.promMetrics ??= createPromMetrics());
   }
 
   /** Adds `by` (default 1) to a counter; `errors` takes the error code. */
@@ -111,12 +135,12 @@ export class FlowGuardMetrics {
     const labels = this.labels(node);
     if (name === 'errors') {
       const c = code || 'UNKNOWN';
-      this.counters.get('errors')!.inc({ ...labels, code: c }, by);
+      this.prom().counters.get('errors')!.inc({ ...labels, code: c }, by);
       this.codesOf.get(node.id)!.add(c);
       entry.errorsByCode[c] = (entry.errorsByCode[c] ?? 0) + by;
       entry.lastError = { code: c, at: this.now() };
     } else {
-      this.counters.get(name)!.inc(labels, by);
+      this.prom().counters.get(name)!.inc(labels, by);
     }
     entry.counters[name] += by;
     if (name === 'received' || name === 'sent' || name === 'errors') this.bucket()[name] += by;
@@ -126,7 +150,7 @@ export class FlowGuardMetrics {
   gauge(node: MetricNode, name: GaugeName, value: number): void {
     if (!Number.isFinite(value)) return;
     const entry = this.entry(node);
-    this.gauges.get(name)!.set(this.labels(node), value);
+    this.prom().gauges.get(name)!.set(this.labels(node), value);
     if (entry.gauges[name] === value) return;
     entry.gauges[name] = value;
     this.touch(entry);
@@ -135,7 +159,7 @@ export class FlowGuardMetrics {
   observe(node: MetricNode, name: HistogramName, seconds: number): void {
     if (!Number.isFinite(seconds) || seconds < 0) return;
     const entry = this.entry(node);
-    this.histograms.get(name)!.observe(this.labels(node), seconds);
+    this.prom().histograms.get(name)!.observe(this.labels(node), seconds);
     const t = (entry.timings[name] ??= { count: 0, sum: 0 });
     t.count++;
     t.sum += seconds;
@@ -156,12 +180,15 @@ export class FlowGuardMetrics {
   forget(nodeId: string): void {
     const labels = this.labelsOf.get(nodeId);
     if (!labels) return;
-    for (const [name, counter] of this.counters) {
-      if (name === 'errors') for (const code of this.codesOf.get(nodeId) ?? []) counter.remove({ ...labels, code });
-      else counter.remove(labels);
+    const prom = this.promMetrics;
+    if (prom) {
+      for (const [name, counter] of prom.counters) {
+        if (name === 'errors') for (const code of this.codesOf.get(nodeId) ?? []) counter.remove({ ...labels, code });
+        else counter.remove(labels);
+      }
+      for (const g of prom.gauges.values()) g.remove(labels);
+      for (const h of prom.histograms.values()) h.remove(labels);
     }
-    for (const g of this.gauges.values()) g.remove(labels);
-    for (const h of this.histograms.values()) h.remove(labels);
     this.labelsOf.delete(nodeId);
     this.codesOf.delete(nodeId);
     this.nodes.delete(nodeId);
@@ -193,13 +220,13 @@ export class FlowGuardMetrics {
 
   /** Prometheus text exposition of every FlowGuard metric. */
   metrics(): Promise<string> {
-    return this.registry.metrics();
+    return this.prom().registry.metrics();
   }
 
   /** Forgets everything (tests). */
   reset(): void {
     for (const id of [...this.labelsOf.keys()]) this.forget(id);
-    this.registry.resetMetrics();
+    this.promMetrics?.registry.resetMetrics();
     this.buckets.length = 0;
   }
 

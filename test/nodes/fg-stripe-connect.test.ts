@@ -4,42 +4,21 @@
 // event once under duplicate deliveries.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { signatureHeader } from '../../lib/stripe/signature';
-import { SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
+import { SANDBOX_TEST_KEY } from '../../sandbox/stripe';
 import { sandboxClient } from '../../sandbox/stripe/testing';
-import { eventually, FlowNode, getNode, httpNode, load, receive, unload } from '../harness';
+import { eventually, FlowNode, getNode, httpNode, load, receive } from '../harness';
+import { stripeDelivery } from './stripe-delivery';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-connect-'));
 let n = 0;
 
 describe('Stripe Connect in the nodes', function () {
-  let sandbox: StripeSandbox;
-  let server: http.Server;
-  let app: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
-  let url: string;
+  const delivery = stripeDelivery('/stripe/connect');
 
-  before(async () => {
-    sandbox = await startStripeSandbox({ rateLimitPerSecond: 0, delivery: { retryDelaysMs: [20] } });
-    server = http.createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stripe/connect`;
-  });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await sandbox.close();
-  });
-  beforeEach(() => sandbox.reset());
-  afterEach(async () => {
-    app = undefined;
-    await unload();
-  });
-
-  const config = (): FlowNode => ({ id: 'cfg', type: 'fg-stripe-config', useCustomHost: true, host: sandbox.host, port: sandbox.port, protocol: 'http', maxNetworkRetries: 0, ratePerSecond: 0 });
+  const config = (): FlowNode => ({ id: 'cfg', type: 'fg-stripe-config', useCustomHost: true, host: delivery.sandbox.host, port: delivery.sandbox.port, protocol: 'http', maxNetworkRetries: 0, ratePerSecond: 0 });
   const stripeNode = (extra: Partial<FlowNode> = {}): FlowNode => ({
     id: 's', type: 'fg-stripe', stripe: 'cfg', resource: 'customers', method: 'create', idType: 'msg', idValue: 'stripeId', paramsType: 'msg', paramsValue: 'payload',
     keySource: 'msg', keyScope: 'node', maxItems: 100, listOutput: 'array', errorRouting: 'auto', wires: [['ok'], ['err']], ...extra,
@@ -56,7 +35,7 @@ describe('Stripe Connect in the nodes', function () {
     }
 
     it('creates on the connected account named by msg.stripeAccount, with the account in its idempotency key', async () => {
-      const platform = sandboxClient(sandbox);
+      const platform = sandboxClient(delivery.sandbox);
       const a = await platform.accounts.create({ type: 'express' });
       const b = await platform.accounts.create({ type: 'express' });
       await deploy();
@@ -78,7 +57,7 @@ describe('Stripe Connect in the nodes', function () {
     });
 
     it('the node\'s Connected account wins over msg.stripeAccount', async () => {
-      const platform = sandboxClient(sandbox);
+      const platform = sandboxClient(delivery.sandbox);
       const a = await platform.accounts.create({ type: 'express' });
       const b = await platform.accounts.create({ type: 'express' });
       await deploy({ stripeAccount: a.id });
@@ -91,11 +70,11 @@ describe('Stripe Connect in the nodes', function () {
       await deploy();
       const bad = await call({ payload: { email: 'x@example.com' }, stripeAccount: 'cus_123' }, 'err');
       assert.match(bad.error.message, /msg\.stripeAccount must be a connected account id \(acct_…\)/);
-      assert.deepStrictEqual(sandbox.calls.snapshot()['POST /v1/customers'] ?? 0, 0);
+      assert.deepStrictEqual(delivery.sandbox.calls.snapshot()['POST /v1/customers'] ?? 0, 0);
       const unknown = await call({ payload: { email: 'x@example.com' }, stripeAccount: 'acct_1Unknown' }, 'err');
       assert.strictEqual(unknown.error.code, 'account_invalid');
       assert.strictEqual(unknown.error.status, 403);
-      assert.deepStrictEqual((await sandboxClient(sandbox).customers.list()).data, []);
+      assert.deepStrictEqual((await sandboxClient(delivery.sandbox).customers.list()).data, []);
     });
   });
 
@@ -118,20 +97,20 @@ describe('Stripe Connect in the nodes', function () {
     };
 
     it('registers a Connect endpoint; each account\'s event passes the gate once under duplicate deliveries and fg-stripe acts on that account', async () => {
-      const platform = sandboxClient(sandbox);
+      const platform = sandboxClient(delivery.sandbox);
       const a = await platform.accounts.create({ type: 'express' });
       const b = await platform.accounts.create({ type: 'express' });
-      const RED = await load(nodes, flowWith({ register: true, connect: true, publicUrl: url }), { cfg: { secretKey: SANDBOX_TEST_KEY } });
-      app = RED.httpNode;
+      const RED = await load(nodes, flowWith({ register: true, connect: true, publicUrl: delivery.url }), { cfg: { secretKey: SANDBOX_TEST_KEY } });
+      delivery.app = RED.httpNode;
       await eventually(() => getNode('hook').status.lastCall?.args[0].text === 'POST /stripe/connect', 'registered');
       const passed = collect('new');
       const dups = collect('dup');
       const done = collect('ok');
-      sandbox.webhooks.settings.duplicate = true;
+      delivery.sandbox.webhooks.settings.duplicate = true;
       const onA = await platform.customers.create({ email: 'a@example.com' }, { stripeAccount: a.id });
       const onB = await platform.customers.create({ email: 'b@example.com' }, { stripeAccount: b.id });
       await platform.customers.create({ email: 'platform@example.com' });
-      await sandbox.webhooks.idle();
+      await delivery.sandbox.webhooks.idle();
       await eventually(() => passed.length === 2 && dups.length === 2 && done.length === 2, 'two events passed, two duplicates, two updates');
       assert.deepStrictEqual(passed.map((m) => [m.stripeAccount, m.payload.data.object.id]).sort(), [[a.id, onA.id], [b.id, onB.id]].sort());
       assert.ok(passed.every((m) => m.idempotencyKey === `${m.stripeAccount}/${m.payload.id}` && m.stripe.account === m.stripeAccount));

@@ -3,41 +3,20 @@
 // asked to (the full event, the related object, the v1 snapshot event) and keys the msg by the event id, so an
 // idempotency gate lets a duplicate delivery through once. Forged or stale notifications get 400 and emit nothing.
 import * as assert from 'assert';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import { signatureHeader } from '../../lib/stripe/signature';
-import { SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
+import { SANDBOX_TEST_KEY } from '../../sandbox/stripe';
 import { sandboxClient } from '../../sandbox/stripe/testing';
 import { eventually, FlowNode, getNode, httpNode, load, unload } from '../harness';
+import { stripeDelivery } from './stripe-delivery';
 
 const now = () => Math.floor(Date.now() / 1000);
 
 describe('fg-stripe-webhook: thin events from event destinations', function () {
   this.timeout(20000);
-  let sandbox: StripeSandbox;
-  let server: http.Server;
-  let app: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
-  let url: string;
-
-  before(async () => {
-    sandbox = await startStripeSandbox({ rateLimitPerSecond: 0, delivery: { retryDelaysMs: [20] } });
-    server = http.createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stripe/thin`;
-  });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await sandbox.close();
-  });
-  beforeEach(() => sandbox.reset());
-  afterEach(async () => {
-    app = undefined;
-    await unload();
-  });
+  const delivery = stripeDelivery('/stripe/thin');
 
   function flow(hook: Partial<FlowNode>, gate = false): FlowNode[] {
-    const cfg = { id: 'cfg', type: 'fg-stripe-config', name: 'stripe', useCustomHost: true, host: sandbox.host, port: sandbox.port, protocol: 'http' };
+    const cfg = { id: 'cfg', type: 'fg-stripe-config', name: 'stripe', useCustomHost: true, host: delivery.sandbox.host, port: delivery.sandbox.port, protocol: 'http' };
     const node = { id: 'hook', type: 'fg-stripe-webhook', stripe: 'cfg', path: '/stripe/thin', eventTypes: '*', toleranceSeconds: 300, thinEvents: true, thinFetch: 'none', ...hook };
     if (!gate) return [cfg, { ...node, wires: [['out']] }, { id: 'out', type: 'helper' }];
     return [
@@ -47,18 +26,18 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
     ];
   }
 
-  /** An event destination for `types` in the sandbox, then the flow deployed with its signing secret. */
+  /** An event destination for `types` in the delivery.sandbox, then the flow deployed with its signing secret. */
   async function deploy(types: string[], hook: Partial<FlowNode> = {}, gate = false) {
-    const stripe = sandboxClient(sandbox);
+    const stripe = sandboxClient(delivery.sandbox);
     const destination = await stripe.v2.core.eventDestinations.create({
-      name: 'flowguard', type: 'webhook_endpoint', event_payload: 'thin', enabled_events: types, webhook_endpoint: { url },
+      name: 'flowguard', type: 'webhook_endpoint', event_payload: 'thin', enabled_events: types, webhook_endpoint: { url: delivery.url },
       include: ['webhook_endpoint.signing_secret'],
     });
     const secret = destination.webhook_endpoint!.signing_secret!;
     assert.match(secret, /^whsec_/);
     const sets = ['fg-stripe-config', 'fg-stripe-webhook', ...(gate ? ['fg-store-config', 'fg-idempotency-gate'] : [])];
     const RED = await load(sets, flow(hook, gate), { cfg: { secretKey: SANDBOX_TEST_KEY, webhookSecrets: secret } });
-    app = RED.httpNode;
+    delivery.app = RED.httpNode;
     return { stripe, secret };
   }
 
@@ -72,7 +51,7 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
     const { stripe } = await deploy(['v1.customer.created']);
     const got = collect();
     const customer = await stripe.customers.create({ email: 'thin@example.com' });
-    await sandbox.webhooks.idle();
+    await delivery.sandbox.webhooks.idle();
     await eventually(() => got.length === 1, 'one notification');
     const msg = got[0];
     assert.strictEqual(msg.payload.object, 'v2.core.event');
@@ -94,16 +73,16 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
         assert.strictEqual(msg.topic, 'customer.created', 'the topic a snapshot endpoint gives');
       }],
     ] as const) {
-      sandbox.reset();
+      delivery.sandbox.reset();
       const { stripe } = await deploy(['v1.customer.created'], { thinFetch: fetch });
       const got = collect();
       // Held until the update: the related object is fetched in its current state, the snapshot is as it was.
-      sandbox.webhooks.settings.outOfOrder = true;
-      sandbox.webhooks.settings.holdMs = 60000;
+      delivery.sandbox.webhooks.settings.outOfOrder = true;
+      delivery.sandbox.webhooks.settings.holdMs = 60000;
       const customer = await stripe.customers.create({ email: 'before@example.com' });
       await stripe.customers.update(customer.id, { email: 'after@example.com' });
-      sandbox.webhooks.flush();
-      await sandbox.webhooks.idle();
+      delivery.sandbox.webhooks.flush();
+      await delivery.sandbox.webhooks.idle();
       await eventually(() => got.length === 1, `one msg (${fetch})`);
       check(got[0], customer.id);
       assert.strictEqual(typeof got[0].payload.fetchRelatedObject, 'undefined', 'plain JSON on the msg');
@@ -115,7 +94,7 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
     const { stripe, secret } = await deploy(['v1.customer.created']);
     const got = collect();
     await stripe.customers.create({ email: 'real@example.com' });
-    await sandbox.webhooks.idle();
+    await delivery.sandbox.webhooks.idle();
     await eventually(() => got.length === 1, 'the real one');
     const real = (await stripe.v2.core.events.list({})).data[0];
     const body = JSON.stringify({ id: real.id, object: 'v2.core.event', type: 'v1.customer.created', created: real.created, livemode: false, related_object: (real as any).related_object });
@@ -151,17 +130,17 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
   });
 
   it('a duplicate delivery reaches the flow twice with one key, and past an idempotency gate once', async () => {
-    sandbox.webhooks.settings.duplicate = true;
+    delivery.sandbox.webhooks.settings.duplicate = true;
     const { stripe } = await deploy(['v1.invoice.payment_failed', 'v1.customer.created'], { thinFetch: 'related_object' }, true);
     const passed = collect('out');
     const dropped = collect('dup');
     await stripe.customers.create({ email: 'dup@example.com' });
-    await sandbox.webhooks.idle();
+    await delivery.sandbox.webhooks.idle();
     await eventually(() => passed.length + dropped.length === 2, 'both copies handled');
     assert.strictEqual(passed.length, 1);
     assert.strictEqual(dropped.length, 1);
     assert.strictEqual(passed[0].idempotencyKey, dropped[0].idempotencyKey);
-    assert.strictEqual(sandbox.webhooks.attempts.filter((attempt) => attempt.status === 200).length, 2);
+    assert.strictEqual(delivery.sandbox.webhooks.attempts.filter((attempt) => attempt.status === 200).length, 2);
   });
 
   it('a fetch that fails goes to Catch with the notification on the msg', async () => {
@@ -169,9 +148,9 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
     const got = collect();
     const customer = await stripe.customers.create({ email: 'gone@example.com' });
     // The related object of a deleted customer still answers (deleted: true); a failing API does not.
-    sandbox.faults.add({ route: 'GET /v1/customers/:id', kind: '500', times: 10 });
+    delivery.sandbox.faults.add({ route: 'GET /v1/customers/:id', kind: '500', times: 10 });
     await stripe.customers.del(customer.id);
-    await sandbox.webhooks.idle();
+    await delivery.sandbox.webhooks.idle();
     const hook = getNode('hook');
     await eventually(() => hook.error.called, 'reported');
     const [, msg] = hook.error.firstCall.args;
@@ -181,18 +160,18 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
   });
 
   it('register: creates its event destination with the thin types, verifies with the returned secret, deletes it with the node', async () => {
-    const stripe = sandboxClient(sandbox);
-    const hook = { register: true, publicUrl: url, eventTypes: 'customer.created, invoice.*', thinFetch: 'related_object' };
+    const stripe = sandboxClient(delivery.sandbox);
+    const hook = { register: true, publicUrl: delivery.url, eventTypes: 'customer.created, invoice.*', thinFetch: 'related_object' };
     const RED = await load(['fg-stripe-config', 'fg-stripe-webhook'], flow(hook), { cfg: { secretKey: SANDBOX_TEST_KEY } });
-    app = RED.httpNode;
+    delivery.app = RED.httpNode;
     await eventually(() => getNode('hook').status.lastCall?.args[0].text === 'POST /stripe/thin', 'registered');
     const [destination] = (await stripe.v2.core.eventDestinations.list()).data;
-    assert.strictEqual(destination.webhook_endpoint?.url, url);
+    assert.strictEqual(destination.webhook_endpoint?.url, delivery.url);
     assert.ok(destination.enabled_events.includes('v1.customer.created') && destination.enabled_events.includes('v1.invoice.payment_failed'));
     assert.ok(destination.enabled_events.every((type) => type.startsWith('v1.')));
     const got = collect();
     const customer = await stripe.customers.create({ email: 'registered@example.com' });
-    await sandbox.webhooks.idle();
+    await delivery.sandbox.webhooks.idle();
     await eventually(() => got.length === 1, 'delivered and verified');
     assert.strictEqual(got[0].payload.id, customer.id);
     const node = getNode('hook');
@@ -201,18 +180,18 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
   });
 
   it('Connect: a connected account\'s event reaches an other_accounts destination with its context, and its object is fetched on that account', async () => {
-    const stripe = sandboxClient(sandbox);
+    const stripe = sandboxClient(delivery.sandbox);
     const seller = await stripe.accounts.create({ type: 'express' });
     const destination = await stripe.v2.core.eventDestinations.create({
       name: 'connect', type: 'webhook_endpoint', event_payload: 'thin', enabled_events: ['v1.customer.created'], events_from: ['other_accounts'],
-      webhook_endpoint: { url }, include: ['webhook_endpoint.signing_secret'],
+      webhook_endpoint: { url: delivery.url }, include: ['webhook_endpoint.signing_secret'],
     });
     const RED = await load(['fg-stripe-config', 'fg-stripe-webhook'], flow({ thinFetch: 'related_object' }), { cfg: { secretKey: SANDBOX_TEST_KEY, webhookSecrets: destination.webhook_endpoint!.signing_secret! } });
-    app = RED.httpNode;
+    delivery.app = RED.httpNode;
     const got = collect();
     await stripe.customers.create({ email: 'platform@example.com' });
     const customer = await stripe.customers.create({ email: 'seller@example.com' }, { stripeAccount: seller.id });
-    await sandbox.webhooks.idle();
+    await delivery.sandbox.webhooks.idle();
     await eventually(() => got.length === 1, 'the connected account\'s event');
     const msg = got[0];
     assert.deepStrictEqual([msg.payload.id, msg.payload.email], [customer.id, 'seller@example.com'], 'fetched with Stripe-Context on the seller\'s account');

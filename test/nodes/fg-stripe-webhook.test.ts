@@ -1,15 +1,14 @@
 // fg-stripe-webhook: forged requests never enter the flow; verified events do, once per delivery, with the
 // event id as idempotency key; real deliveries from the sandbox (duplicates, out of order) and backfill.
 import * as assert from 'assert';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import supertest = require('supertest');
 import type Stripe from 'stripe';
 import { computeSignature, signatureHeader } from '../../lib/stripe/signature';
-import { SANDBOX_TEST_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
+import { SANDBOX_TEST_KEY } from '../../sandbox/stripe';
 import { sandboxClient } from '../../sandbox/stripe/testing';
 import express = require('express');
 import { eventually, FlowNode, getNode, helper, httpAdmin, httpNode, load, receive, unload } from '../harness';
+import { stripeDelivery } from './stripe-delivery';
 
 const SECRET = 'whsec_test_current_secret_0001';
 const OLD_SECRET = 'whsec_test_previous_secret_0002';
@@ -147,55 +146,38 @@ describe('fg-stripe-webhook', function () {
   });
 
   describe('with the sandbox delivering', () => {
-    let sandbox: StripeSandbox;
-    let server: http.Server;
-    let app: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | undefined;
-    let url: string;
+    const delivery = stripeDelivery('/stripe/hook');
 
-    before(async () => {
-      sandbox = await startStripeSandbox({ rateLimitPerSecond: 0, delivery: { retryDelaysMs: [20] } });
-      server = http.createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/stripe/hook`;
-    });
-    after(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await sandbox.close();
-    });
-    beforeEach(() => sandbox.reset());
-    afterEach(() => { app = undefined; });
-
-    /** Registers the endpoint in the sandbox, then deploys the flow with its signing secret. */
+    /** Registers the endpoint in the delivery.sandbox, then deploys the flow with its signing secret. */
     async function deploy(types: string[]) {
-      const stripe = sandboxClient(sandbox);
-      const endpoint = await stripe.webhookEndpoints.create({ url, enabled_events: types as Stripe.WebhookEndpointCreateParams.EnabledEvent[] });
-      const RED = await load(['fg-stripe-config', 'fg-stripe-webhook'], flow({ eventTypes: types.join(',') }, { useCustomHost: true, host: sandbox.host, port: sandbox.port, protocol: 'http' }), { cfg: { secretKey: SANDBOX_TEST_KEY, webhookSecrets: endpoint.secret! } });
-      app = RED.httpNode;
+      const stripe = sandboxClient(delivery.sandbox);
+      const endpoint = await stripe.webhookEndpoints.create({ url: delivery.url, enabled_events: types as Stripe.WebhookEndpointCreateParams.EnabledEvent[] });
+      const RED = await load(['fg-stripe-config', 'fg-stripe-webhook'], flow({ eventTypes: types.join(',') }, { useCustomHost: true, host: delivery.sandbox.host, port: delivery.sandbox.port, protocol: 'http' }), { cfg: { secretKey: SANDBOX_TEST_KEY, webhookSecrets: endpoint.secret! } });
+      delivery.app = RED.httpNode;
       return stripe;
     }
 
     it('duplicate deliveries reach the flow with the same idempotency key (for the gate)', async () => {
-      sandbox.webhooks.settings.duplicate = true;
+      delivery.sandbox.webhooks.settings.duplicate = true;
       const stripe = await deploy(['payment_intent.succeeded']);
       const got = collect();
       const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
-      await sandbox.webhooks.idle();
+      await delivery.sandbox.webhooks.idle();
       await eventually(() => got.length === 2, 'two deliveries');
       assert.strictEqual(got[0].idempotencyKey, got[1].idempotencyKey);
       assert.strictEqual(got[0].payload.data.object.id, pi.id);
-      assert.ok(sandbox.webhooks.attempts.every((a) => a.status === 200));
+      assert.ok(delivery.sandbox.webhooks.attempts.every((a) => a.status === 200));
     });
 
     it('out-of-order deliveries arrive newest first, each verified', async () => {
-      sandbox.webhooks.settings.outOfOrder = true;
-      sandbox.webhooks.settings.holdMs = 60000;
+      delivery.sandbox.webhooks.settings.outOfOrder = true;
+      delivery.sandbox.webhooks.settings.holdMs = 60000;
       const stripe = await deploy(['payment_intent.created', 'payment_intent.succeeded']);
       const got = collect();
       const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'usd', automatic_payment_methods: { enabled: true, allow_redirects: 'never' } });
       await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
-      sandbox.webhooks.flush();
-      await sandbox.webhooks.idle();
+      delivery.sandbox.webhooks.flush();
+      await delivery.sandbox.webhooks.idle();
       await eventually(() => got.length === 2, 'two events');
       assert.deepStrictEqual(got.map((m) => m.payload.type), ['payment_intent.succeeded', 'payment_intent.created']);
     });
@@ -206,7 +188,7 @@ describe('fg-stripe-webhook', function () {
       await stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
       await stripe.customers.create({ email: 'not-selected@example.com' });
       await stripe.paymentIntents.create({ amount: 200, currency: 'usd' });
-      await sandbox.webhooks.idle();
+      await delivery.sandbox.webhooks.idle();
       const got = collect();
       const before = got.length;
       getNode('hook').receive({ payload: { since } });
@@ -217,23 +199,23 @@ describe('fg-stripe-webhook', function () {
     });
 
     it('register: creates its endpoint on deploy, verifies with the returned secret, replaces it on redeploy, deletes it with the node', async () => {
-      const stripe = sandboxClient(sandbox);
+      const stripe = sandboxClient(delivery.sandbox);
       const mine = await stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/other', enabled_events: ['*'] });
-      const cfg = { useCustomHost: true, host: sandbox.host, port: sandbox.port, protocol: 'http' };
-      const node = { eventTypes: 'payment_intent.*, customer.created', register: true, publicUrl: url };
+      const cfg = { useCustomHost: true, host: delivery.sandbox.host, port: delivery.sandbox.port, protocol: 'http' };
+      const node = { eventTypes: 'payment_intent.*, customer.created', register: true, publicUrl: delivery.url };
       const deployRegistered = async () => {
         const RED = await load(['fg-stripe-config', 'fg-stripe-webhook'], flow(node, cfg), { cfg: { secretKey: SANDBOX_TEST_KEY } });
-        app = RED.httpNode;
+        delivery.app = RED.httpNode;
         await eventually(() => getNode('hook').status.lastCall?.args[0].text === 'POST /stripe/hook', 'registered');
       };
       await deployRegistered();
       const endpoints = async () => (await stripe.webhookEndpoints.list()).data.filter((e) => e.id !== mine.id);
       const [first] = await endpoints();
-      assert.strictEqual(first.url, url);
+      assert.strictEqual(first.url, delivery.url);
       assert.ok(first.enabled_events.includes('payment_intent.succeeded') && first.enabled_events.includes('customer.created') && !first.enabled_events.includes('*'));
       const got = collect();
       await stripe.customers.create({ email: 'reg@example.com' });
-      await sandbox.webhooks.idle();
+      await delivery.sandbox.webhooks.idle();
       await eventually(() => got.length === 1, 'delivered and verified');
       assert.strictEqual(got[0].payload.type, 'customer.created');
 

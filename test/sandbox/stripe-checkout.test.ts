@@ -7,15 +7,7 @@ import * as assert from 'assert';
 import Stripe from 'stripe';
 import { startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
 import { sandboxClient, startReceiver } from '../../sandbox/stripe/testing';
-
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
+import { rejection } from '../support/rejection';
 
 describe('Stripe sandbox: Checkout Sessions (official SDK)', function () {
   let sandbox: StripeSandbox;

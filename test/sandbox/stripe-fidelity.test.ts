@@ -4,15 +4,7 @@ import * as assert from 'assert';
 import Stripe from 'stripe';
 import { startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
 import { sandboxClient } from '../../sandbox/stripe/testing';
-
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
+import { rejection } from '../support/rejection';
 
 const RETURN_URL_REQUIRED = 'A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment '
   + 'methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept '

@@ -4,21 +4,13 @@ import Stripe from 'stripe';
 import { SANDBOX_LIVE_KEY, startStripeSandbox, StripeSandbox } from '../../sandbox/stripe';
 import { FaultInjector } from '../../sandbox/stripe/faults';
 import { sandboxClient, startReceiver } from '../../sandbox/stripe/testing';
+import { rejection } from '../support/rejection';
 
 /**
  * Server-side card payments: automatic payment methods without redirects, so a confirmation needs no return_url
  * (https://docs.stripe.com/changelog/2023-08-16/automatic-payment-methods).
  */
 const NO_REDIRECTS = { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } };
-
-async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('Stripe sandbox (official SDK)', function () {
   let sandbox: StripeSandbox;

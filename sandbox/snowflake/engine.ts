@@ -42,6 +42,29 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** The parts of a qualified name (DB.SCHEMA."t.x" → three parts), dots inside quotes kept. */
+export function splitName(name: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (const ch of name) {
+    if (ch === '"') quoted = !quoted;
+    if (ch === '.' && !quoted) { parts.push(current); current = ''; } else current += ch;
+  }
+  parts.push(current);
+  return parts;
+}
+
+/** The column list of DuckDB's CREATE TABLE text: from the first parenthesis outside a quoted name, without the `;`. */
+function columnList(ddl: string): string {
+  let quoted = false;
+  for (let i = 0; i < ddl.length; i++) {
+    if (ddl[i] === '"') quoted = !quoted;
+    else if (ddl[i] === '(' && !quoted) return ddl.slice(i).replace(/;\s*$/, '');
+  }
+  throw new Error(`No column list in ${ddl}`);
+}
+
 /** Snowflake resolves unquoted names upper-case. */
 export function normaliseName(name: string): string {
   return name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name.toUpperCase();
@@ -207,6 +230,7 @@ export class EngineSession {
     } else {
       const translated = translate(sqlText, names, (p) => bindExpression(bindings[p], `$${p}`));
       if (translated.noop) return status();
+      if (translated.like) return this.describe(await this.run(await this.createLike(translated.like)), statementTypeId, kind);
       let sql = translated.sql;
       const fromValues = /^([\s\S]*\bFROM)\s+VALUES\s*(\([\s\S]*\))$/.exec(sql);
       if (fromValues && isSingleTuple(fromValues[2])) {
@@ -220,6 +244,25 @@ export class EngineSession {
       result = await this.run(sql, values.length ? values : undefined);
     }
     return this.describe(result, statementTypeId, kind);
+  }
+
+  /**
+   * CREATE TABLE … LIKE copies the source's column definitions, "column names, types, defaults, and constraints"
+   * (NOT NULL, and the checks behind VARCHAR(n)), without its rows (https://docs.snowflake.com/en/sql-reference/sql/create-table).
+   * A temporary table of the session comes before a permanent one of the same name, as in Snowflake.
+   */
+  private async createLike({ create, source }: { create: string; source: string }): Promise<string> {
+    const parts = splitName(source).map(normaliseName);
+    const table = parts[parts.length - 1];
+    const schema = parts.length > 1 ? parts[parts.length - 2] : this.schema;
+    const database = parts.length > 2 ? parts[0] : this.database;
+    const places = [[database, schema, table]];
+    if (database === this.database && schema === this.schema) places.unshift(['temp', 'main', table]);
+    for (const at of places) {
+      const found = await this.connection.run('SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?', at);
+      if (found.chunkCount && found.getChunk(0).rowCount) return `${create} ${columnList(String(found.getChunk(0).getColumnValues(0)[0]))}`;
+    }
+    throw sqlError('002003', '42S02', `SQL compilation error:\nObject '${[database, schema, table].join('.')}' does not exist or not authorized.`);
   }
 
   /**

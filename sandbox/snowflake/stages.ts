@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { EngineSession, StatementResult } from './engine';
-import { normaliseName } from './engine';
+import { normaliseName, splitName } from './engine';
 import { mapDuckDbError, sqlError, unsupported } from './errors';
 import { RowType } from './encode';
 import { STATEMENT_TYPE } from './statements';
@@ -56,18 +56,6 @@ function qualified(name: string, where: Where): string[] {
   const parts = splitName(name).map(normaliseName);
   if (parts.length === 1) return [where.database, where.schema, parts[0]];
   if (parts.length === 2) return [where.database, parts[0], parts[1]];
-  return parts;
-}
-
-function splitName(name: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const ch of name) {
-    if (ch === '"') quoted = !quoted;
-    if (ch === '.' && !quoted) { parts.push(current); current = ''; } else current += ch;
-  }
-  parts.push(current);
   return parts;
 }
 

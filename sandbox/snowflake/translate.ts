@@ -26,6 +26,11 @@ export interface Translated {
    * Snowflake refuses (ERROR_ON_NONDETERMINISTIC_MERGE, default TRUE; https://docs.snowflake.com/en/sql-reference/sql/merge).
    */
   mergeDuplicateCheck?: string;
+  /**
+   * CREATE TABLE … LIKE: the statement up to the new table's name and the source table as written (DuckDB syntax). The
+   * engine copies the source's column definitions with their NOT NULL, defaults and length checks, as Snowflake does.
+   */
+  like?: { create: string; source: string };
 }
 
 type Node = { kind: 'token'; token: Token } | { kind: 'group'; open: '(' | '['; items: Node[] };
@@ -97,6 +102,9 @@ const NILADIC = new Set(['CURRENT_DATE', 'CURRENT_TIMESTAMP', 'CURRENT_TIME', 'L
 /** Operators that bind tighter than a comparison: a VARIANT term next to one is part of a larger operand. */
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '||']);
 
+/** A rendered (qualified) name: bare parts and quoted parts, which may hold spaces and dots. */
+const QUALIFIED = '(?:"(?:[^"]|"")*"|[^\\s"])+';
+
 export function translate(sql: string, names: SessionNames, placeholder: (position: number) => string = (p) => `$${p}`): Translated {
   const tokens = tokenize(sql);
   while (tokens.length && (tokens[tokens.length - 1].kind === 'space' || tokens[tokens.length - 1].kind === 'comment' || tokens[tokens.length - 1].text === ';')) tokens.pop();
@@ -117,8 +125,9 @@ export function translate(sql: string, names: SessionNames, placeholder: (positi
     if (words[0] === 'MERGE') mergeDuplicateCheck = duplicateCheck(pieces);
     out = join(pieces);
   }
-  // CREATE … TABLE x LIKE y → an empty copy of y's columns; CLONE → a copy of its rows.
-  out = out.replace(/^(CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+|TEMP\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+)\s+LIKE\s+(\S+)$/, '$1 AS SELECT * FROM $2 LIMIT 0');
+  // CREATE … TABLE x LIKE y → an empty copy of y's column definitions (the engine copies them); CLONE → a copy of its rows.
+  const like = new RegExp(`^(CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:TEMPORARY\\s+|TEMP\\s+)?TABLE\\s+(?:IF\\s+NOT\\s+EXISTS\\s+)?${QUALIFIED})\\s+LIKE\\s+(${QUALIFIED})$`).exec(out);
+  if (like) return { sql: out, placeholders, like: { create: like[1], source: like[2] } };
   out = out.replace(/^(CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+|TEMP\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+)\s+CLONE\s+(\S+)$/, '$1 AS SELECT * FROM $2');
   return { sql: out, placeholders, mergeDuplicateCheck };
 }

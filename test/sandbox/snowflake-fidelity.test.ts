@@ -56,6 +56,33 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
     });
   });
 
+  // https://docs.snowflake.com/en/sql-reference/sql/create-table: CREATE TABLE … LIKE "creates a new table with the same
+  // column definitions as an existing table, but without copying data"; column names, types, defaults and constraints
+  // are copied (fg-snowflake's upsert stages rows in such a copy of its target).
+  describe('CREATE TABLE … LIKE', () => {
+    it('copies NOT NULL, VARCHAR(n) lengths and defaults, not the rows', async () => {
+      await run(db, "create or replace table l_src (id int primary key, code varchar(3) not null, note string default 'none')");
+      await run(db, "insert into l_src values (1, 'USD', 'kept in the source')");
+      await run(db, 'create or replace temporary table l_copy like l_src');
+      assert.equal((await one(db, 'select count(*) as n from l_copy')).N, 0);
+      await refused(db, "insert into l_copy values (null, 'EUR', null)", '100072', '22000');
+      await refused(db, 'insert into l_copy values (2, null, null)', '100072', '22000');
+      await refused(db, "insert into l_copy values (2, 'EURO', null)", '100074', '22000', /User character length limit \(3\) exceeded/);
+      await run(db, "insert into l_copy (id, code) values (2, 'EUR')");
+      assert.deepEqual(await one(db, 'select id, code, note from l_copy'), { ID: 2, CODE: 'EUR', NOTE: 'none' });
+    });
+
+    it('copies a temporary table of the session and a table named with its schema; an unknown source is 002003', async () => {
+      await run(db, 'create or replace temporary table l_tmp (id int not null)');
+      await run(db, 'create or replace table l_from_tmp like l_tmp');
+      await refused(db, 'insert into l_from_tmp values (null)', '100072');
+      await run(db, 'create or replace table "l Quoted" (ID int not null)');
+      await run(db, 'create or replace table l_from_quoted like public."l Quoted"');
+      await refused(db, 'insert into l_from_quoted values (null)', '100072');
+      await refused(db, 'create or replace table l_none like l_missing', '002003', '42S02', /does not exist or not authorized/);
+    });
+  });
+
   // https://docs.snowflake.com/en/sql-reference/transactions: DDL commits the open transaction and runs as its own
   // transaction; BEGIN inside a transaction is ignored; a failed statement inside a transaction is rolled back alone
   // and the transaction stays active; with AUTOCOMMIT off the first DML statement starts a transaction; a session

@@ -27,7 +27,7 @@ describe('Snowflake sandbox SQL translation', () => {
 
   it('translates session functions, niladic calls, LIKE tables and the row generator', () => {
     assert.equal(translate('select current_warehouse(), current_timestamp(), current_role()', names).sql, "SELECT 'WH', CURRENT_TIMESTAMP, 'R'");
-    assert.equal(translate('create temporary table s like db.public.t', names).sql, 'CREATE TEMPORARY TABLE S AS SELECT * FROM DB.PUBLIC.T LIMIT 0');
+    assert.deepEqual(translate('create temporary table s like db.public."t x"', names).like, { create: 'CREATE TEMPORARY TABLE S', source: 'DB.PUBLIC."t x"' });
     assert.equal(translate('select seq4() from table(generator(rowcount => 10))', names).sql, 'SELECT (ROW_NUMBER() OVER () - 1) FROM range(10)');
   });
 

@@ -156,6 +156,9 @@ export function createdFilter(params: Params): (object: StripeObject) => boolean
     return (object) => object.created === exact;
   }
   if (Array.isArray(created)) throw invalidRequest('Invalid created filter', 'parameter_invalid_hash', 'created');
+  for (const key of Object.keys(created)) {
+    if (!['gt', 'gte', 'lt', 'lte'].includes(key)) throw invalidRequest(`Received unknown parameter: created[${key}]`, 'parameter_unknown', `created[${key}]`);
+  }
   const bounds = Object.fromEntries(Object.keys(created).map((key) => [key, optionalInt(created, key)]));
   return (object) =>
     (bounds.gt === undefined || object.created > bounds.gt!) &&

@@ -17,6 +17,27 @@ export const MINIMUM_CHARGE: Readonly<Record<string, number>> = {
 
 export const MAXIMUM_CHARGE = 99_999_999;
 
+/**
+ * The presentment currencies of https://docs.stripe.com/currencies (usd first, as Stripe lists them in its message).
+ * Stripe refuses any other code: "Invalid currency: xyz. Stripe currently supports these currencies: usd, aed, …".
+ */
+export const SUPPORTED_CURRENCIES: readonly string[] = (
+  'usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bif bmd bnd bob brl bsd bwp byn bzd cad cdf chf clp cny cop '
+  + 'crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip gmd gnf gtq gyd hkd hnl htg huf idr ils inr isk jmd jpy kes '
+  + 'kgs khr kmf krw kyd kzt lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad ngn nio nok npr nzd '
+  + 'pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sos srd std szl thb tjs top try ttd twd tzs '
+  + 'uah ugx uyu uzs vnd vuv wst xaf xcd xof xpf yer zar zmw').split(' ');
+const SUPPORTED = new Set(SUPPORTED_CURRENCIES);
+
+/** `value` lowercased (Stripe lowercases what it gets), or Stripe's 400 for a code it does not support. */
+export function currencyOf(value: string | undefined, param = 'currency'): string {
+  const code = (value ?? '').toLowerCase();
+  if (!SUPPORTED.has(code)) {
+    throw invalidRequest(`Invalid currency: ${code}. Stripe currently supports these currencies: ${SUPPORTED_CURRENCIES.join(', ')}`, 'parameter_invalid_string', param);
+  }
+  return code;
+}
+
 const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
 const SYMBOLS: Record<string, string> = { usd: '$', eur: '€', gbp: '£', jpy: '¥', aud: '$', cad: '$', nzd: '$', sgd: '$', hkd: '$', mxn: '$', brl: 'R$' };
 

@@ -2,7 +2,8 @@
 
 import { createHash } from 'crypto';
 import { newId, paginate, StripeObject } from './account';
-import { crudRoutes, currencyOf } from './crud';
+import { currencyOf } from './amounts';
+import { crudRoutes } from './crud';
 import { invalidRequest, missingParam } from './errors';
 import { optionalBool, optionalInt, optionalObject, optionalString, optionalStringList, Params, requireString } from './params';
 import { customerTestClock } from './test-clocks';

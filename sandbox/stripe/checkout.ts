@@ -28,10 +28,10 @@
 
 import { newId, paginate, RequestInfo, StripeObject } from './account';
 import type { Account } from './account';
-import { checkChargeAmount } from './amounts';
+import { checkChargeAmount, currencyOf } from './amounts';
 import { declineOf } from './cards';
 import { catalogRoutes } from './catalog';
-import { crudRoutes, currencyOf } from './crud';
+import { crudRoutes } from './crud';
 import { invalidRequest, missingParam, notFound, SandboxStripeError } from './errors';
 import type { FormObject } from './form';
 import { chargeFields, confirm, openPaymentIntent } from './payments';

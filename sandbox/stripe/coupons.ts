@@ -8,7 +8,8 @@
 // discounts.
 
 import { newId, StripeObject } from './account';
-import { crudRoutes, currencyOf } from './crud';
+import { currencyOf } from './amounts';
+import { crudRoutes } from './crud';
 import { invalidRequest, missingParam } from './errors';
 import type { FormObject } from './form';
 import { optionalEnum, optionalInt, optionalString, Params } from './params';

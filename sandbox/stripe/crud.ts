@@ -2,7 +2,6 @@
 // (`<object>.created|updated|deleted`, or another prefix) and `previous_attributes` on updates.
 
 import { newId, paginate, StripeObject } from './account';
-import { invalidRequest } from './errors';
 import { mergeMetadata, Params, rejectUnknown } from './params';
 import type { Route, RouteContext } from './routes';
 import { search } from './search';
@@ -145,10 +144,4 @@ export function runAfter(routes: Route[], method: Route['method'], pattern: stri
       return object;
     },
   }));
-}
-
-/** Shared check for `currency`: three lowercase letters (Stripe lowercases what it gets). */
-export function currencyOf(value: string | undefined, param = 'currency'): string {
-  if (!value || !/^[a-zA-Z]{3}$/.test(value)) throw invalidRequest(`Invalid currency: ${value ?? ''}`, 'parameter_invalid_string', param);
-  return value.toLowerCase();
 }

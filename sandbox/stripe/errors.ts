@@ -25,8 +25,10 @@ export class SandboxStripeError extends Error {
     return this;
   }
 
-  toBody(): { error: Record<string, unknown> } {
+  /** `requestLogUrl`: the request's Dashboard log entry, which Stripe links once the API key named an account. */
+  toBody(requestLogUrl?: string): { error: Record<string, unknown> } {
     const error: Record<string, unknown> = { type: this.type, message: this.message, ...this.extra };
+    if (requestLogUrl) error.request_log_url = requestLogUrl;
     if (this.code) {
       error.code = this.code;
       if (this.docUrl) error.doc_url = `https://docs.stripe.com/error-codes/${this.code.replace(/_/g, '-')}`;

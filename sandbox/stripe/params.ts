@@ -68,6 +68,14 @@ export function optionalObject(params: Params, name: string): FormObject | undef
   return value;
 }
 
+/** The paths of `expand` (`expand[]=a&expand[]=b`, `expand[0]=a` or a single `expand=a`). */
+export function expandPaths(value: FormValue | undefined): string[] {
+  if (value === undefined || value === '') return [];
+  const paths = typeof value === 'string' ? [value] : Array.isArray(value) ? value : Object.values(value);
+  if (!paths.every((path): path is string => typeof path === 'string')) throw invalidRequest('Invalid array', 'parameter_invalid_array', 'expand');
+  return paths;
+}
+
 /** Stripe rejects parameters it does not know; this catches typos in the node's requests early. */
 export function rejectUnknown(params: Params, allowed: readonly string[]): void {
   for (const name of Object.keys(params)) {

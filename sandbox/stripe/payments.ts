@@ -11,9 +11,9 @@
 // The sandbox's account accepts cards only: other payment method types are refused as not modelled.
 
 import { newId, StripeObject } from './account';
-import { checkChargeAmount } from './amounts';
+import { checkChargeAmount, currencyOf } from './amounts';
 import { Decline, declineOf, testCard } from './cards';
-import { crudRoutes, currencyOf, runAfter, updateWithEvent } from './crud';
+import { crudRoutes, runAfter, updateWithEvent } from './crud';
 import { disputeIfTestCard, refundBlocker } from './disputes';
 import { invalidRequest, missingParam, SandboxStripeError, unexpectedState } from './errors';
 import { mergeMetadata, optionalBool, optionalEnum, optionalInt, optionalObject, optionalString, optionalStringList, Params, rejectUnknown, requirePositiveAmount } from './params';

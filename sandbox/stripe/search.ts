@@ -8,7 +8,7 @@
 
 import type { StripeObject } from './account';
 import { invalidRequest } from './errors';
-import { optionalInt, optionalString, Params } from './params';
+import { expandPaths, optionalInt, optionalString, Params } from './params';
 
 /** `token` fields match exactly; `string` fields also match substrings; `numeric` fields compare. */
 type FieldKind = 'numeric' | 'string' | 'token';
@@ -164,5 +164,7 @@ export function search(resource: string, items: StripeObject[], params: Params, 
   return {
     object: 'search_result', data, has_more: hasMore, url,
     next_page: hasMore ? Buffer.from(String(offset + limit)).toString('base64url') : null,
+    // "The total number of objects that match the query, only accurate up to 10,000", included when expanded.
+    ...(expandPaths(params.expand).includes('total_count') ? { total_count: Math.min(found.length, 10_000) } : {}),
   } as unknown as StripeObject;
 }

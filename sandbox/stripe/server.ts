@@ -9,15 +9,16 @@ import { catalogRoutes } from './catalog';
 import { checkoutControl, expireSessionsEverywhere, hostedCheckoutPage } from './checkout-control';
 import { checkoutRoutes } from './checkout';
 import { disputeRoutes } from './disputes';
-import { SandboxStripeError } from './errors';
+import { invalidRequest, SandboxStripeError } from './errors';
 import { CallCounter, FaultInjector, FaultRule, RateLimiter } from './faults';
 import { canonicalJson } from '../../lib/reliability/canonical';
-import { applyExpand, checkExpand, expandPaths } from './expand';
+import { applyExpand, checkExpand } from './expand';
+import { expandPaths } from './params';
 import { decodeForm } from './form';
 import { IdempotencyCache } from './idempotency';
 import { invoiceRoutes } from './invoices';
 import { paymentRoutes } from './payments';
-import { Router } from './routes';
+import { Route, Router } from './routes';
 import { subscriptionRoutes } from './subscriptions';
 import { DEFAULT_DELIVERY, DeliverySettings, WebhookDispatcher } from './webhooks';
 import { ThinEventDispatcher, thinEventRoutes } from './thin-events';
@@ -58,6 +59,28 @@ export interface StripeSandbox {
   advanceClock(seconds: number): void;
   reset(): void;
   close(): Promise<void>;
+}
+
+/** The request's entry in the Dashboard's request log, once the API key names an account. */
+interface RequestLog { url?: string }
+
+/** Where Stripe's error bodies point (`request_log_url`): the Dashboard's log entry of the request. */
+function requestLogUrl(requestId: string, livemode: boolean, nowMs: number): string {
+  return `https://dashboard.stripe.com/${livemode ? '' : 'test/'}logs/${requestId}?t=${Math.floor(nowMs / 1000)}`;
+}
+
+/**
+ * A retrieve takes only `expand[]` (a PaymentIntent's also its `client_secret`); Stripe answers anything else with
+ * parameter_unknown, as it does for create, update and list.
+ */
+const RETRIEVE_PARAMS: Record<string, string[]> = { '/v1/payment_intents/:id': ['client_secret'] };
+
+function checkRetrieveParams(route: Route, params: Record<string, unknown>): void {
+  if (!route.returns || /^(list|search):/.test(route.returns)) return;
+  const allowed = ['expand', ...(RETRIEVE_PARAMS[route.pattern] ?? [])];
+  for (const name of Object.keys(params)) {
+    if (!allowed.includes(name)) throw invalidRequest(`Received unknown parameter: ${name}`, 'parameter_unknown', name);
+  }
 }
 
 export function maskKey(key: string): string {
@@ -138,8 +161,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
     res.end(body);
   };
-  const sendError = (res: http.ServerResponse, error: SandboxStripeError, headers: Record<string, string> = {}) =>
-    send(res, error.status, JSON.stringify(error.toBody(), null, 2), headers);
+  const sendError = (res: http.ServerResponse, error: SandboxStripeError, headers: Record<string, string> = {}, log: RequestLog = {}) =>
+    send(res, error.status, JSON.stringify(error.toBody(log.url), null, 2), headers);
 
   function failWithFault(res: http.ServerResponse, rule: FaultRule): void {
     const retryAfter: Record<string, string> = rule.retryAfterSeconds !== undefined ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
@@ -155,7 +178,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     }
   }
 
-  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string): Promise<void> {
+  async function handleApi(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string, log: RequestLog): Promise<void> {
     const method = req.method ?? 'GET';
     const matched = router.match(method, url.pathname);
     const routeKey = `${method} ${matched ? matched.route.pattern : url.pathname}`;
@@ -166,6 +189,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
       throw new SandboxStripeError(401, 'invalid_request_error', "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').");
     }
     if (!apiKeys.has(apiKey)) throw new SandboxStripeError(401, 'invalid_request_error', `Invalid API Key provided: ${maskKey(apiKey)}`, 'api_key_invalid');
+    // From here on the request is in the account's request log, which Stripe's errors link to.
+    log.url = requestLogUrl(requestId, /^(sk|rk)_live_/.test(apiKey), clock.nowMs());
     if (!rateLimiter.allow(apiKey)) {
       sendError(res, new SandboxStripeError(429, 'invalid_request_error', 'Request rate limit exceeded. You can learn more about rate limits here https://stripe.com/docs/rate-limits.', 'rate_limit'), { 'Retry-After': '1' });
       return;
@@ -180,6 +205,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     // A path the response cannot expand is refused before anything runs (and before the idempotency key is taken).
     const expand = expandPaths(params.expand);
     checkExpand(matched.route.returns, expand);
+    if (method === 'GET' && url.pathname.startsWith('/v1/')) checkRetrieveParams(matched.route, params);
     // API v2 names the account in `Stripe-Context` (a thin event's `context`), v1 in `Stripe-Account`.
     const owner = actingAccount(apiKey, req.headers['stripe-account'] ?? req.headers['stripe-context']);
     const idempotencyKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
@@ -203,7 +229,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     } catch (err) {
       const error = err instanceof SandboxStripeError ? err : new SandboxStripeError(500, 'api_error', 'An unknown error occurred.');
       status = error.status;
-      body = JSON.stringify(error.toBody(), null, 2);
+      body = JSON.stringify(error.toBody(log.url), null, 2);
       store = !error.beforeExecution;
     }
     decision?.finish(status, body, store);
@@ -243,13 +269,14 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     res.setHeader('Request-Id', requestId);
     res.setHeader('Stripe-Version', (req.headers['stripe-version'] as string | undefined) ?? API_VERSION);
     const url = new URL(req.url ?? '/', 'http://sandbox');
+    const log: RequestLog = {};
     const handler = url.pathname.startsWith('/_sandbox') ? control(req, res, url)
       : url.pathname.startsWith('/c/pay/') ? hostedCheckoutPage(accounts.values(), req, res, url)
-        : handleApi(req, res, url, requestId);
+        : handleApi(req, res, url, requestId, log);
     handler.catch((err) => {
       if (res.headersSent) return;
       const error = err instanceof SandboxStripeError ? err : new SandboxStripeError(500, 'api_error', err instanceof Error ? err.message : String(err));
-      sendError(res, error);
+      sendError(res, error, {}, log);
     });
   });
 

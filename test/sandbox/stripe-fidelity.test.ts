@@ -328,6 +328,18 @@ describe('Stripe sandbox fidelity (documented rules, official SDK)', function ()
       assert.deepStrictEqual(await ids(stripe.customers.search({ query: "name:'Jenny AND Rosen'" })), [], 'AND inside quotes is part of the value');
     });
 
+    // https://docs.stripe.com/api/pagination/search: total_count is not included by default; expand[]=total_count adds it.
+    it('total_count is included only when expanded, counting every match across pages', async () => {
+      for (let i = 0; i < 3; i++) await stripe.customers.create({ email: 'same@example.com' });
+      const page = await stripe.customers.search({ query: "email:'same@example.com'", limit: 2 });
+      assert.deepStrictEqual([page.total_count, page.has_more], [undefined, true]);
+      const counted = await stripe.customers.search({ query: "email:'same@example.com'", limit: 2, expand: ['total_count'] });
+      assert.deepStrictEqual([counted.total_count, counted.data.length], [3, 2]);
+      const withData = await stripe.customers.search({ query: "email:'same@example.com'", expand: ['total_count', 'data.subscriptions'] });
+      assert.deepStrictEqual([withData.total_count, withData.data[0].subscriptions!.object], [3, 'list']);
+      invalid(await rejection(stripe.customers.list({ expand: ['total_count'] })), /cannot be expanded \(total_count\)/, undefined, 'expand');
+    });
+
     it('queries outside the grammar are refused: unparsable, unquoted strings, mixed AND / OR, more than 10 clauses, ~ and > on the wrong fields', async () => {
       invalid(await rejection(stripe.customers.search({ query: 'asdf' })), unparsable, undefined, 'query');
       invalid(await rejection(stripe.customers.search({ query: 'email:jenny@example.com' })), unparsable, undefined, 'query');
@@ -405,6 +417,51 @@ describe('Stripe sandbox fidelity (documented rules, official SDK)', function ()
     invalid(await rejection(stripe.customers.list({ starting_after: a.id, ending_before: b.id })), 'Received both starting_after and ending_before parameters. Please pass in only one.');
     const unknown = await rejection(stripe.customers.list({ starting_after: 'cus_nope', ending_before: b.id }));
     assert.deepStrictEqual([unknown.statusCode, unknown.code, unknown.param], [404, 'resource_missing', 'starting_after']);
+  });
+
+  // https://docs.stripe.com/api/pagination: limit "can range between 1 and 100"; created is a timestamp or a hash of
+  // gt / gte / lt / lte (https://docs.stripe.com/api/customers/list#list_customers-created).
+  it('list limit between 1 and 100, and created takes only gt, gte, lt and lte', async () => {
+    await stripe.customers.create({ email: 'a@example.com' });
+    for (const limit of [0, 101]) invalid(await rejection(stripe.customers.list({ limit })), /must be between 1 and 100/, 'parameter_invalid_integer', 'limit');
+    assert.strictEqual((await stripe.customers.list({ limit: 100 })).data.length, 1);
+    invalid(await rejection(stripe.charges.list({ created: { gte: 1, since: 2 } as any })), 'Received unknown parameter: created[since]', 'parameter_unknown', 'created[since]');
+    assert.strictEqual((await stripe.customers.list({ created: { gte: 1, lt: 4_000_000_000 } })).data.length, 1);
+  });
+
+  // Stripe refuses parameters an endpoint does not have, on retrieve as on create, update and list
+  // (https://docs.stripe.com/error-codes#parameter-unknown); a PaymentIntent's retrieve also takes its client_secret.
+  it('a retrieve takes only expand[] (a PaymentIntent also client_secret): anything else is parameter_unknown', async () => {
+    const customer = await stripe.customers.create({ email: 'r@example.com' });
+    invalid(await rejection(stripe.customers.retrieve(customer.id, { email: 'r@example.com' } as any)), 'Received unknown parameter: email', 'parameter_unknown', 'email');
+    invalid(await rejection(stripe.events.retrieve((await stripe.events.list()).data[0].id, { type: 'x' } as any)), 'Received unknown parameter: type', 'parameter_unknown', 'type');
+    const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', ...NO_REDIRECTS });
+    assert.strictEqual((await stripe.paymentIntents.retrieve(pi.id, { client_secret: pi.client_secret! })).id, pi.id);
+    invalid(await rejection(stripe.paymentIntents.retrieve(pi.id, { metadata: { a: 'b' } } as any)), 'Received unknown parameter: metadata', 'parameter_unknown', 'metadata');
+    assert.strictEqual(((await stripe.customers.retrieve(customer.id, { expand: ['subscriptions'] })) as Stripe.Customer).subscriptions!.data.length, 0);
+  });
+
+  // https://docs.stripe.com/api/errors: request_log_url "A URL to the request log entry in your dashboard."
+  it('an error on an authenticated request links its request log entry (request_log_url), replayed with it under an idempotency key', async () => {
+    const err = await rejection(stripe.paymentIntents.create({ currency: 'usd' } as any, { idempotencyKey: 'no-amount' }));
+    assert.strictEqual(err.raw.request_log_url, `https://dashboard.stripe.com/test/logs/${err.requestId}?t=${err.raw.request_log_url.split('?t=')[1]}`);
+    assert.match(err.raw.request_log_url, /\?t=\d{10}$/);
+    const declined = await rejection(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, ...NO_REDIRECTS }, { idempotencyKey: 'decline' }));
+    const replayed = await rejection(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, ...NO_REDIRECTS }, { idempotencyKey: 'decline' }));
+    assert.strictEqual(replayed.raw.request_log_url, declined.raw.request_log_url, 'the first response, as it was');
+    const live = sandboxClient(sandbox, 'sk_live_flowguard_sandbox');
+    assert.match((await rejection(live.customers.retrieve('cus_missing'))).raw.request_log_url, /^https:\/\/dashboard\.stripe\.com\/logs\/req_/);
+    const anonymous = await rejection(sandboxClient(sandbox, 'sk_test_unknown').customers.list());
+    assert.deepStrictEqual([anonymous.statusCode, anonymous.raw.request_log_url], [401, undefined], 'no account, no log');
+  });
+
+  // https://docs.stripe.com/currencies (presentment currencies); Stripe's message lists the ones it supports.
+  it('a currency Stripe does not support is refused, naming the currency; codes are lowercased', async () => {
+    const err = await rejection(stripe.paymentIntents.create({ amount: 2000, currency: 'xyz', ...NO_REDIRECTS }));
+    invalid(err, /^Invalid currency: xyz\. Stripe currently supports these currencies: usd, aed, afn, .*, eur, .*, jpy, /, 'parameter_invalid_string', 'currency');
+    invalid(await rejection(stripe.prices.create({ product_data: { name: 'P' }, unit_amount: 100, currency: 'abc' })), /^Invalid currency: abc\./, 'parameter_invalid_string', 'currency');
+    assert.strictEqual((await stripe.paymentIntents.list()).data.length, 0);
+    assert.strictEqual((await stripe.paymentIntents.create({ amount: 2000, currency: 'SEK', ...NO_REDIRECTS })).currency, 'sek');
   });
 
   describe('test clocks, renewals and thin events', () => {

@@ -1,7 +1,10 @@
 // The sandbox org's data: records per object, DML with describe-based validation, system fields, a settable clock.
 import { SfError, entityIsDeleted, malformedId, notFound } from './errors';
 import { canonicalId, id18, newId } from './ids';
-import { FieldDef, ObjectDef, defaultSchema } from './schema';
+import { FieldDef, ObjectDef, defaultSchema, fieldLabel, fieldLength } from './schema';
+
+/** What an Email field accepts: a local part, @, and a domain with at least one dot (Salesforce refuses the rest). */
+const EMAIL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
 
 export type SfRecord = Record<string, unknown>;
 
@@ -358,9 +361,18 @@ export class Org {
         }
         return id;
       }
-      default:
+      default: {
         if (typeof raw === 'object') throw bad();
-        return String(raw);
+        const text = String(raw);
+        const max = fieldLength(field);
+        if (max && text.length > max) {
+          throw new SfError(400, 'STRING_TOO_LONG', `${fieldLabel(field)}: data value too large: ${text} (max length=${max})`, [field.name]);
+        }
+        if (field.type === 'email' && !EMAIL.test(text)) {
+          throw new SfError(400, 'INVALID_EMAIL_ADDRESS', `${fieldLabel(field)}: invalid email address: ${text}`, [field.name]);
+        }
+        return text;
+      }
     }
   }
 

@@ -15,6 +15,8 @@ export interface FieldDef {
   /** System fields are set by the org, never by the caller. */
   system?: boolean;
   picklistValues?: string[];
+  /** Maximum characters of a text field, when not the type's default (fieldLength). */
+  length?: number;
 }
 
 export interface ObjectDef {
@@ -34,6 +36,19 @@ const SYSTEM_FIELDS: FieldDef[] = [
   { name: 'SystemModstamp', type: 'datetime', system: true },
 ];
 
+/**
+ * The characters a text field holds: the length given in the object reference ("Account Name: 255", "Last Name:
+ * 80", a custom object's Name 80, Phone 40, Email 80), else 255 for text, email, URL and picklist, 32,768 for a
+ * long text area (the custom field default). A longer value is refused with STRING_TOO_LONG.
+ */
+export function fieldLength(f: FieldDef): number {
+  if (f.length) return f.length;
+  if (f.type === 'phone') return 40;
+  if (f.type === 'email') return 80;
+  if (f.type === 'textarea') return 32768;
+  return ['string', 'url', 'picklist'].includes(f.type) ? 255 : 0;
+}
+
 function object(name: string, label: string, keyPrefix: string, fields: FieldDef[]): ObjectDef {
   return { name, label, keyPrefix, fields: [...SYSTEM_FIELDS, ...fields] };
 }
@@ -42,7 +57,7 @@ export function defaultSchema(): ObjectDef[] {
   return [
     object('Account', 'Account', '001', [
       { name: 'Name', type: 'string', required: true },
-      { name: 'AccountNumber', type: 'string' },
+      { name: 'AccountNumber', type: 'string', length: 40 },
       { name: 'External_Id__c', type: 'string', externalId: true, unique: true, label: 'External Id' },
       { name: 'Type', type: 'picklist', picklistValues: ['Prospect', 'Customer', 'Partner', 'Other'] },
       { name: 'Industry', type: 'picklist', picklistValues: ['Banking', 'Retail', 'Technology', 'Energy', 'Other'] },
@@ -50,13 +65,13 @@ export function defaultSchema(): ObjectDef[] {
       { name: 'NumberOfEmployees', type: 'int' },
       { name: 'Phone', type: 'phone' },
       { name: 'Website', type: 'url' },
-      { name: 'Description', type: 'textarea' },
+      { name: 'Description', type: 'textarea', length: 32000 },
       { name: 'Active__c', type: 'boolean', label: 'Active' },
       { name: 'Last_Synced_At__c', type: 'datetime', label: 'Last Synced At' },
     ]),
     object('Contact', 'Contact', '003', [
-      { name: 'LastName', type: 'string', required: true },
-      { name: 'FirstName', type: 'string' },
+      { name: 'LastName', type: 'string', required: true, length: 80 },
+      { name: 'FirstName', type: 'string', length: 40 },
       { name: 'Email', type: 'email' },
       { name: 'Phone', type: 'phone' },
       { name: 'AccountId', type: 'reference', referenceTo: 'Account' },
@@ -64,7 +79,7 @@ export function defaultSchema(): ObjectDef[] {
       { name: 'Birthdate', type: 'date' },
     ]),
     object('Opportunity', 'Opportunity', '006', [
-      { name: 'Name', type: 'string', required: true },
+      { name: 'Name', type: 'string', required: true, length: 120 },
       { name: 'StageName', type: 'picklist', required: true, picklistValues: ['Prospecting', 'Negotiation', 'Closed Won', 'Closed Lost'] },
       { name: 'CloseDate', type: 'date', required: true },
       { name: 'Amount', type: 'currency' },
@@ -73,7 +88,7 @@ export function defaultSchema(): ObjectDef[] {
     ]),
     // A custom object for Stripe subscriptions synced from Stripe (examples/Stripe/Subscriptions to Salesforce).
     object('Stripe_Subscription__c', 'Stripe Subscription', 'a01', [
-      { name: 'Name', type: 'string', required: true },
+      { name: 'Name', type: 'string', required: true, label: 'Stripe Subscription Name', length: 80 },
       { name: 'Stripe_Subscription_Id__c', type: 'string', externalId: true, unique: true, label: 'Stripe Subscription Id' },
       { name: 'Stripe_Customer_Id__c', type: 'string', label: 'Stripe Customer Id' },
       { name: 'Status__c', type: 'picklist', label: 'Status', picklistValues: ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'] },
@@ -82,9 +97,9 @@ export function defaultSchema(): ObjectDef[] {
       { name: 'Last_Payment_Failure__c', type: 'textarea', label: 'Last Payment Failure' },
     ]),
     object('User', 'User', '005', [
-      { name: 'Username', type: 'string', required: true },
-      { name: 'Name', type: 'string' },
-      { name: 'Email', type: 'email' },
+      { name: 'Username', type: 'string', required: true, length: 80 },
+      { name: 'Name', type: 'string', length: 121 },
+      { name: 'Email', type: 'email', length: 128 },
       { name: 'IsActive', type: 'boolean' },
     ]),
   ];
@@ -96,14 +111,16 @@ const SOAP_TYPES: Record<FieldType, string> = {
   currency: 'xsd:double', int: 'xsd:int', date: 'xsd:date', datetime: 'xsd:dateTime',
 };
 
+export const fieldLabel = (f: FieldDef): string => f.label ?? f.name.replace(/__c$/, '').replace(/_/g, ' ');
+
 export function describeField(f: FieldDef): Record<string, unknown> {
   const creatable = !f.system;
   return {
     name: f.name,
-    label: f.label ?? f.name.replace(/__c$/, '').replace(/_/g, ' '),
+    label: fieldLabel(f),
     type: f.type,
     soapType: SOAP_TYPES[f.type],
-    length: ['string', 'email', 'phone', 'url', 'picklist'].includes(f.type) ? 255 : f.type === 'textarea' ? 32000 : 0,
+    length: fieldLength(f),
     nillable: !f.required && f.type !== 'boolean' && f.type !== 'id',
     defaultedOnCreate: f.system === true || f.type === 'boolean',
     createable: creatable,

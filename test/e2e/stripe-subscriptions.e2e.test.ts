@@ -68,7 +68,9 @@ describe('e2e: Stripe subscriptions to Salesforce example (thin events, test clo
     const customer = await stripe.customers.create({ email: 'renewal@example.com', test_clock: clock.id, invoice_settings: { default_payment_method: 'pm_card_visa' } });
     const product = await stripe.products.create({ name: 'Team plan' });
     const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 1500, recurring: { interval: 'month' } });
-    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, quantity: 2 }] });
+    // Longer than the 80 characters a custom object's Name holds: real Salesforce refuses the whole record (STRING_TOO_LONG).
+    const description = 'Team plan, two seats, billed monthly to the operations budget of the Northwind office in Lyon';
+    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, quantity: 2 }], description });
     const firstEnd = subscription.items.data[0].current_period_end;
 
     const active = await eventually('the active subscription in Salesforce', async () => {
@@ -78,6 +80,7 @@ describe('e2e: Stripe subscriptions to Salesforce example (thin events, test clo
     assert.equal(active.MRR__c, 30);
     assert.equal(new Date(active.Next_Renewal__c).getTime() / 1000, firstEnd);
     assert.equal(active.Stripe_Customer_Id__c, customer.id);
+    assert.equal(active.Name, description.slice(0, 80), 'the description cut to the Name field\'s 80 characters');
 
     // The card declines from now on; the clock passes the period end and the hour before the renewal is charged.
     await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: 'pm_card_chargeDeclined' } });

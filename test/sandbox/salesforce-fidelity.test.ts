@@ -168,6 +168,28 @@ describe('Salesforce sandbox fidelity (documented behaviour, unmodified jsforce)
       const all = await conn.query(`SELECT Name, IsDeleted FROM Account WHERE Id = '${id}'`, { scanAll: true });
       assert.deepEqual(all.records.map((r: any) => [r.Name, r.IsDeleted]), [['Gone', true]]);
     });
+    it('refuses text longer than its field holds with STRING_TOO_LONG "<label>: data value too large: … (max length=n)", as describe reports the length', async () => {
+      const lengths = Object.fromEntries((await conn.sobject('Contact').describe()).fields.map((f: any) => [f.name, f.length]));
+      assert.deepEqual([lengths.LastName, lengths.FirstName, lengths.Email, lengths.Phone], [80, 40, 80, 40]);
+      const opportunityName = (await conn.sobject('Opportunity').describe()).fields.find((f: any) => f.name === 'Name');
+      const customName = (await conn.sobject('Stripe_Subscription__c').describe()).fields.find((f: any) => f.name === 'Name');
+      assert.deepEqual([opportunityName.length, customName.length], [120, 80], "Opportunity Name 120, a custom object's Name 80");
+      await conn.sobject('Contact').create({ LastName: 'x'.repeat(80) });
+      await rejectsWith(conn.sobject('Contact').create({ LastName: 'y'.repeat(81) }), 'STRING_TOO_LONG', new RegExp(`: data value too large: ${'y'.repeat(81)} \\(max length=80\\)$`));
+      const [tooLong] = await conn.sobject('Stripe_Subscription__c').create([{ Name: 'z'.repeat(81) }]);
+      assert.deepEqual([tooLong.errors[0].statusCode, tooLong.errors[0].fields], ['STRING_TOO_LONG', ['Name']]);
+      const bulk = await conn.bulk2.loadAndWaitForResults({ object: 'Contact', operation: 'insert', pollInterval: 20, pollTimeout: 10_000, input: `LastName\n${'w'.repeat(81)}\n` });
+      assert.match(bulk.failedResults[0].sf__Error, /^STRING_TOO_LONG:.*\(max length=80\):LastName --$/);
+      assert.equal((await conn.query('SELECT COUNT() FROM Contact')).totalSize, 1, 'nothing stored truncated');
+    });
+
+    it('refuses an Email value that is not an address with INVALID_EMAIL_ADDRESS "Email: invalid email address: …"', async () => {
+      await conn.sobject('Contact').create({ LastName: 'Ok', Email: "o'brien+tag@mail.example.co.uk" });
+      for (const bad of ['not an email', 'rsmithexamplecom', 'a@213213213213213com', '@bc.com', 'b.levy@expressl&t.net']) {
+        await rejectsWith(conn.sobject('Contact').create({ LastName: 'Bad', Email: bad }), 'INVALID_EMAIL_ADDRESS', new RegExp(`^Email: invalid email address: ${bad.replace(/[.+]/g, '\\$&')}$`));
+      }
+      assert.equal((await conn.query("SELECT COUNT() FROM Contact WHERE LastName = 'Bad'")).totalSize, 0);
+    });
   });
 
   describe('SOQL', () => {
@@ -186,13 +208,13 @@ describe('Salesforce sandbox fidelity (documented behaviour, unmodified jsforce)
       assert.equal(versions.length, 38);
     });
 
-    it('answers a retired version (21.0-30.0) with 410 GONE and a version that does not exist with 404 NOT_FOUND', async () => {
+    it('answers a retired version (7.0-30.0) with 410 GONE and a version that does not exist with 404 NOT_FOUND', async () => {
       const at = (version: string): any => new jsforce.Connection({ instanceUrl: conn.instanceUrl, accessToken: conn.accessToken, version });
       await rejectsWith(at('30.0').query('SELECT Id FROM Account'), 'GONE');
       await rejectsWith(at('69.0').query('SELECT Id FROM Account'), 'NOT_FOUND');
       const headers = { Authorization: `Bearer ${conn.accessToken}` };
       assert.equal((await fetch(`${sb.url}/services/data/v30.0/limits`, { headers })).status, 410);
-      assert.equal((await fetch(`${sb.url}/services/data/v21.0/limits`, { headers })).status, 410);
+      for (const retired of ['21.0', '20.0', '7.0']) assert.equal((await fetch(`${sb.url}/services/data/v${retired}/limits`, { headers })).status, 410, retired);
       assert.equal((await fetch(`${sb.url}/services/data/v69.0/limits`, { headers })).status, 404);
       assert.equal((await fetch(`${sb.url}/services/data/v68.0/limits`, { headers })).status, 200);
     });
@@ -208,7 +230,7 @@ describe('Salesforce sandbox fidelity (documented behaviour, unmodified jsforce)
     });
 
     it('answers SOAP login() at a retired or unknown version with UNSUPPORTED_API_VERSION', async () => {
-      for (const version of ['30.0', '69.0']) {
+      for (const version of ['30.0', '20.0', '69.0']) {
         await assert.rejects(new jsforce.Connection({ loginUrl: sb.url, version }).login(USER, PASSWORD), /UNSUPPORTED_API_VERSION: Invalid Api version specified on URL/);
       }
     });

@@ -30,6 +30,20 @@ describe('shipped flows (scripts/flows.js check)', () => {
     }
   });
 
+  it('an example that talks to a sandbox says in its first comment how a palette user starts it (npx @flowguard/sandbox)', () => {
+    const [, ...examples] = flows.shippedFlows();
+    const services = ['fg-stripe-config', 'fg-salesforce-config', 'fg-snowflake-config'];
+    const silent = examples
+      .filter(({ flow }: any) => flow.some((n: any) => services.includes(n.type)))
+      .filter(({ flow }: any) => {
+        const first = flow.find((n: any) => n.type === 'comment');
+        // the first paragraph, where "**Needs**" says what the example needs
+        return !/^\*\*Needs\*\*.*`npx @flowguard\/sandbox`/.test(first?.info ?? '');
+      })
+      .map(({ file }: any) => path.basename(file));
+    assert.deepEqual(silent, []);
+  });
+
   it('fills a setting a node lacks with the editor default, and leaves set ones alone', () => {
     const flow = [{ id: 'r', type: 'fg-retry', maxAttempts: 3 }, { id: 'e', type: 'fg-salesforce-events' }];
     flows.completeSettings(flow, flows.editorDefaults());

@@ -170,7 +170,11 @@ export class RedisStore implements Store {
 
   /** Connects, or fails within the connect timeout with a message naming the server(s) and the cause. */
   static async connect(options: RedisStoreOptions): Promise<RedisStore> {
-    const urls = splitUrls(options.url);
+    // TLS switched on (the TLS box, or certificates) applies to redis:// URLs too; node-redis refuses a TLS socket for
+    // a redis:// URL, so such URLs are given to it as rediss://.
+    const given = splitUrls(options.url);
+    const tlsOn = Boolean(options.tls) || /^rediss:/i.test(given[0]);
+    const urls = tlsOn ? given.map((u) => u.replace(/^redis:\/\//i, 'rediss://')) : given;
     const where = urls.map(redactUrl).join(',');
     const mode = options.mode ?? (urls.length > 1 ? 'cluster' : 'single');
     if (mode === 'single' && urls.length > 1) {
@@ -181,7 +185,7 @@ export class RedisStore implements Store {
     }
     let everConnected = false;
     const socket = {
-      ...tlsSocket(urls[0], options.tls),
+      ...(tlsOn ? tlsSocket(options.tls) : {}),
       connectTimeout: options.connectTimeoutMs ?? 5000,
       // Before the first connection, give up at once with the cause; afterwards reconnect with a capped backoff.
       reconnectStrategy: (retries: number, cause: Error) => (everConnected ? Math.min(100 * 2 ** retries, 5000) : cause),
@@ -531,12 +535,13 @@ export function splitUrls(list: string): string[] {
   const parts = String(list ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   if (parts.length === 0) throw new StoreError('redis', 'BAD_CONFIG', 'no Redis URL given; enter redis://host:6379 (several, comma-separated, for a cluster or the sentinels)');
   const scheme = /^[a-z]+:\/\//i.exec(parts[0])?.[0] ?? 'redis://';
-  return parts.map((p) => (/^[a-z]+:\/\//i.test(p) ? p : `${scheme}${p}`));
+  const urls = parts.map((p) => (/^[a-z]+:\/\//i.test(p) ? p : `${scheme}${p}`));
+  const wrong = urls.find((u) => !/^rediss?:\/\//i.test(u));
+  if (wrong) throw new StoreError('redis', 'BAD_CONFIG', `"${redactUrl(wrong)}" is not a Redis URL; use redis://host:6379 or rediss://host:6380 (TLS)`);
+  return urls;
 }
 
-function tlsSocket(firstUrl: string, tls: RedisStoreOptions['tls']): Record<string, unknown> {
-  const on = Boolean(tls) || firstUrl.startsWith('rediss:');
-  if (!on) return {};
+function tlsSocket(tls: RedisStoreOptions['tls']): Record<string, unknown> {
   const pem = typeof tls === 'object' ? tls : {};
   return { tls: true, ...(pem.ca ? { ca: pem.ca } : {}), ...(pem.cert ? { cert: pem.cert } : {}), ...(pem.key ? { key: pem.key } : {}) };
 }

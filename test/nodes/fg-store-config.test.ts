@@ -6,6 +6,7 @@ import { eventually, getNode, helper, load, reportedErrors, unload } from '../ha
 import { chooseSqliteDriver, processEnvironment, SQLITE_DRIVERS } from '../../lib/store/sqlite-driver';
 import { cleanRedis, REDIS_URL, requireRedis, RUN_PREFIX } from '../support/redis';
 import { dropSchemas, PG_URL, requirePostgres, runSchema } from '../support/postgres';
+import { requireRedisServer, startTlsRedis, TlsRedis } from '../support/redis-topologies';
 
 describe('fg-store-config', () => {
   afterEach(() => unload());
@@ -54,6 +55,52 @@ describe('fg-store-config', () => {
     } finally {
       await dropSchemas(schema);
     }
+  });
+
+  describe('on a TLS-only Redis that requires client certificates and has the default user off', () => {
+    let tls: TlsRedis;
+    before(async function () {
+      requireRedisServer(this);
+      this.timeout(60_000);
+      tls = await startTlsRedis();
+    });
+    after(() => tls?.stop());
+
+    it('connects as the ACL user, with the CA as PEM text and the client certificate and key as file paths', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fg-cfg-tls-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'client.crt'), tls.cert);
+        fs.writeFileSync(path.join(dir, 'client.key'), tls.key);
+        await load(['fg-store-config'], [{ id: 's1', type: 'fg-store-config', backend: 'redis', redisUrl: tls.url, redisPrefix: 'fg:' }], {
+          s1: { username: tls.username, password: tls.password, tlsCa: tls.ca, tlsCert: path.join(dir, 'client.crt'), tlsKey: path.join(dir, 'client.key') },
+        });
+        const store = await getNode('s1').getStore();
+        assert.ok((await store.claim('tls', 'k', 1, 60_000)).claimed);
+        assert.strictEqual((await store.claim('tls', 'k', 2, 60_000)).claimed, false);
+        await eventually(() => getNode('s1').state === 'connected', 'state connected');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('with the TLS box ticked, a redis:// URL is reached over TLS', async () => {
+      await load(['fg-store-config'], [{ id: 's1', type: 'fg-store-config', backend: 'redis', redisUrl: tls.url.replace('rediss://', 'redis://'), redisTls: true, redisPrefix: 'fg:' }], {
+        s1: { username: tls.username, password: tls.password, tlsCa: tls.ca, tlsCert: tls.cert, tlsKey: tls.key },
+      });
+      const store = await getNode('s1').getStore();
+      assert.ok((await store.claim('tls-box', 'k', 1, 60_000)).claimed);
+    });
+
+    it('without the client certificate the store fails, naming the cause, and logs no secret', async () => {
+      await load(['fg-store-config'], [{ id: 's1', type: 'fg-store-config', backend: 'redis', redisUrl: tls.url }], {
+        s1: { username: tls.username, password: tls.password, tlsCa: tls.ca },
+      });
+      const node = getNode('s1');
+      await assert.rejects(node.getStore(), /redis store: cannot connect to rediss:\/\/127\.0\.0\.1:\d+: .*certificate required/);
+      await eventually(() => node.state === 'failed', 'state failed');
+      const logged = node.error.getCalls().map((c: any) => String(c.args[0])).join('\n');
+      assert.ok(!logged.includes(tls.password));
+    });
   });
 
   it('settings that cannot work (a TLS file that is not there) fail the store, they do not stop the node being created', async () => {

@@ -82,8 +82,14 @@ class Topology {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  async ping(port: number, extra: string[] = []): Promise<void> {
-    await until(`redis on port ${port}`, async () => (await redisCli(['-p', String(port), ...extra, 'ping'], 2000)).includes('PONG'));
+  /** Waits for the server to answer PING; if it never does, the error ends with its log (`name` as given to spawnServer). */
+  async ping(port: number, name: string, extra: string[] = [], hint = ''): Promise<void> {
+    try {
+      await until(`redis on port ${port}`, async () => (await redisCli(['-p', String(port), ...extra, 'ping'], 2000)).includes('PONG'));
+    } catch (err) {
+      const log = fs.readFileSync(path.join(this.dir, `${name}.log`), 'utf8').trim().split('\n').slice(-5).join('\n');
+      throw new Error(`${(err as Error).message}${hint}; its log ends:\n${log}`);
+    }
   }
 }
 
@@ -129,7 +135,7 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
   };
   try {
     ports.forEach((_, i) => start(i));
-    await Promise.all(ports.map((p) => topo.ping(p)));
+    await Promise.all(ports.map((p) => topo.ping(p, `n${p}`)));
     await redisCli(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], 30_000);
     const clusterOk = () => until('cluster_state:ok', async () => {
       const states = await Promise.all(ports.map((p) => redisCli(['-p', String(p), 'cluster', 'info'], 2000)));
@@ -157,7 +163,7 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
         await topo.kill(procs.get(port)!);
         await whileDown?.();
         start(ports.indexOf(port));
-        await topo.ping(port);
+        await topo.ping(port, `n${port}`);
         await clusterOk();
       },
       slotOf: async (key: string) => Number((await redisCli(['-p', String(ports[0]), 'cluster', 'keyslot', key])).trim()),
@@ -208,8 +214,8 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     for (const [port, extra] of [[primary, []], [replica, ['--replicaof', '127.0.0.1', String(primary)]]] as [number, string[]][]) {
       topo.spawnServer(['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', topo.dir, ...extra], `r${port}`);
     }
-    await topo.ping(primary);
-    await topo.ping(replica);
+    await topo.ping(primary, `r${primary}`);
+    await topo.ping(replica, `r${replica}`);
     await until('the replica in sync', async () => (await redisCli(['-p', String(replica), 'info', 'replication'])).includes('master_link_status:up'));
     const sentinels: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -225,7 +231,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
       ].join('\n') + '\n');
       topo.spawnServer([conf, '--sentinel'], `sentinel-${port}`);
     }
-    await Promise.all(sentinels.map((p) => topo.ping(p)));
+    await Promise.all(sentinels.map((p) => topo.ping(p, `sentinel-${p}`)));
     const primaryPort = async () => Number((await redisCli(['-p', String(sentinels[0]), 'sentinel', 'get-master-addr-by-name', name])).trim().split('\n')[1]);
     // Every sentinel knows the replica and the other sentinels before a fail-over is asked for.
     await until('sentinels discovering each other and the replica', async () => {
@@ -291,7 +297,8 @@ export async function startTlsRedis(): Promise<TlsRedis> {
       'user default off', `user fguser on >${password} ~* &* +@all`,
     ].join('\n') + '\n');
     topo.spawnServer([d('redis.conf')], 'tls');
-    await topo.ping(port, ['--tls', '--cacert', d('ca.crt'), '--cert', d('client.crt'), '--key', d('client.key'), '--user', 'fguser', '--pass', password, '--no-auth-warning']);
+    await topo.ping(port, 'tls', ['--tls', '--cacert', d('ca.crt'), '--cert', d('client.crt'), '--key', d('client.key'), '--user', 'fguser', '--pass', password, '--no-auth-warning'],
+      ' (is this redis-server built with TLS? Debian\'s is)');
     return {
       url: `rediss://127.0.0.1:${port}`,
       username: 'fguser',

@@ -42,6 +42,11 @@ describe('store config from the fg-store-config settings', () => {
     assert.throws(() => buildStoreConfig({ backend: 'redis', redisMode: 'ring' }, {}), /redis store: unknown Redis mode "ring"; use single, cluster, sentinel/);
     assert.throws(() => buildStoreConfig({ backend: 'redis', redisWaitReplicas: '-1' }, {}), /replicas to wait for must be a whole number of 0 or more, got "-1"/);
     assert.throws(() => buildStoreConfig({ backend: 'mongo' }, {}), /unknown store backend "mongo"; use memory, sqlite, redis or postgres/);
+    assert.throws(() => splitUrls('redis://a:1,http://u:secret@b:2'), (err: StoreError) => {
+      assert.strictEqual(err.code, 'BAD_CONFIG');
+      assert.strictEqual(err.message, 'redis store: "http://b:2" is not a Redis URL; use redis://host:6379 or rediss://host:6380 (TLS)');
+      return true;
+    });
   });
 
   it('describes where the store lives without any password', () => {

@@ -118,7 +118,7 @@ function clusterTests(store: () => Store, ns: () => string): void {
       for (const space of spaces) assert.deepStrictEqual((await store().get(space, 'k'))?.value, { space });
     });
 
-    it('follows a resharding: ASK while a namespace\'s slot moves, MOVED after, multi-key scripts in one slot throughout', async () => {
+    it('follows a resharding: ASK while a namespace\'s slot moves, MOVED after; a script whose keys are split mid-move fails closed (TRYAGAIN)', async () => {
       const space = ns();
       const held = await store().claim(space, 'before', 1, 60_000);
       await store().enqueue(space, { n: 1 });
@@ -130,6 +130,15 @@ function clusterTests(store: () => Store, ns: () => string): void {
         // Half moved: a new key of this slot is created on the importing node (ASK), an old one is read where it is.
         assert.ok((await store().claim(space, 'midway', 1, 60_000)).claimed);
         assert.strictEqual((await store().get(space, 'before'))?.token, held.claimed ? held.token : undefined);
+        // A script whose keys are split between the two nodes (one moved ahead of the others) is answered TRYAGAIN:
+        // the call fails closed and writes nothing (the queue below still holds only its first item).
+        await redisCli(['-p', String(from), 'migrate', '127.0.0.1', String(to), '', '0', '5000', 'keys', `fg:{${space}}:entries`]);
+        await assert.rejects(store().enqueue(space, { n: 'midway' }), (err: StoreError) => {
+          assert.ok(err instanceof StoreError, String(err));
+          assert.strictEqual(err.code, 'UNAVAILABLE');
+          assert.match(err.message, /TRYAGAIN/);
+          return true;
+        });
       });
       assert.strictEqual(await cluster!.masterFor(slot), to);
       // The client's slot map is stale now: every call is redirected (MOVED), none fails.
@@ -225,6 +234,24 @@ function tlsTests(): void {
         return true;
       });
       await assert.rejects(RedisStore.connect({ url: t.url, tls: { ca: t.ca, cert: t.cert, key: t.key } }), /cannot connect/, 'the default user is off');
+    });
+
+    it('goes over TLS when it is switched on for a redis:// URL (the TLS box, or certificates in the credentials)', async () => {
+      const t = tlsRedis!;
+      const plainUrl = t.url.replace('rediss://', 'redis://');
+      const store = await RedisStore.connect({ url: plainUrl, username: t.username, password: t.password, tls: { ca: t.ca, cert: t.cert, key: t.key } });
+      try {
+        assert.ok((await store.claim('tls-box', 'k', 1, 60_000)).claimed);
+      } finally {
+        await store.close();
+      }
+      // Switched on without certificates: TLS is tried (and this server's own CA is not trusted), not plain text.
+      await assert.rejects(RedisStore.connect({ url: plainUrl, username: t.username, password: t.password, tls: true, connectTimeoutMs: 2000 }),
+        (err: Error) => {
+          assert.ok(err instanceof StoreError, String(err));
+          assert.match(err.message, /redis store: cannot connect to rediss:\/\/127\.0\.0\.1:\d+: .*certificate/);
+          return true;
+        });
     });
   });
 }

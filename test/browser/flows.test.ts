@@ -125,6 +125,8 @@ describe('the demo and the examples in the editor', function () {
   let page: Page;
   const consoleErrors: string[] = [];
   let watching = false;
+  /** The dialog being opened or closed, to name it in an error the page throws meanwhile. */
+  let currentDialog = '';
   const [demoFile, ...exampleFiles] = flows.shippedFlows() as { file: string; flow: any[] }[];
   const demo = demoFile.flow;
   const demoTabs = demo.filter((n) => n.type === 'tab');
@@ -151,6 +153,7 @@ describe('the demo and the examples in the editor', function () {
     const failed: string[] = [];
     const pictured = new Set<string>();
     for (const id of ids) {
+      currentDialog = id;
       const opened = await page.evaluate(async (nodeId) => {
         const g = globalThis as any;
         const RED = g.RED;
@@ -204,6 +207,7 @@ describe('the demo and the examples in the editor', function () {
       });
       if (opened.problem) failed.push(opened.problem);
     }
+    currentDialog = '';
     return failed;
   }
 
@@ -221,7 +225,7 @@ describe('the demo and the examples in the editor', function () {
     });
     page = await (await browser.newContext({ viewport: VIEWPORT })).newPage();
     page.on('dialog', (d) => d.accept());
-    page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
+    page.on('pageerror', (err) => consoleErrors.push(`uncaught${currentDialog ? ` (dialog of ${currentDialog})` : ''}: ${err.message}\n${err.stack?.split('\n').slice(0, 6).join('\n')}`));
     // The editor fetches Node-RED's palette catalogue from the internet at start; this machine is offline, which is
     // no fault of the flows or the pack.
     const catalogue = (url: string) => url.startsWith('https://catalogue.nodered.org/');

@@ -113,6 +113,7 @@ export function translate(sql: string, names: SessionNames, placeholder: (positi
   const ctx: Context = { names, placeholder, ddl: words[0] === 'CREATE' || words[0] === 'ALTER' };
   const tree = buildTree(tokens);
   refuseUnsupportedStatements(words);
+  nameSelectItems(tree);
 
   if (words[0] === 'ALTER' && words[1] === 'TABLE' && isConstraintChange(tree)) return { sql: '', placeholders, noop: true };
   let out: string;
@@ -154,6 +155,80 @@ function buildTree(tokens: Token[]): Node[] {
   }
   if (stack.length > 1) throw syntaxError('<EOF>');
   return root;
+}
+
+/** Where a SELECT list ends. */
+const SELECT_LIST_END = new Set(['FROM', 'WHERE', 'GROUP', 'HAVING', 'QUALIFY', 'ORDER', 'LIMIT', 'OFFSET', 'FETCH', 'UNION', 'EXCEPT',
+  'MINUS', 'INTERSECT', 'WINDOW', 'INTO']);
+/** Single words that are values, not names, in a SELECT list. */
+const VALUE_WORDS = new Set(['NULL', 'TRUE', 'FALSE', ...NILADIC]);
+
+/**
+ * Snowflake names a SELECT column that has no alias after the expression as written, upper-cased:
+ * `SELECT CONCAT('George Washington ', 'Carver')` → `CONCAT('GEORGE WASHINGTON ', 'CARVER')`, `src:dealership` →
+ * `SRC:DEALERSHIP`, `count(*)` → `COUNT(*)` (https://docs.snowflake.com/en/sql-reference/functions/concat,
+ * https://docs.snowflake.com/en/user-guide/querying-semistructured). DuckDB would name them after its own rendering
+ * (`count_star()`), so such items get that name as an alias. Plain columns and `*` keep DuckDB's naming, which is the
+ * column's.
+ */
+function nameSelectItems(nodes: Node[]): void {
+  for (const node of nodes) if (node.kind === 'group') nameSelectItems(node.items);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (wordOf(nodes[i]) !== 'SELECT') continue;
+    let start = nextIndex(nodes, i);
+    while (['DISTINCT', 'ALL'].includes(wordOf(nodes[start]) ?? '')) start = nextIndex(nodes, start);
+    if (wordOf(nodes[start]) === 'TOP') start = nextIndex(nodes, nextIndex(nodes, start));
+    let end = start;
+    // GROUP ends the list as GROUP BY, not as WITHIN GROUP (…).
+    const ends = (k: number) => SELECT_LIST_END.has(wordOf(nodes[k]) ?? '') && (wordOf(nodes[k]) !== 'GROUP' || wordOf(nodes[nextIndex(nodes, k)]) === 'BY');
+    while (end < nodes.length && !ends(end)) end++;
+    const items: [number, number][] = [];
+    let from = start;
+    for (let k = start; k <= end; k++) {
+      if (k === end || textOf(nodes[k]) === ',') { items.push([from, k]); from = k + 1; }
+    }
+    for (const [a, b] of items.reverse()) {
+      const sig = nodes.slice(a, b).filter((n) => !isBlank(n));
+      if (!needsName(sig)) continue;
+      let last = b - 1;
+      while (last > a && isBlank(nodes[last])) last--;
+      const name = headingText(nodes.slice(a, last + 1)).trim();
+      const alias: Node[] = [' ', 'AS', ' ', `"${name.replace(/"/g, '""')}"`].map((text) => ({
+        kind: 'token', token: { kind: text === ' ' ? 'space' : text === 'AS' ? 'word' : 'quoted', text },
+      }));
+      nodes.splice(last + 1, 0, ...alias);
+    }
+  }
+}
+
+/** A SELECT item that is an expression without an alias (not a column, not `*`). */
+function needsName(sig: Node[]): boolean {
+  if (!sig.length) return false;
+  const isName = (n: Node | undefined) => (wordOf(n) !== undefined && !KEYWORDS.has(wordOf(n)!) && !VALUE_WORDS.has(wordOf(n)!)) || (n?.kind === 'token' && n.token.kind === 'quoted');
+  const isWord = (n: Node | undefined) => wordOf(n) !== undefined || (n?.kind === 'token' && n.token.kind === 'quoted');
+  // A column, qualified or not (T.ID, T.KEY, "id"), or * / T.*.
+  const part = (n: Node, k: number) => (k === 0 ? isName(n) : isWord(n)) || (k > 0 && k === sig.length - 1 && textOf(n) === '*');
+  if (sig.every((n, k) => (k % 2 === 0 ? part(n, k) : textOf(n) === '.'))) return false;
+  if (textOf(sig[0]) === '*') return false;
+  const last = sig[sig.length - 1];
+  const before = sig[sig.length - 2];
+  if (wordOf(before) === 'AS' && isWord(last)) return false;
+  if (isName(last) && sig.length > 1) {
+    // An alias without AS follows a complete term: a name, a literal, a parenthesised group.
+    const termEnd = before?.kind === 'group' || isName(before) || VALUE_WORDS.has(wordOf(before) ?? '')
+      || (before?.kind === 'token' && ['number', 'string', 'placeholder'].includes(before.token.kind));
+    if (termEnd) return false;
+  }
+  return true;
+}
+
+/** The text of nodes as the user wrote it, upper-cased outside quoted names, comments left out. */
+function headingText(nodes: Node[]): string {
+  return nodes.map((n) => {
+    if (n.kind === 'group') return `${n.open}${headingText(n.items)}${n.open === '(' ? ')' : ']'}`;
+    if (n.token.kind === 'comment') return ' ';
+    return n.token.kind === 'quoted' ? n.token.text : n.token.text.toUpperCase();
+  }).join('');
 }
 
 const isBlank = (node: Node | undefined): boolean => node?.kind === 'token' && (node.token.kind === 'space' || node.token.kind === 'comment');

@@ -448,6 +448,17 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
   });
 
   // https://docs.snowflake.com/en/sql-reference/constructs/qualify
+  // https://docs.snowflake.com/en/sql-reference/functions/concat and /user-guide/querying-semistructured: a column
+  // without an alias is named after its expression as written, upper-cased (string literals too).
+  it('names a column without an alias after its expression as written, upper-cased: COUNT(*), CONCAT(\'GEORGE WASHINGTON \', \'CARVER\'), SRC:DEALERSHIP', async () => {
+    await run(db, 'create or replace table car_sales (src variant)');
+    await run(db, `insert into car_sales select parse_json('{"dealership": "Tindel Toyota"}')`);
+    const { rows, statement } = await run(db, "select CONCAT('George Washington ', 'Carver'), src:dealership, count(*), 1+2, src, cs.src as s from car_sales cs group by all");
+    assert.deepEqual(statement.getColumns()!.map((c) => c.getName()), ["CONCAT('GEORGE WASHINGTON ', 'CARVER')", 'SRC:DEALERSHIP', 'COUNT(*)', '1+2', 'SRC', 'S']);
+    assert.equal(rows[0]["CONCAT('GEORGE WASHINGTON ', 'CARVER')"], 'George Washington Carver');
+    assert.equal(rows[0]['COUNT(*)'], 1);
+  });
+
   it('QUALIFY filters on a window function: the latest row per key', async () => {
     await run(db, 'create or replace table q_changes (id int, v string, at int)');
     await run(db, "insert into q_changes values (1, 'a', 1), (1, 'b', 2), (2, 'c', 1)");

@@ -21,6 +21,7 @@ export function runSoql(org: Org, soql: string, version: string, includeDeleted:
   if (query.count) return { totalSize: rows.length, records: [] };
   if (query.orderBy.length) {
     const keys = query.orderBy.map((o) => ({ ...o, field: resolve(o.field) }));
+    for (const k of keys) if (k.field.def.type === 'textarea') throw unusableLongText(k.field.def, 'sorted');
     rows = [...rows].sort((a, b) => {
       for (const k of keys) {
         const c = compareForSort(k.field.get(a), k.field.get(b), k.field.def, k.desc, k.nullsLast);
@@ -141,7 +142,7 @@ function compareValue(field: FieldDef, recValue: unknown, op: string, literal: V
     c = compareIds(String(recValue), (value as { v: string }).v);
   } else {
     if (value.kind !== 'string') throw typeError(field, 'string');
-    c = String(recValue).toLowerCase().localeCompare(value.v.toLowerCase());
+    c = compareText(String(recValue), value.v);
   }
   switch (op) {
     case '=': return c === 0;
@@ -166,7 +167,25 @@ function likeToRegExp(pattern: string): RegExp {
   return new RegExp(`^${re}$`, 'is');
 }
 
+/** A long text area "can't be used in ORDER BY" nor filtered on (SOQL reference); Salesforce names the field. */
+const unusableLongText = (f: FieldDef, how: 'sorted' | 'filtered'): SfError =>
+  new SfError(400, 'INVALID_FIELD', `field '${f.name}' can not be ${how} in a query call`);
+
+/**
+ * Text compares as SOQL orders it in an English locale: by "the UTF-8 values of the uppercase characters" (ORDER BY
+ * reference), so case-insensitively, and WHERE Name > x agrees with ORDER BY Name.
+ */
+function compareText(a: string, b: string): number {
+  const x = a.toUpperCase();
+  const y = b.toUpperCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 function compileCond(cond: Cond, resolve: (p: string) => ResolvedField): (rec: SfRecord) => boolean {
+  if ('field' in cond) {
+    const f = resolve(cond.field);
+    if (f.def.type === 'textarea') throw unusableLongText(f.def, 'filtered');
+  }
   switch (cond.kind) {
     case 'and': { const l = compileCond(cond.left, resolve); const r = compileCond(cond.right, resolve); return (x) => l(x) && r(x); }
     case 'or': { const l = compileCond(cond.left, resolve); const r = compileCond(cond.right, resolve); return (x) => l(x) || r(x); }
@@ -214,5 +233,5 @@ function compareValues(a: unknown, b: unknown, f: FieldDef): number {
   if (NUMBER_TYPES.has(f.type) || f.type === 'boolean') return Number(a) - Number(b);
   if (f.type === 'date' || f.type === 'datetime') return timeOf(f, a)! - timeOf(f, b)!;
   if (ID_TYPES.has(f.type)) return compareIds(String(a), String(b));
-  return String(a).toLowerCase().localeCompare(String(b).toLowerCase());
+  return compareText(String(a), String(b));
 }

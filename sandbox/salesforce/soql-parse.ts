@@ -207,7 +207,8 @@ export function parseSoql(soql: string, now: number = Date.now()): Query {
       let desc = false;
       if (isKw('ASC')) pos++;
       else if (isKw('DESC')) { pos++; desc = true; }
-      let nullsLast = desc;
+      // "By default, null values are sorted first" (SOQL reference, ORDER BY), descending too.
+      let nullsLast = false;
       if (isKw('NULLS')) { pos++; nullsLast = isKw('LAST'); pos++; }
       query.orderBy.push({ field, desc, nullsLast });
     } while (peek()?.text === ',');

@@ -193,6 +193,27 @@ describe('Salesforce sandbox fidelity (documented behaviour, unmodified jsforce)
   });
 
   describe('SOQL', () => {
+    it('orders text case-insensitively by the UTF-8 value of its uppercase form, as WHERE compares it, nulls first unless NULLS LAST', async () => {
+      await conn.sobject('Account').create(['banana', 'Apple', 'a_b', 'AB', 'Éclair', 'zeta'].map((Name, i) => ({ Name, ...(i % 2 ? { Industry: 'Retail' } : {}) })));
+      const names = async (soql: string): Promise<string[]> => (await conn.query(soql)).records.map((r: any) => r.Name);
+      const byName = ['AB', 'Apple', 'a_b', 'banana', 'zeta', 'Éclair'];
+      assert.deepEqual(await names('SELECT Name FROM Account ORDER BY Name'), byName, "'_' (5F) after 'P' (50), 'É' after every ASCII letter");
+      assert.deepEqual(await names('SELECT Name FROM Account ORDER BY Name DESC'), [...byName].reverse());
+      assert.deepEqual(await names("SELECT Name FROM Account WHERE Name > 'apple' ORDER BY Name"), ['a_b', 'banana', 'zeta', 'Éclair'], 'WHERE agrees with ORDER BY');
+      assert.deepEqual(await names("SELECT Name FROM Account WHERE Name = 'BANANA'"), ['banana']);
+      // "By default, null values are sorted first": in descending order too.
+      assert.deepEqual(await names('SELECT Name FROM Account ORDER BY Industry DESC, Name'), ['a_b', 'banana', 'Éclair', 'AB', 'Apple', 'zeta']);
+      assert.deepEqual(await names('SELECT Name FROM Account ORDER BY Industry DESC NULLS LAST, Name'), ['AB', 'Apple', 'zeta', 'a_b', 'banana', 'Éclair']);
+      assert.deepEqual(await names('SELECT Name FROM Account ORDER BY Industry NULLS LAST, Name'), ['AB', 'Apple', 'zeta', 'a_b', 'banana', 'Éclair']);
+    });
+
+    it('refuses to sort or filter on a long text area ("field \'Description\' can not be sorted / filtered in a query call")', async () => {
+      await rejectsWith(conn.query('SELECT Id FROM Account ORDER BY Description'), 'INVALID_FIELD', /field 'Description' can not be sorted in a query call/);
+      await rejectsWith(conn.query("SELECT Id FROM Account WHERE Description = 'x'"), 'INVALID_FIELD', /field 'Description' can not be filtered in a query call/);
+      await rejectsWith(conn.query("SELECT Id FROM Account WHERE Description LIKE '%x%'"), 'INVALID_FIELD', /can not be filtered/);
+      assert.equal((await conn.query('SELECT Description FROM Account')).totalSize, 0, 'selecting it is fine');
+    });
+
     it('refuses OFFSET above 2,000 with NUMBER_OUTSIDE_VALID_RANGE and accepts 2,000', async () => {
       await rejectsWith(conn.query('SELECT Id FROM Account LIMIT 10 OFFSET 2001'), 'NUMBER_OUTSIDE_VALID_RANGE', /Maximum SOQL offset allowed for apiName Account is 2000/);
       assert.equal((await conn.query('SELECT Id FROM Account LIMIT 10 OFFSET 2000')).totalSize, 0);

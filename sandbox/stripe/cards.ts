@@ -2,6 +2,9 @@
 // charge's payment_method_details.card shows) and the ones that decline, with their decline codes.
 
 import { createHash } from 'crypto';
+import { Account, newId, StripeObject } from './account';
+import { notFound } from './errors';
+import type { Route } from './routes';
 
 export interface TestCard { brand: string; last4: string; funding: string; country: string }
 
@@ -40,3 +43,54 @@ const DECLINES: Record<string, Decline> = {
 export function declineOf(paymentMethod: string): Decline | undefined {
   return DECLINES[paymentMethod];
 }
+
+const PAYMENT_METHODS = 'payment_methods';
+const NO_ADDRESS = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
+
+/**
+ * The PaymentMethod behind a payment method id the sandbox was given (`pm_card_visa`, any other `pm_…`), stored on first
+ * use so that every later look-up (`GET /v1/payment_methods/:id`, `expand[]=payment_method`, a card error's
+ * `payment_method`) shows the same object. Simplified: the id stays the one given (Stripe makes a new `pm_…` from a
+ * `pm_card_…` test id) and nothing is attached to a customer. A copy: callers may embed it.
+ */
+export function paymentMethodFor(account: Account, id: string): StripeObject {
+  let stored = account.collection(PAYMENT_METHODS).get(id);
+  if (!stored) {
+    const card = testCard(id);
+    stored = account.insert(PAYMENT_METHODS, {
+      id, object: 'payment_method', allow_redisplay: 'unspecified',
+      billing_details: { address: NO_ADDRESS, email: null, name: null, phone: null, tax_id: null },
+      card: {
+        brand: card.brand, checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: null }, country: card.country, display_brand: card.brand,
+        exp_month: card.exp_month, exp_year: card.exp_year, fingerprint: card.fingerprint, funding: card.funding, generated_from: null, last4: card.last4,
+        networks: { available: [card.brand], preferred: null }, regulated_status: 'unregulated', three_d_secure_usage: { supported: true }, wallet: null,
+      },
+      created: account.now(), customer: null, customer_account: null, livemode: account.livemode, metadata: {}, type: 'card',
+    } as unknown as StripeObject);
+  }
+  return structuredClone(stored);
+}
+
+/** Stripe's test bank account as a `us_bank_account` PaymentMethod (Checkout's ACH Direct Debit); its id. */
+export function bankPaymentMethod(account: Account, name: string | null, email: string | null): string {
+  const method = {
+    id: newId('pm'), object: 'payment_method', allow_redisplay: 'unspecified',
+    billing_details: { address: NO_ADDRESS, email, name, phone: null, tax_id: null },
+    created: account.now(), customer: null, customer_account: null, livemode: account.livemode, metadata: {}, type: 'us_bank_account',
+    us_bank_account: {
+      account_holder_type: 'individual', account_type: 'checking', bank_name: 'STRIPE TEST BANK', financial_connections_account: null,
+      fingerprint: 'FlowGuardTestBnk', last4: '6789', networks: { preferred: 'ach', supported: ['ach'] }, routing_number: '110000000', status_details: {},
+    },
+  } as unknown as StripeObject;
+  return account.insert(PAYMENT_METHODS, method).id;
+}
+
+export const paymentMethodRoutes: Route[] = [{
+  method: 'GET', pattern: '/v1/payment_methods/:id', returns: 'payment_method',
+  handle(ctx) {
+    const [id] = ctx.ids;
+    // Stripe's test ids (pm_card_…) always exist; any other id only once the sandbox was given it.
+    if (!id.startsWith('pm_card_') && !ctx.account.collection(PAYMENT_METHODS).has(id)) throw notFound('PaymentMethod', id);
+    return paymentMethodFor(ctx.account, id);
+  },
+}];

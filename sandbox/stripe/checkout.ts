@@ -29,7 +29,8 @@
 import { newId, paginate, RequestInfo, StripeObject } from './account';
 import type { Account } from './account';
 import { checkChargeAmount, currencyOf } from './amounts';
-import { declineOf } from './cards';
+import { recordBalanceTransaction } from './balance';
+import { bankPaymentMethod, declineOf } from './cards';
 import { catalogRoutes } from './catalog';
 import { crudRoutes } from './crud';
 import { invalidRequest, missingParam, notFound, SandboxStripeError } from './errors';
@@ -471,11 +472,11 @@ function pick(data: FormObject, names: string[]): FormObject {
 /** ACH Direct Debit started: a pending charge, the PaymentIntent `processing` (payment_intent.processing, charge.pending). */
 function startBankDebit(ctx: RouteContext, pi: StripeObject): void {
   const charge = chargeFields(ctx, {
-    amount: pi.amount, currency: pi.currency, customer: pi.customer, paymentIntent: pi.id, paymentMethod: newId('pm'), captured: true,
-    description: pi.description, receiptEmail: pi.receipt_email,
+    amount: pi.amount, currency: pi.currency, customer: pi.customer, paymentIntent: pi.id, paymentMethod: bankPaymentMethod(ctx.account, null, null), captured: true,
+    description: pi.description, receiptEmail: pi.receipt_email, pending: true,
   });
   Object.assign(charge, {
-    status: 'pending', paid: false, balance_transaction: null,
+    status: 'pending', paid: false,
     outcome: { ...charge.outcome, network_status: 'approved_by_network', seller_message: 'Payment pending.', type: 'authorized' },
     payment_method_details: { type: 'us_bank_account', us_bank_account: bankAccountDetails(ctx.account.now()) },
   });
@@ -505,7 +506,8 @@ export function settleSession(account: Account, session: StripeObject, outcome: 
   const charge = account.getLive('charges', pi.latest_charge, 'charge');
   const before = { status: pi.status };
   if (outcome === 'succeeded') {
-    Object.assign(charge, { status: 'succeeded', paid: true, balance_transaction: newId('txn'), outcome: { ...charge.outcome, seller_message: 'Payment complete.' } });
+    const balance = recordBalanceTransaction(account, { type: 'payment', amount: charge.amount, currency: charge.currency, source: charge.id, description: charge.description });
+    Object.assign(charge, { status: 'succeeded', paid: true, balance_transaction: balance, outcome: { ...charge.outcome, seller_message: 'Payment complete.' } });
     account.emit('charge.succeeded', charge, CUSTOMER_ACTION);
     Object.assign(pi, { status: 'succeeded', amount_received: pi.amount });
     account.emit('payment_intent.succeeded', pi, CUSTOMER_ACTION, { ...before, amount_received: 0 });

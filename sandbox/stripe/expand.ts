@@ -5,11 +5,13 @@
 // "This property cannot be expanded (payment_intent.b)." names the path up to the first segment that cannot be
 // expanded, as Stripe does; on a list, a path without `data.` gets Stripe's hint to try `data.<path>`.
 // The expandable fields below are those the installed SDK types as `string | <Object>` for the objects the sandbox
-// returns; a field whose target the sandbox does not model (PaymentMethod, BalanceTransaction, …) is refused with a
-// sandbox error when its value can be an id, and expands to null when the sandbox always leaves it null.
+// returns (PaymentMethods and balance transactions included); a field whose target the sandbox does not model expands
+// to null, since the sandbox always leaves it null.
 
 import type { Account, StripeObject } from './account';
 import { invalidRequest, SandboxStripeError } from './errors';
+import { balanceTransaction } from './balance';
+import { paymentMethodFor } from './cards';
 import { sessionLineItems } from './checkout';
 
 /** Stripe's limit: "Expansions have a maximum depth of four levels" (https://docs.stripe.com/api/expanding_objects). */
@@ -20,10 +22,10 @@ type Rule =
   | { kind: 'id'; collection: string; type: string }
   /** Not in the response unless asked for. */
   | { kind: 'include'; type: string; load(account: Account, parent: StripeObject): StripeObject }
+  /** An id whose object is looked up (or, for a test PaymentMethod, made) by `load`; `type` for deeper paths. */
+  | { kind: 'load'; type?: string; load(account: Account, id: string): StripeObject }
   /** Expandable on Stripe; always null in the sandbox, so it expands to null. */
-  | { kind: 'null' }
-  /** Expandable on Stripe, but the sandbox has no such objects (its value can be an id it cannot expand). */
-  | { kind: 'unmodelled'; what: string };
+  | { kind: 'null' };
 
 interface Shape {
   expand?: Record<string, Rule>;
@@ -33,7 +35,13 @@ interface Shape {
 
 const id = (collection: string, type: string): Rule => ({ kind: 'id', collection, type });
 const none: Rule = { kind: 'null' };
-const unmodelled = (what: string): Rule => ({ kind: 'unmodelled', what });
+const paymentMethod: Rule = { kind: 'load', type: 'payment_method', load: paymentMethodFor };
+const balance: Rule = { kind: 'load', type: 'balance_transaction', load: balanceTransaction };
+/** A balance transaction's source: the charge or refund that moved the funds. */
+const balanceSource: Rule = {
+  kind: 'load',
+  load: (account, source) => structuredClone(source.startsWith('re_') ? account.get('refunds', source, 'refund') : account.get('charges', source, 'charge')),
+};
 const customer = id('customers', 'customer');
 const list = (url: string, data: StripeObject[]) => ({ object: 'list', data, has_more: false, url } as unknown as StripeObject);
 
@@ -51,16 +59,16 @@ const SHAPES: Record<string, Shape> = {
     },
     within: { invoice_settings: 'customer.invoice_settings' },
   },
-  'customer.invoice_settings': { expand: { default_payment_method: unmodelled('PaymentMethod objects') } },
+  'customer.invoice_settings': { expand: { default_payment_method: paymentMethod } },
   payment_intent: {
     expand: {
-      customer, latest_charge: id('charges', 'charge'), payment_method: unmodelled('PaymentMethod objects'),
+      customer, latest_charge: id('charges', 'charge'), payment_method: paymentMethod,
       application: none, on_behalf_of: none, payment_record: none, review: none, source: none,
     },
   },
   charge: {
     expand: {
-      customer, payment_intent: id('payment_intents', 'payment_intent'), balance_transaction: unmodelled('balance transactions'),
+      customer, payment_intent: id('payment_intents', 'payment_intent'), balance_transaction: balance,
       application: none, application_fee: none, failure_balance_transaction: none, on_behalf_of: none, review: none,
       source_transfer: none, transfer: none,
       refunds: {
@@ -72,17 +80,19 @@ const SHAPES: Record<string, Shape> = {
   refund: {
     expand: {
       charge: id('charges', 'charge'), payment_intent: id('payment_intents', 'payment_intent'), customer,
-      balance_transaction: unmodelled('balance transactions'), payment_method: unmodelled('PaymentMethod objects'),
+      balance_transaction: balance, payment_method: paymentMethod,
       failure_balance_transaction: none, source_transfer_reversal: none, transfer_reversal: none,
     },
   },
+  payment_method: { expand: { customer } },
+  balance_transaction: { expand: { source: balanceSource } },
   product: { expand: { default_price: id('prices', 'price'), tax_code: none } },
   price: { expand: { product: id('products', 'product') } },
   plan: { expand: { product: id('products', 'product') } },
   dispute: { expand: { charge: id('charges', 'charge'), payment_intent: id('payment_intents', 'payment_intent') } },
   subscription: {
     expand: {
-      customer, latest_invoice: id('invoices', 'invoice'), default_payment_method: unmodelled('PaymentMethod objects'),
+      customer, latest_invoice: id('invoices', 'invoice'), default_payment_method: paymentMethod,
       application: none, default_source: none, on_behalf_of: none, pending_setup_intent: none, schedule: none, test_clock: none,
     },
     within: { items: 'list:subscription_item' },
@@ -144,8 +154,8 @@ export function checkExpand(type: string | undefined, paths: string[]): void {
       }
       const shape = current ? SHAPES[current] : undefined;
       const rule = shape?.expand?.[segment];
-      if (rule?.kind === 'unmodelled') {
-        throw invalidRequest(`Expanding ${sofar} is not modelled by the sandbox (it has no ${rule.what}).`, undefined, 'expand');
+      if (rule?.kind === 'load' && !rule.type && !last) {
+        throw invalidRequest(`Expanding beyond ${sofar} is not modelled by the sandbox.`, undefined, 'expand');
       }
       if (rule) {
         current = rule.kind === 'null' ? undefined : rule.type;
@@ -180,13 +190,15 @@ function expandInto(account: Account, node: unknown, type: string, segments: str
     if (within) expandInto(account, record[segment], within, rest);
     return;
   }
-  if (rule.kind === 'null' || rule.kind === 'unmodelled') return;
+  if (rule.kind === 'null') return;
   if (rule.kind === 'include') {
     if (record[segment] === undefined) record[segment] = rule.load(account, record as StripeObject);
+  } else if (rule.kind === 'load') {
+    if (typeof record[segment] === 'string') record[segment] = rule.load(account, record[segment] as string);
   } else if (typeof record[segment] === 'string') {
     record[segment] = structuredClone(account.get(rule.collection, record[segment] as string, rule.type));
   }
-  expandInto(account, record[segment], rule.type, rest);
+  if (rule.type) expandInto(account, record[segment], rule.type, rest);
 }
 
 /** A copy of `result` (of type `type`) with `paths` expanded; the stored objects are not touched. */

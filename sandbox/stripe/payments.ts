@@ -12,7 +12,8 @@
 
 import { newId, StripeObject } from './account';
 import { checkChargeAmount, currencyOf } from './amounts';
-import { Decline, declineOf, testCard } from './cards';
+import { recordBalanceTransaction } from './balance';
+import { Decline, declineOf, paymentMethodFor, testCard } from './cards';
 import { crudRoutes, runAfter, updateWithEvent } from './crud';
 import { disputeIfTestCard, refundBlocker } from './disputes';
 import { invalidRequest, missingParam, SandboxStripeError, unexpectedState } from './errors';
@@ -123,13 +124,16 @@ function receiptUrl(chargeId: string): string {
 export function chargeFields(ctx: RouteContext, input: {
   amount: number; currency: string; customer: string | null; paymentIntent: string | null; paymentMethod: string; captured: boolean;
   decline?: Decline; description: string | null; receiptEmail: string | null;
+  /** A bank debit that has not settled yet: no funds have moved (no balance transaction). */
+  pending?: boolean;
 }): StripeObject {
   const id = newId('ch');
   const card = testCard(input.paymentMethod);
   const { decline } = input;
   const charge = {
     id, object: 'charge', amount: input.amount, amount_captured: decline || !input.captured ? 0 : input.amount, amount_refunded: 0,
-    application: null, application_fee: null, application_fee_amount: null, balance_transaction: decline ? null : newId('txn'),
+    application: null, application_fee: null, application_fee_amount: null, balance_transaction: decline || !input.captured || input.pending ? null
+      : recordBalanceTransaction(ctx.account, { type: 'charge', amount: input.amount, currency: input.currency, source: id, description: input.description }),
     billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null, tax_id: null },
     calculated_statement_descriptor: 'FLOWGUARD SANDBOX', captured: !decline && input.captured, created: ctx.account.now(), currency: input.currency,
     customer: input.customer, description: input.description, disputed: false, failure_balance_transaction: null,
@@ -160,21 +164,6 @@ export function chargeFields(ctx: RouteContext, input: {
   return charge;
 }
 
-/** The PaymentMethod object Stripe puts in a card error and in `last_payment_error` (a test card, not attached). */
-function paymentMethodObject(ctx: RouteContext, id: string): StripeObject {
-  const card = testCard(id);
-  return {
-    id, object: 'payment_method', allow_redisplay: 'unspecified',
-    billing_details: { address: { city: null, country: null, line1: null, line2: null, postal_code: null, state: null }, email: null, name: null, phone: null, tax_id: null },
-    card: {
-      brand: card.brand, checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: null }, country: card.country, display_brand: card.brand,
-      exp_month: card.exp_month, exp_year: card.exp_year, fingerprint: card.fingerprint, funding: card.funding, generated_from: null, last4: card.last4,
-      networks: { available: [card.brand], preferred: null }, regulated_status: 'unregulated', three_d_secure_usage: { supported: true }, wallet: null,
-    },
-    created: ctx.account.now(), customer: null, customer_account: null, livemode: ctx.account.livemode, metadata: {}, type: 'card',
-  } as unknown as StripeObject;
-}
-
 /** Confirms `pi` with `requested`, else the request's `payment_method`, else the one on the intent; a decline throws a 402. */
 export function confirm(pi: StripeObject, ctx: RouteContext, requested?: string): StripeObject {
   if (!CONFIRMABLE.includes(pi.status)) {
@@ -196,13 +185,13 @@ export function confirm(pi: StripeObject, ctx: RouteContext, requested?: string)
     ctx.account.emit('charge.failed', charge, ctx.request);
     const lastError = {
       charge: charge.id, code: decline.code, decline_code: decline.decline_code, doc_url: `https://docs.stripe.com/error-codes/${decline.code.replace(/_/g, '-')}`,
-      message: decline.message, payment_method: paymentMethodObject(ctx, paymentMethod), payment_method_type: 'card', type: 'card_error',
+      message: decline.message, payment_method: paymentMethodFor(ctx.account, paymentMethod), payment_method_type: 'card', type: 'card_error',
     };
     Object.assign(pi, { status: 'requires_payment_method', last_payment_error: lastError, payment_method: null });
     ctx.account.emit('payment_intent.payment_failed', pi, ctx.request, { status: before.status });
     // A decline happens after execution began, so Stripe stores it under the idempotency key.
     throw new SandboxStripeError(402, 'card_error', decline.message, decline.code, undefined, {
-      decline_code: decline.decline_code, charge: charge.id, payment_intent: structuredClone(pi), payment_method: paymentMethodObject(ctx, paymentMethod),
+      decline_code: decline.decline_code, charge: charge.id, payment_intent: structuredClone(pi), payment_method: paymentMethodFor(ctx.account, paymentMethod),
     });
   }
   ctx.account.emit('charge.succeeded', charge, ctx.request);
@@ -365,7 +354,8 @@ const paymentIntents: Route[] = [
       const metadata = mergeMetadata(pi.metadata, ctx.params);
       const charge = ctx.account.getLive('charges', pi.latest_charge, 'charge');
       updateWithEvent(ctx, charge, () => Object.assign(charge, {
-        captured: true, amount_captured: amount, balance_transaction: charge.balance_transaction ?? newId('txn'),
+        captured: true, amount_captured: amount,
+        balance_transaction: charge.balance_transaction ?? recordBalanceTransaction(ctx.account, { type: 'charge', amount, currency: charge.currency, source: charge.id, description: charge.description }),
       }), 'charge.captured');
       const before = { status: pi.status, amount_received: pi.amount_received, amount_capturable: pi.amount_capturable };
       Object.assign(pi, { status: 'succeeded', amount_received: amount, amount_capturable: 0, metadata });
@@ -456,8 +446,9 @@ const refunds = crudRoutes({
     if (amount > available) throw invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge (${available})`, 'amount_too_large', 'amount');
     const reason = optionalEnum(ctx.params, 'reason', ['duplicate', 'fraudulent', 'requested_by_customer'] as const) ?? null;
     updateWithEvent(ctx, charge, () => Object.assign(charge, { amount_refunded: charge.amount_refunded + amount, refunded: charge.amount_refunded + amount === charge.amount_captured }), 'charge.refunded');
+    const id = newId('re');
     return {
-      amount, balance_transaction: newId('txn'), charge: charge.id, currency: charge.currency, customer: charge.customer, customer_account: null,
+      id, amount, balance_transaction: recordBalanceTransaction(ctx.account, { type: 'refund', amount: -amount, currency: charge.currency, source: id, description: null }), charge: charge.id, currency: charge.currency, customer: charge.customer, customer_account: null,
       // A refund of a card payment goes back to the card (`reversal` before the charge settled, as in the sandbox's instant refunds).
       destination_details: { card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'reversal' }, type: 'card' },
       payment_intent: charge.payment_intent, payment_method: charge.payment_method, reason, receipt_number: null, source_transfer_reversal: null,

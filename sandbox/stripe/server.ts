@@ -12,6 +12,8 @@ import { disputeRoutes } from './disputes';
 import { invalidRequest, SandboxStripeError } from './errors';
 import { CallCounter, FaultInjector, FaultRule, RateLimiter } from './faults';
 import { canonicalJson } from '../../lib/reliability/canonical';
+import { balanceRoutes } from './balance';
+import { paymentMethodRoutes } from './cards';
 import { applyExpand, checkExpand } from './expand';
 import { expandPaths } from './params';
 import { decodeForm } from './form';
@@ -118,7 +120,8 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
   const clock: Clock = { nowMs: () => Date.now() + clockOffsetMs };
   const apiKeys = new Set(options.apiKeys ?? [SANDBOX_TEST_KEY, SANDBOX_LIVE_KEY]);
   const router = new Router().add(catalogRoutes).add(paymentRoutes).add(disputeRoutes).add(subscriptionRoutes).add(invoiceRoutes).add(accountRoutes).add(thinEventRoutes)
-    .add(checkoutRoutes).add(testClockRoutes).add(couponRoutes);
+    .add(checkoutRoutes).add(testClockRoutes).add(couponRoutes)
+    .add(paymentMethodRoutes).add(balanceRoutes);
   const faults = new FaultInjector(options.random);
   const calls = new CallCounter();
   const rateLimiter = new RateLimiter(options.rateLimitPerSecond ?? 25, () => Date.now());

@@ -202,6 +202,58 @@ describe('Stripe sandbox fidelity (documented rules, official SDK)', function ()
       assert.strictEqual((await stripe.paymentIntents.retrieve(pi.id)).description, null, 'nothing updated');
     });
 
+    // https://docs.stripe.com/api/payment_intents/object#payment_intent_object-payment_method (expandable) and
+    // https://docs.stripe.com/api/payment_methods/retrieve
+    it('payment_method expands to the PaymentMethod that paid, the one GET /v1/payment_methods/:id shows; an unknown id is 404', async () => {
+      const pi = await paidIntent();
+      const expanded = await stripe.paymentIntents.retrieve(pi.id, { expand: ['payment_method'] });
+      const method = expanded.payment_method as Stripe.PaymentMethod;
+      assert.deepStrictEqual([method.object, method.id, method.type, method.card!.brand, method.card!.last4], ['payment_method', pi.payment_method, 'card', 'visa', '4242']);
+      const { lastResponse: _response, ...retrieved } = await stripe.paymentMethods.retrieve(pi.payment_method as string);
+      assert.deepStrictEqual(retrieved, method, 'the same object every time');
+      const charge = await stripe.charges.retrieve(pi.latest_charge as string);
+      assert.strictEqual(charge.payment_method_details!.card!.fingerprint, method.card!.fingerprint);
+      const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 100, expand: ['payment_method'] });
+      assert.strictEqual((refund as any).payment_method.id, pi.payment_method);
+      const customer = await stripe.customers.create({ invoice_settings: { default_payment_method: 'pm_card_mastercard' }, expand: ['invoice_settings.default_payment_method'] });
+      assert.strictEqual((customer.invoice_settings.default_payment_method as Stripe.PaymentMethod).card!.brand, 'mastercard');
+      const declined = await rejection(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_chargeDeclined', confirm: true, ...NO_REDIRECTS }));
+      const { lastResponse: _again, ...declinedMethod } = await stripe.paymentMethods.retrieve('pm_card_chargeDeclined');
+      assert.deepStrictEqual(declined.payment_method, declinedMethod, 'a card error carries the same PaymentMethod');
+      const missing = await rejection(stripe.paymentMethods.retrieve('pm_never_seen'));
+      assert.deepStrictEqual([missing.statusCode, missing.code, missing.message], [404, 'resource_missing', "No such PaymentMethod: 'pm_never_seen'"]);
+    });
+
+    // https://docs.stripe.com/expand#how-it-works ("expand: ['latest_charge.balance_transaction']" to see a payment's fees),
+    // https://docs.stripe.com/api/balance_transactions/object, https://stripe.com/pricing (2.9% + 30¢ per US card payment)
+    it('latest_charge.balance_transaction expands to the payment\'s fee and net; a refund has its own, negative one; an uncaptured charge none', async () => {
+      const pi = await paidIntent();
+      const expanded = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge.balance_transaction'] });
+      const transaction = (expanded.latest_charge as Stripe.Charge).balance_transaction as Stripe.BalanceTransaction;
+      assert.deepStrictEqual(
+        [transaction.object, transaction.type, transaction.reporting_category, transaction.amount, transaction.fee, transaction.net, transaction.source, transaction.status],
+        ['balance_transaction', 'charge', 'charge', 2000, 88, 1912, pi.latest_charge, 'pending'],
+      );
+      assert.deepStrictEqual(transaction.fee_details, [{ amount: 88, application: null, currency: 'usd', description: 'Stripe processing fees', type: 'stripe_fee' }]);
+      const { lastResponse: _response, ...retrieved } = await stripe.balanceTransactions.retrieve(transaction.id);
+      assert.deepStrictEqual(retrieved, transaction);
+      const withSource = await stripe.balanceTransactions.retrieve(transaction.id, { expand: ['source'] });
+      assert.strictEqual((withSource.source as Stripe.Charge).id, pi.latest_charge);
+      const refund = await stripe.refunds.create({ payment_intent: pi.id, amount: 500, expand: ['balance_transaction'] });
+      const back = refund.balance_transaction as Stripe.BalanceTransaction;
+      assert.deepStrictEqual([back.type, back.amount, back.fee, back.net, back.source], ['refund', -500, 0, -500, refund.id]);
+      const listed = await stripe.balanceTransactions.list({ type: 'refund' });
+      assert.deepStrictEqual(listed.data.map((item) => item.id), [back.id]);
+      // An authorization moves no funds until it is captured.
+      const held = await stripe.paymentIntents.create({ amount: 3000, currency: 'usd', capture_method: 'manual', payment_method: 'pm_card_visa', confirm: true, ...NO_REDIRECTS });
+      assert.strictEqual((await stripe.charges.retrieve(held.latest_charge as string)).balance_transaction, null);
+      const captured = await stripe.paymentIntents.capture(held.id, { amount_to_capture: 2000, expand: ['latest_charge.balance_transaction'] });
+      assert.deepStrictEqual(((captured.latest_charge as Stripe.Charge).balance_transaction as Stripe.BalanceTransaction).amount, 2000);
+      // Funds become available two days later (the sandbox's clock moves on).
+      sandbox.advanceClock(2 * 86400);
+      assert.strictEqual((await stripe.balanceTransactions.retrieve(transaction.id)).status, 'available');
+    });
+
     it('a deleted customer expands to its deleted stub; an empty expandable field stays null', async () => {
       const customer = await stripe.customers.create({ email: 'gone@example.com' });
       const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id, ...NO_REDIRECTS });

@@ -26,6 +26,7 @@ const ROOTS: Record<string, [string, string]> = {
   'test_helpers.test_clock': ['TestHelpers/TestClocks.d.ts', 'TestClock'], 'deleted_test_helpers.test_clock': ['TestHelpers/TestClocks.d.ts', 'DeletedTestClock'],
   coupon: ['Coupons.d.ts', 'Coupon'], deleted_coupon: ['Coupons.d.ts', 'DeletedCoupon'],
   invoiceitem: ['InvoiceItems.d.ts', 'InvoiceItem'],
+  payment_method: ['PaymentMethods.d.ts', 'PaymentMethod'], balance_transaction: ['BalanceTransactions.d.ts', 'BalanceTransaction'],
 };
 
 export class SdkTypes {

@@ -24,6 +24,7 @@ const TYPES = [
   'webhook_endpoint', 'deleted_webhook_endpoint', 'subscription', 'subscription_item', 'invoice', 'line_item', 'invoice_payment',
   'checkout.session', 'item',
   'test_helpers.test_clock', 'deleted_test_helpers.test_clock', 'coupon', 'deleted_coupon', 'invoiceitem',
+  'payment_method', 'balance_transaction',
 ];
 
 type Json = Record<string, unknown>;
@@ -141,6 +142,10 @@ describe('Stripe sandbox object shapes (Stripe\'s fixtures and the SDK\'s types 
     ((await raw('GET', `/v1/checkout/sessions/${sessions[0].id}/line_items`)).data as Json[]).forEach(add);
     // The charges and PaymentIntents Checkout made are held to their shapes too.
     for (const path of ['/v1/payment_intents', '/v1/charges', '/v1/events']) ((await raw('GET', path, { limit: 100 })).data as Json[]).forEach(add);
+    // Every charge's and refund's balance transaction, and the PaymentMethods (cards, Checkout's bank account) payments used.
+    ((await raw('GET', '/v1/balance_transactions', { limit: 100 })).data as Json[]).forEach(add);
+    const charges = (await raw('GET', '/v1/charges', { limit: 100 })).data as Json[];
+    for (const method of new Set(charges.map((charge) => charge.payment_method as string).filter((id) => id.startsWith('pm_')))) add(await raw('GET', `/v1/payment_methods/${method}`));
     add(await raw('GET', '/v1/account'));
     add(await raw('GET', `/v1/customers/${gone.id}`));
     add(await raw('GET', `/v1/products/${temporary.id}`));

@@ -60,8 +60,8 @@ const NETWORK_IN_TEXT = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EA
  * The FlowError of a failed msg. A Catch node replaces `msg.error` with `{message, source, stack}` and moves what
  * the node had put there to `msg._error`; take the richer one and keep the Catch node's `source`.
  */
-export function errorOf(msg: Record<string, any>): FlowError & { source?: unknown } {
-  const caught = msg.error as { source?: unknown } | undefined;
+export function errorOf(msg: Record<string, any>): FlowError {
+  const caught = msg.error as { source?: FlowError['source'] } | undefined;
   let fe: FlowError;
   if (isFlowError(msg.error)) fe = msg.error;
   else if (isFlowError(msg._error)) fe = msg._error;

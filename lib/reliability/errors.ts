@@ -15,6 +15,8 @@ export interface FlowError {
   /** the server's Retry-After, in ms */
   retryAfterMs?: number;
   details?: unknown;
+  /** the node that failed, as a Catch node names it in its msg.error.source (plus its flow, `z`) */
+  source?: { id: string; type: string; name?: string; z?: string };
 }
 
 export function flowError(fields: Partial<FlowError> & { message: string }): FlowError {

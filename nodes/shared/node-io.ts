@@ -44,7 +44,8 @@ export function routeError(node: RuntimeNode, port: ErrorPort, msg: Msg, send: S
   if (!counted.has(forCatch)) metrics.count(node, 'errors', 1, fe.code);
   counted.add(forCatch);
   if (port.output === undefined) return forCatch;
-  msg.error = fe;
+  // Named like Catch does, so a dead-letter node further on records which node failed (and can reveal it).
+  msg.error = { ...fe, source: errorSource(node) };
   const wired = (node.wires?.[port.output]?.length ?? 0) > 0;
   const mode = port.routing ?? 'auto';
   const toOutput = mode === 'output' || mode === 'both' || (mode === 'auto' && wired);
@@ -74,6 +75,11 @@ export function onInput(node: RuntimeNode, port: ErrorPort, handler: (msg: Msg, 
 export function reportError(node: RuntimeNode, port: ErrorPort, msg: Msg, error: FlowError | unknown, send?: Send): void {
   const toCatch = routeError(node, port, msg, send ?? ((m) => node.send(m as NodeMessage)), error);
   if (toCatch) node.error(toCatch, msg as NodeMessage);
+}
+
+/** The failing node as Catch's msg.error.source names it, with its flow. */
+export function errorSource(node: RuntimeNode): NonNullable<FlowError['source']> {
+  return { id: node.id, type: node.type, ...(node.name ? { name: node.name } : {}), ...(node.z ? { z: node.z } : {}) };
 }
 
 /** An array with `msg` at `index`, for send(). */

@@ -238,6 +238,24 @@ for (const backend of ['sqlite', 'redis']) {
   });
 }
 
+describe('fg-dead-letter fed by an error output (no Catch node)', () => {
+  afterEach(() => unload());
+
+  // The demo's scenarios wire a service node's error output through fg-retry to the DLQ: the entry must still say
+  // which node failed (the ops views show it and reveal it in the editor), as it does when a Catch node names it.
+  it('records the failing node (id, type, name, flow) as the origin', async () => {
+    await load([...SETS, 'fg-reconcile'], [
+      ...dlqFlow(storeNode('memory')),
+      { id: 'rec', type: 'fg-reconcile', z: 'flow-a', name: 'compare orders', wires: [[], [], ['dlq']] },
+    ]);
+    getNode('rec').receive({ payload: { a: 'not a list', b: [] } });
+    await eventually(async () => (await depth()) === 1, 'parked');
+    const entry = (await (await getNode('s1').getStore()).queuePage('dlq:dlq', { limit: 1 })).entries[0].item as any;
+    assert.strictEqual(entry.error.code, 'INPUT_INVALID');
+    assert.deepStrictEqual(entry.origin, { node: 'rec', type: 'fg-reconcile', name: 'compare orders', flow: 'flow-a' });
+  });
+});
+
 describe('fg-dead-letter with the store down', () => {
   afterEach(() => unload());
 

@@ -117,6 +117,26 @@ function invalidNodes(): string[] {
   return out;
 }
 
+/**
+ * Runs in the page: references from one node to others on its flow (a completion's gate, a Catch node's scope) that
+ * do not point at a node of that flow. After Import ▸ "Import copy" (new ids) a reference the editor does not map
+ * keeps pointing at the original node, or at nothing.
+ */
+function strayReferences(tabId: string): string[] {
+  const RED = (globalThis as any).RED;
+  const refs: Record<string, string[]> = { 'fg-idempotency-complete': ['gate'], catch: ['scope'], status: ['scope'], complete: ['scope'] };
+  const out: string[] = [];
+  for (const n of RED.nodes.filterNodes({ z: tabId })) {
+    for (const prop of refs[n.type] ?? []) {
+      for (const id of [].concat(n[prop] ?? [])) {
+        const target = id ? RED.nodes.node(id) : undefined;
+        if (!target || target.z !== tabId) out.push(`${n.type} "${RED.utils.getNodeLabel(n, n.type)}": ${prop} ${JSON.stringify(id)} is ${target ? `on ${target.z}` : 'no node'}`);
+      }
+    }
+  }
+  return out;
+}
+
 describe('the demo and the examples in the editor', function () {
   this.timeout(600000);
   let sandboxes: RunningSandboxes;
@@ -315,6 +335,7 @@ describe('the demo and the examples in the editor', function () {
       assert.deepStrictEqual(report.added, [], 'no config node added: the demo\'s are reused');
       await showTab(report.tabId);
       assert.deepStrictEqual(await page.evaluate(invalidNodes), []);
+      assert.deepStrictEqual(await page.evaluate(strayReferences, report.tabId), [], 'references lead to the imported nodes');
       const layout = await page.evaluate(layoutOf, { tabId: report.tabId, statusRoom: STATUS_ROOM });
       await shotTab(`example-${name.replace(/\W+/g, '-')}`);
       assert.deepStrictEqual(layout.problems, []);
@@ -376,6 +397,37 @@ describe('the demo and the examples in the editor', function () {
     assert.deepStrictEqual(deadLetter, { alertOnPark: true });
     assert.strictEqual(await page.evaluate(() => (globalThis as any).RED.utils.getNodeLabel((globalThis as any).RED.nodes.node('old-fg-retry'))), 'retry ×5');
     await page.evaluate(() => (globalThis as any).RED.workspaces.delete((globalThis as any).RED.nodes.workspace('old-tab')));
+  });
+
+  it('saves the gate picked in a completion\'s dialog, undoably (the gate is a typed node reference, mapped on import)', async () => {
+    await page.evaluate(() => (globalThis as any).RED.editor.edit((globalThis as any).RED.nodes.node('sc1-complete')));
+    const select = page.locator('#fg-complete-gate');
+    await select.waitFor({ state: 'visible' });
+    assert.strictEqual(await select.inputValue(), 'sc1-gate', 'the dialog shows the node\'s gate');
+    await select.selectOption('sc2-gate');
+    await page.locator('#node-dialog-ok').click();
+    await page.waitForFunction(() => !(globalThis as any).document.querySelector('.red-ui-tray'));
+    assert.strictEqual(await page.evaluate(() => (globalThis as any).RED.nodes.node('sc1-complete').gate), 'sc2-gate');
+    await page.evaluate(() => (globalThis as any).RED.history.pop());
+    assert.strictEqual(await page.evaluate(() => (globalThis as any).RED.nodes.node('sc1-complete').gate), 'sc1-gate', 'undone');
+  });
+
+  it('records where each of the demo\'s dead letters came from (error outputs and function nodes name the failing node)', async () => {
+    // The demo's traffic parks a payment whose Account does not exist (Scenario 1) within a minute or two of starting.
+    const entries = await page.evaluate(async () => {
+      const $ = (globalThis as any).$;
+      const started = Date.now();
+      for (;;) {
+        const found: { queue: string; code: string; origin: any }[] = [];
+        for (const q of (await $.getJSON('flowguard/dlq')).nodes) {
+          for (const e of (await $.getJSON(`flowguard/dlq/${q.node}`)).entries) found.push({ queue: q.node, code: e.item.error.code, origin: e.item.origin });
+        }
+        if (found.length || Date.now() - started > 90000) return found;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    });
+    assert.ok(entries.length > 0, 'the demo parked something');
+    assert.deepStrictEqual(entries.filter((e) => !e.origin?.node || !e.origin?.flow), [], 'every entry names its origin node and flow');
   });
 
   // Dialogs are opened and closed at machine speed above: late answers and timers must not touch a closed dialog.

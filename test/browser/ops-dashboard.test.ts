@@ -33,7 +33,8 @@ function flow(sandbox: StripeSandbox, customerId: string): object[] {
     { id: 'orders', type: 'tab', label: 'Orders', disabled: false, info: '' },
     { id: 'store', type: 'fg-store-config', name: 'memory', backend: 'memory' },
     { id: 'cfg', type: 'fg-stripe-config', name: 'sandbox', useCustomHost: true, host: sandbox.host, port: sandbox.port, protocol: 'http', maxNetworkRetries: 0, ratePerSecond: 25 },
-    // Payments: a failed lookup is retried once, then parked; a replay goes back to the lookup.
+    // Payments: a failed lookup is retried once, then parked; a replay goes back to the lookup. Its error output (no
+    // Catch node) names the failing node, which the DLQ records as the origin.
     inject('good', 'payments', 'existing customer', { customer: customerId }, 60, 'get'),
     inject('bad', 'payments', 'missing customer', { customer: 'cus_missing' }, 120, 'get'),
     stripeGet('get', 'payments', 'get customer', 'output', 360, 90, [['charged'], ['retry']]),
@@ -257,6 +258,8 @@ describe('ops dashboard in the browser', function () {
     assert.ok(Math.abs(detailBox.y - (rowBox.y + rowBox.height)) < 2, 'the entry opens under its row');
     assert.match((await detail().locator('[data-fg="entry-correlation"]').textContent()) ?? '', /bad-corr/);
     assert.match((await detail().locator('[data-fg="entry-error"]').textContent()) ?? '', /resource_missing/);
+    // parked from the lookup's error output through the retry node, no Catch node: the error output named the node
+    assert.match((await detail().locator('[data-fg="entry-origin"]').textContent()) ?? '', new RegExp(`${await editorLabel('get')}.*in Payments`));
     const history = detail().locator('[data-fg="history"] li');
     assert.ok((await history.count()) >= 1, 'attempt history listed');
     const historyText = (await history.first().textContent()) ?? '';

@@ -16,7 +16,7 @@ export interface StoreNodeSettings {
   sqlitePath?: string;
   /** one URL, or several comma-separated (cluster seed nodes, or the sentinels) */
   redisUrl?: string;
-  /** '' (automatic: several URLs mean a cluster), single, cluster, sentinel */
+  /** '' (automatic: several URLs, or one of a cluster node, mean a cluster), single, cluster, sentinel */
   redisMode?: string;
   redisSentinelName?: string;
   redisTls?: boolean;

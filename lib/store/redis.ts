@@ -18,7 +18,7 @@ export interface RedisStoreOptions {
    * sentinels (with mode `sentinel`). An entry without a scheme takes the first entry's.
    */
   url: string;
-  /** single (default for one URL), cluster (default for several), sentinel (needs `sentinelName`) */
+  /** single (default for one URL, unless it is a cluster node), cluster (default for several), sentinel (needs `sentinelName`) */
   mode?: RedisMode;
   /** Sentinel: the monitored primary's name (`sentinel monitor <name> …`) */
   sentinelName?: string;
@@ -244,6 +244,15 @@ export class RedisStore implements Store {
     } catch (err) {
       try { await client.destroy?.(); } catch { /* already down */ }
       throw new StoreError('redis', 'CONNECT_FAILED', `cannot connect to ${mode === 'single' ? '' : `${mode} `}${where}: ${describe(err)}`, { cause: err });
+    }
+    // One URL of a cluster node (a managed cluster's endpoint): a single-server client would fail every key on the
+    // other shards (MOVED), so automatic mode follows the cluster from it and an explicit "single" is refused.
+    if (mode === 'single' && (await isClusterNode(client, options.connectTimeoutMs ?? 5000))) {
+      try { await client.destroy?.(); } catch { /* already down */ }
+      if (options.mode === 'single') {
+        throw new StoreError('redis', 'BAD_CONFIG', `${where} is a Redis Cluster node; choose the mode Redis Cluster (or automatic)`);
+      }
+      return RedisStore.connect({ ...options, mode: 'cluster' });
     }
     store.watchdog = setInterval(() => store.failStuckCalls(), Math.min(1000, Math.max(10, store.commandTimeoutMs / 4)));
     store.watchdog.unref?.();
@@ -521,6 +530,19 @@ export class RedisStore implements Store {
       this.inFlight.delete(call);
       call.fail(new StoreError(this.backend, 'UNAVAILABLE', `${this.where} did not answer within ${this.commandTimeoutMs} ms`));
     }
+  }
+}
+
+/** Whether the server runs with `cluster-enabled yes` (INFO cluster); a server that does not say counts as not. */
+async function isClusterNode(client: Client, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<string>((resolve) => { timer = setTimeout(() => resolve(''), timeoutMs); });
+  try {
+    return /cluster_enabled:1/.test(String(await Promise.race([client.info('cluster'), gaveUp])));
+  } catch {
+    return false; // e.g. an ACL user without INFO
+  } finally {
+    clearTimeout(timer);
   }
 }
 

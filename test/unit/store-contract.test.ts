@@ -118,6 +118,23 @@ function clusterTests(store: () => Store, ns: () => string): void {
       for (const space of spaces) assert.deepStrictEqual((await store().get(space, 'k'))?.value, { space });
     });
 
+    it('given one seed node (automatic mode), finds it is a cluster node and follows the cluster; mode single is refused', async () => {
+      const oneSeed = `redis://127.0.0.1:${cluster!.ports[0]}`;
+      const store1 = await RedisStore.connect({ url: oneSeed, prefix: 'fg:' });
+      try {
+        const spaces = Array.from({ length: 30 }, (_, i) => `${ns()}-seed-${i}`);
+        for (const space of spaces) assert.ok((await store1.claim(space, 'k', 1, 60_000)).claimed, space);
+        for (const space of spaces) assert.strictEqual((await store().claim(space, 'k', 2, 60_000)).claimed, false, `${space} seen by the other handle`);
+      } finally {
+        await store1.close();
+      }
+      await assert.rejects(RedisStore.connect({ url: oneSeed, mode: 'single' }), (err: StoreError) => {
+        assert.strictEqual(err.code, 'BAD_CONFIG');
+        assert.match(err.message, /redis store: redis:\/\/127\.0\.0\.1:\d+ is a Redis Cluster node; choose the mode Redis Cluster \(or automatic\)/);
+        return true;
+      });
+    });
+
     it('follows a resharding: ASK while a namespace\'s slot moves, MOVED after; a script whose keys are split mid-move fails closed (TRYAGAIN)', async () => {
       const space = ns();
       const held = await store().claim(space, 'before', 1, 60_000);

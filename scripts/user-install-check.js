@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Checks a Node-RED user dir into which FlowGuard packages were installed as a palette user installs them
-// (.ci/user-install.sh). Runs on the Node and Node-RED it is started with (NODE_RED_PATH, see node-red-boot.js):
+// Checks Node-RED user dirs into which FlowGuard packages were installed as a palette user installs them
+// (.ci/user-install.sh): `node scripts/user-install-check.js <baselineDir> <userDir>... [--sqlite=works|no-driver|auto]`.
+// Runs on the Node and Node-RED it is started with (NODE_RED_PATH, see node-red-boot.js):
 //   1. an empty flow: every node type the installed packages declare is registered; no service SDK, store driver,
 //      JSONata or ajv is loaded from the user dir; RSS grows by at most 15 MiB and the log has no warning that
-//      Node-RED without the packages does not print (a baseline user dir beside it);
-//   2. with --sqlite=works|no-driver: an idempotency gate on the SQLite store, fed the same key twice. "works": the
+//      Node-RED without the packages does not print (the baseline dir: Node-RED alone, booted once for all user dirs);
+//   2. with --sqlite=works|no-driver|auto: an idempotency gate on the SQLite store, fed the same key twice. "works": the
 //      first message leaves on "new", the second on "duplicate". "no-driver": the message reaches Catch with the one
-//      clear NO_SQLITE_DRIVER error naming the choices, and the process keeps running.
+//      clear NO_SQLITE_DRIVER error naming the choices, and the process keeps running. "auto": "works" where this Node
+//      has node:sqlite without a flag or the user dir has a built better-sqlite3 (npm fetched a prebuilt binary),
+//      "no-driver" otherwise.
 // Exit code 1 with the reason on the first failed check. (Node ids are prefixed: Node-RED reads a property whose value
 // equals a node id as a reference, so a catch node with the id "catch" would depend on itself.)
 'use strict';
@@ -14,18 +17,18 @@ const fs = require('fs');
 const path = require('path');
 const { boot, prepareUserDir, loadedPackages, LAZY } = require('./node-red-boot');
 
-const userDir = path.resolve(process.argv[2]);
-const sqlite = (process.argv.find((a) => a.startsWith('--sqlite=')) ?? '').slice('--sqlite='.length);
-const label = `[${path.basename(userDir)}, Node ${process.version}]`;
+const [baselineDir, ...userDirs] = process.argv.slice(2).filter((a) => !a.startsWith('--')).map((a) => path.resolve(a));
+const sqliteMode = (process.argv.find((a) => a.startsWith('--sqlite=')) ?? '').slice('--sqlite='.length);
+const labelOf = (userDir) => `[${path.basename(userDir)}, Node ${process.version}]`;
 
-function fail(reason, output) {
+function fail(label, reason, output) {
   console.error(`${label} FAIL: ${reason}`);
   if (output) console.error(output.split('\n').slice(-40).join('\n'));
   process.exit(1);
 }
 
 /** Node types declared by the FlowGuard packages installed in the user dir (from each node set's editor file). */
-function declaredTypes() {
+function declaredTypes(userDir) {
   const scope = path.join(userDir, 'node_modules', '@flowguard');
   const types = [];
   for (const name of fs.existsSync(scope) ? fs.readdirSync(scope) : []) {
@@ -52,31 +55,39 @@ const GATE_FLOW = [
   { id: 'chk-caught', type: 'debug', z: 'chk-tab', name: 'gate-error', active: true, tosidebar: false, console: true, complete: 'error.message', targetType: 'msg', wires: [] },
 ];
 
-async function main() {
-  const baselineDir = `${userDir}-baseline`;
-  fs.rmSync(baselineDir, { recursive: true, force: true });
-  prepareUserDir(baselineDir);
-  prepareUserDir(userDir);
-  // RSS after a GC still varies by a few MiB between two boots of the same process; each side is booted twice and
-  // its lower reading kept, so the comparison measures the pack rather than the allocator's luck.
-  const baseline = await boot(baselineDir);
-  const baselineAgain = await boot(baselineDir);
-  if (baselineAgain.rss < baseline.rss) baseline.rss = baselineAgain.rss;
-  const report = await boot(userDir);
-  const reportAgain = await boot(userDir);
-  if (reportAgain.rss < report.rss) report.rss = reportAgain.rss;
+/** RSS after a GC still varies by a few MiB between two boots of the same process: each side is booted twice and its
+ * lower reading kept, so the comparison measures the pack rather than the allocator's luck. */
+async function bootTwice(dir) {
+  const first = await boot(dir);
+  const again = await boot(dir);
+  return again.rss < first.rss ? { ...first, rss: again.rss } : first;
+}
 
-  const declared = declaredTypes();
-  if (declared.length === 0) fail('no FlowGuard node type declared in the user dir');
+/** What the SQLite gate should do in `userDir` on this Node with --sqlite=auto (see lib/store/sqlite-driver.ts). */
+function expectedSqlite(userDir) {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  const builtin = major >= 24 || (major === 23 && minor >= 4) || (major === 22 && minor >= 13);
+  const built = fs.existsSync(path.join(userDir, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'));
+  return builtin || built ? 'works' : 'no-driver';
+}
+
+async function check(userDir, baseline) {
+  const label = labelOf(userDir);
+  const sqlite = sqliteMode === 'auto' ? expectedSqlite(userDir) : sqliteMode;
+  prepareUserDir(userDir);
+  const report = await bootTwice(userDir);
+
+  const declared = declaredTypes(userDir);
+  if (declared.length === 0) fail(label, 'no FlowGuard node type declared in the user dir');
   const missing = declared.filter((t) => !report.types.includes(t));
-  if (missing.length) fail(`types not registered: ${missing.join(', ')}`, report.output);
+  if (missing.length) fail(label, `types not registered: ${missing.join(', ')}`, report.output);
   const lazy = [...loadedPackages(report.files.filter((f) => f.startsWith(userDir + path.sep) && LAZY.test(f)))];
-  if (lazy.length) fail(`loaded with an empty flow: ${lazy.join(', ')}`);
+  if (lazy.length) fail(label, `loaded with an empty flow: ${lazy.join(', ')}`);
   const growth = (report.rss - baseline.rss) / 2 ** 20;
-  if (growth > 15) fail(`RSS grew by ${growth.toFixed(1)} MiB (at most 15)`);
+  if (growth > 15) fail(label, `RSS grew by ${growth.toFixed(1)} MiB (at most 15)`);
   const known = new Set(baseline.problems);
   const added = report.problems.filter((line) => !known.has(line));
-  if (added.length || report.warnings.length) fail(`warnings: ${[...added, ...report.warnings].join(' | ')}`, report.output);
+  if (added.length || report.warnings.length) fail(label, `warnings: ${[...added, ...report.warnings].join(' | ')}`, report.output);
   console.log(`${label} empty flow: ${declared.length} types registered, no lazy module loaded, RSS +${growth.toFixed(1)} MiB, no new warning`);
 
   if (sqlite) {
@@ -87,20 +98,28 @@ async function main() {
     try {
       run = await boot(userDir, { until, timeoutMs: 60000 });
     } catch (err) {
-      fail(`the SQLite gate flow did not answer (${sqlite})`, err.message);
+      fail(label, `the SQLite gate flow did not answer (${sqlite})`, err.message);
     }
     if (sqlite === 'works') {
-      if (!/gate-new/.test(run.output)) fail('the first message did not leave on "new"', run.output);
-      if (/gate-error/.test(run.output)) fail('the gate failed', run.output);
+      if (!/gate-new/.test(run.output)) fail(label, 'the first message did not leave on "new"', run.output);
+      if (/gate-error/.test(run.output)) fail(label, 'the gate failed', run.output);
       console.log(`${label} SQLite gate: first message new, second duplicate`);
     } else {
       const error = run.output.split('\n').find((l) => /gate-error/.test(l)) ?? '';
       const next = run.output.slice(run.output.indexOf(error)).split('\n').slice(0, 3).join(' ');
-      if (!/no SQLite driver/i.test(next) || !/better-sqlite3/.test(next) || !/Redis/.test(next)) fail('the error does not name the choices', run.output);
-      if (/gate-new/.test(run.output)) fail('a message passed a gate without a store', run.output);
+      if (!/no SQLite driver/i.test(next) || !/better-sqlite3/.test(next) || !/Redis/.test(next)) fail(label, 'the error does not name the choices', run.output);
+      if (/gate-new/.test(run.output)) fail(label, 'a message passed a gate without a store', run.output);
       console.log(`${label} SQLite gate without a driver: ${next.replace(/\s+/g, ' ').slice(0, 300)}`);
     }
   }
 }
 
-main().catch((err) => fail(err.message));
+async function main() {
+  if (!baselineDir || userDirs.length === 0) fail('[usage]', 'node scripts/user-install-check.js <baselineDir> <userDir>... [--sqlite=works|no-driver|auto]');
+  fs.rmSync(baselineDir, { recursive: true, force: true });
+  prepareUserDir(baselineDir);
+  const baseline = await bootTwice(baselineDir);
+  for (const userDir of userDirs) await check(userDir, baseline);
+}
+
+main().catch((err) => fail(labelOf(userDirs[0] ?? '?'), err.message));

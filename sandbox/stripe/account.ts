@@ -10,7 +10,12 @@ export type StripeObject = Record<string, any> & { id: string; object: string };
 export interface Clock { nowMs(): number }
 
 /** The request an event came from; `requestId` null for what Stripe does on its own (renewals, retries, test clocks). */
-export interface RequestInfo { requestId: string | null; idempotencyKey?: string }
+export interface RequestInfo {
+  requestId: string | null;
+  idempotencyKey?: string;
+  /** The request's API version (its Stripe-Version header, else the sandbox's pinned one). */
+  apiVersion?: string;
+}
 
 export type EventListener = (account: Account, event: StripeObject) => void;
 

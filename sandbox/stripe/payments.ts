@@ -9,6 +9,10 @@
 // `allowed_payment_method_types` is mutually exclusive with `automatic_payment_methods` and
 // `excluded_payment_method_types` (https://docs.stripe.com/changelog/dahlia/2026-07-29/allowed-payment-method-types-parameter).
 // The sandbox's account accepts cards only: other payment method types are refused as not modelled.
+// A request that names an older API version (Stripe-Version, the config node's API version) gets that version's rules:
+// before 2023-08-16 a PaymentIntent that names no payment methods takes `payment_method_types: ["card"]` without
+// automatic payment methods (so no return_url is needed), before 2026-09-30 `payment_method_types` is writable, and
+// before 2026-07-29 there is no `allowed_payment_method_types`.
 
 import { newId, StripeObject } from './account';
 import { checkChargeAmount, currencyOf } from './amounts';
@@ -45,9 +49,17 @@ function checkCustomer(ctx: RouteContext): string | null {
   return customer ?? null;
 }
 
-/** `payment_method_types` was a writable parameter up to API 2026-08-26; on this version it is refused. */
-function refusePaymentMethodTypes(params: Params): void {
+/** The date of the request's API version (`2026-10-28` of `2026-10-28.endive`). */
+const versionDate = (ctx: RouteContext) => (ctx.request.apiVersion ?? '9999').slice(0, 10);
+const AUTOMATIC_BY_DEFAULT = '2023-08-16';
+const ALLOWED_TYPES_FROM = '2026-07-29';
+const TYPES_REMOVED = '2026-09-30';
+
+/** `payment_method_types` is writable up to API 2026-09-30 (cards only in the sandbox); from then on it is refused. */
+function refusePaymentMethodTypes(ctx: RouteContext): void {
+  const { params } = ctx;
   if (params.payment_method_types === undefined) return;
+  if (versionDate(ctx) < TYPES_REMOVED) return cardsOnly(optionalStringList(params, 'payment_method_types'), 'payment_method_types');
   throw invalidRequest('The `payment_method_types` parameter is no longer supported on this API version. Use dynamic payment methods, '
     + 'and `allowed_payment_method_types` or `excluded_payment_method_types` to narrow them.', 'payment_method_types_no_longer_supported', 'payment_method_types');
 }
@@ -65,9 +77,19 @@ interface PaymentMethodSetup {
 }
 
 /** How a new PaymentIntent chooses its payment methods (see the top of this file). */
-function paymentMethodSetup(params: Params): PaymentMethodSetup {
-  refusePaymentMethodTypes(params);
+function paymentMethodSetup(ctx: RouteContext): PaymentMethodSetup {
+  const { params } = ctx;
+  refusePaymentMethodTypes(ctx);
   const automatic = optionalObject(params, 'automatic_payment_methods');
+  if (params.allowed_payment_method_types !== undefined && versionDate(ctx) < ALLOWED_TYPES_FROM) {
+    throw invalidRequest('Received unknown parameter: allowed_payment_method_types', 'parameter_unknown', 'allowed_payment_method_types');
+  }
+  const named = optionalStringList(params, 'payment_method_types');
+  if (named && automatic) throw invalidRequest('You may only specify one of these parameters: automatic_payment_methods, payment_method_types.', undefined, 'automatic_payment_methods');
+  // Named types, or an older version's default: card only, no automatic payment methods.
+  if (named || (!automatic && versionDate(ctx) < AUTOMATIC_BY_DEFAULT)) {
+    return { automatic_payment_methods: null, allowed_payment_method_types: null, excluded_payment_method_types: null, payment_method_types: named?.length ? named : ['card'] };
+  }
   const allowed = optionalStringList(params, 'allowed_payment_method_types');
   const excluded = optionalStringList(params, 'excluded_payment_method_types');
   if (allowed && (automatic || excluded)) {
@@ -276,7 +298,7 @@ const paymentIntentCrud = crudRoutes({
     const amount = requirePositiveAmount(ctx.params, 'amount');
     const currency = requireCurrency(ctx.params);
     checkChargeAmount(amount, currency);
-    const methods = paymentMethodSetup(ctx.params);
+    const methods = paymentMethodSetup(ctx);
     const confirming = optionalBool(ctx.params, 'confirm') ?? false;
     // "This parameter can only be used with confirm=true" (return_url, off_session, error_on_requires_action).
     for (const name of ['return_url', 'off_session', 'error_on_requires_action']) {
@@ -293,7 +315,9 @@ const paymentIntentCrud = crudRoutes({
     });
   },
   update(pi, ctx) {
-    refusePaymentMethodTypes(ctx.params);
+    refusePaymentMethodTypes(ctx);
+    const types = optionalStringList(ctx.params, 'payment_method_types');
+    if (types?.length) Object.assign(pi, { payment_method_types: types, automatic_payment_methods: null });
     if (!CONFIRMABLE.includes(pi.status)) throw unexpectedState(`You cannot update this PaymentIntent because it has a status of ${pi.status}.`);
     const currency = optionalString(ctx.params, 'currency');
     if (currency) pi.currency = currencyOf(currency);
@@ -327,7 +351,7 @@ const paymentIntents: Route[] = [
   {
     method: 'POST', pattern: '/v1/payment_intents/:id/confirm', returns: 'payment_intent',
     handle(ctx) {
-      refusePaymentMethodTypes(ctx.params);
+      if (versionDate(ctx) >= TYPES_REMOVED) refusePaymentMethodTypes(ctx);
       rejectUnknown(ctx.params, PI_CONFIRM);
       const pi = paymentIntent(ctx);
       if (CONFIRMABLE.includes(pi.status)) checkConfirmation(pi.automatic_payment_methods, ctx.params);

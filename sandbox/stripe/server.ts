@@ -30,7 +30,7 @@ import { requestClockTime, testClockRoutes } from './test-clocks';
 
 export const SANDBOX_TEST_KEY = 'sk_test_flowguard_sandbox';
 export const SANDBOX_LIVE_KEY = 'sk_live_flowguard_sandbox';
-const API_VERSION = '2026-10-28.endive';
+export const API_VERSION = '2026-10-28.endive';
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface StripeSandboxOptions {
@@ -227,7 +227,7 @@ export async function startStripeSandbox(options: StripeSandboxOptions = {}): Pr
     try {
       // A request on a test clock's customer runs at the clock's time.
       const clockTime = requestClockTime(owner, matched.route.pattern, params, matched.ids);
-      const result: StripeObject = owner.atTime(clockTime, () => matched.route.handle({ account: owner, params, ids: matched.ids, request: { requestId, idempotencyKey }, path: url.pathname, origin: sandbox.url }));
+      const result: StripeObject = owner.atTime(clockTime, () => matched.route.handle({ account: owner, params, ids: matched.ids, request: { requestId, idempotencyKey, apiVersion: (req.headers['stripe-version'] as string | undefined) ?? API_VERSION }, path: url.pathname, origin: sandbox.url }));
       body = JSON.stringify(applyExpand(owner, matched.route.returns, result, expand), null, 2);
     } catch (err) {
       const error = err instanceof SandboxStripeError ? err : new SandboxStripeError(500, 'api_error', 'An unknown error occurred.');

@@ -100,6 +100,33 @@ describe('Stripe sandbox fidelity (documented rules, official SDK)', function ()
       assert.strictEqual((await stripe.paymentIntents.list()).data.length, 0);
     });
 
+    // https://docs.stripe.com/changelog/2023-08-16/automatic-payment-methods: the default changed with that version; a
+    // request that names an older one (the config node's API version → Stripe-Version) keeps the older default.
+    it('on an API version before 2023-08-16 a PaymentIntent defaults to cards without automatic payment methods and confirms without a return_url', async () => {
+      const older = sandboxClient(sandbox, undefined, { apiVersion: '2023-08-15' as any });
+      const pi = await older.paymentIntents.create({ amount: 2000, currency: 'usd' });
+      assert.deepStrictEqual([pi.automatic_payment_methods, pi.payment_method_types], [null, ['card']]);
+      assert.strictEqual((await older.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' })).status, 'succeeded');
+      const optedIn = await older.paymentIntents.create({ amount: 2000, currency: 'usd', automatic_payment_methods: { enabled: true } });
+      invalid(await rejection(older.paymentIntents.confirm(optedIn.id, { payment_method: 'pm_card_visa' })), RETURN_URL_REQUIRED);
+      // The same request on the pinned version is refused.
+      const current = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd' });
+      invalid(await rejection(stripe.paymentIntents.confirm(current.id, { payment_method: 'pm_card_visa' })), RETURN_URL_REQUIRED);
+    });
+
+    // The changelog entries below: payment_method_types writable until 2026-09-30, allowed_payment_method_types from 2026-07-29.
+    it('payment_method_types is writable on versions before 2026-09-30, allowed_payment_method_types unknown before 2026-07-29', async () => {
+      const dahlia = sandboxClient(sandbox, undefined, { apiVersion: '2026-08-26.dahlia' as any });
+      const named = await dahlia.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method_types: ['card'] } as any);
+      assert.deepStrictEqual([named.automatic_payment_methods, named.payment_method_types], [null, ['card']]);
+      assert.strictEqual((await dahlia.paymentIntents.confirm(named.id, { payment_method: 'pm_card_visa' })).status, 'succeeded');
+      const both = await rejection(dahlia.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method_types: ['card'], ...NO_REDIRECTS } as any));
+      invalid(both, /only specify one of/, undefined, 'automatic_payment_methods');
+      const basil = sandboxClient(sandbox, undefined, { apiVersion: '2025-04-30.basil' as any });
+      invalid(await rejection(basil.paymentIntents.create({ amount: 2000, currency: 'usd', allowed_payment_method_types: ['card'] } as any)),
+        'Received unknown parameter: allowed_payment_method_types', 'parameter_unknown', 'allowed_payment_method_types');
+    });
+
     // https://docs.stripe.com/changelog/endive/2026-09-30/removes-the-payment-method-types-parameter-from-payment-intents-and-setup-intents
     it('payment_method_types is no longer writable on this API version (payment_method_types_no_longer_supported)', async () => {
       const create = await rejection(stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method_types: ['card'] } as any));

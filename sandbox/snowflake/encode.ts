@@ -3,6 +3,7 @@
 import {
   DuckDBDataChunk, DuckDBType, DuckDBTypeId, DuckDBDecimalType, JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
+import { fromDuckName } from './names';
 
 export interface RowType {
   name: string;
@@ -92,7 +93,7 @@ export class ResultEncoder {
   readonly codecs: ColumnCodec[];
 
   constructor(names: string[], types: DuckDBType[], where: { database: string; schema: string }) {
-    this.codecs = names.map((name, i) => codecFor(types[i], name, where));
+    this.codecs = names.map((name, i) => codecFor(types[i], fromDuckName(name), where));
   }
 
   get rowType(): RowType[] {

@@ -10,6 +10,7 @@ import { COMPAT_MACROS, significant, tokenize, translate, SessionNames } from '.
 import { sqlError, unsupported } from './errors';
 import { Binding, bindExpression, isSingleTuple, splitTopLevel } from './binds';
 import { classify, STATEMENT_TYPE, StatementResult, synthetic } from './statements';
+import { fromDuckName, quoteDuckName, toDuckName } from './names';
 
 export type { Binding } from './binds';
 export type { StatementResult } from './statements';
@@ -36,10 +37,6 @@ interface Done {
   sql: string;
   values: DuckDBValue[] | undefined;
   types: DuckDBType[] | undefined;
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** The parts of a qualified name (DB.SCHEMA."t.x" → three parts), dots inside quotes kept. */
@@ -113,11 +110,11 @@ export class EngineSession {
   async use(database: string, schema: string): Promise<void> {
     const db = normaliseName(database);
     const sc = normaliseName(schema);
-    await this.connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${quoteIdent(db)}`);
+    await this.connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${quoteDuckName(db)}`);
     // Every Snowflake database is created with a PUBLIC schema.
-    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}."PUBLIC"`);
-    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db)}.${quoteIdent(sc)}`);
-    await this.connection.run(`USE ${quoteIdent(db)}.${quoteIdent(sc)}`);
+    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteDuckName(db)}."PUBLIC"`);
+    await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteDuckName(db)}.${quoteDuckName(sc)}`);
+    await this.connection.run(`USE ${quoteDuckName(db)}.${quoteDuckName(sc)}`);
     this.database = db;
     this.schema = sc;
   }
@@ -252,17 +249,18 @@ export class EngineSession {
    * A temporary table of the session comes before a permanent one of the same name, as in Snowflake.
    */
   private async createLike({ create, source }: { create: string; source: string }): Promise<string> {
+    // The source is translated SQL: its parts are names as DuckDB keeps them (names.ts).
     const parts = splitName(source).map(normaliseName);
     const table = parts[parts.length - 1];
-    const schema = parts.length > 1 ? parts[parts.length - 2] : this.schema;
-    const database = parts.length > 2 ? parts[0] : this.database;
+    const schema = parts.length > 1 ? parts[parts.length - 2] : toDuckName(this.schema);
+    const database = parts.length > 2 ? parts[0] : toDuckName(this.database);
     const places = [[database, schema, table]];
-    if (database === this.database && schema === this.schema) places.unshift(['temp', 'main', table]);
+    if (database === toDuckName(this.database) && schema === toDuckName(this.schema)) places.unshift(['temp', 'main', table]);
     for (const at of places) {
       const found = await this.connection.run('SELECT sql FROM duckdb_tables() WHERE database_name = ? AND schema_name = ? AND table_name = ?', at);
       if (found.chunkCount && found.getChunk(0).rowCount) return `${create} ${columnList(String(found.getChunk(0).getColumnValues(0)[0]))}`;
     }
-    throw sqlError('002003', '42S02', `SQL compilation error:\nObject '${[database, schema, table].join('.')}' does not exist or not authorized.`);
+    throw sqlError('002003', '42S02', `SQL compilation error:\nObject '${fromDuckName([database, schema, table].join('.'))}' does not exist or not authorized.`);
   }
 
   /**

@@ -1,4 +1,5 @@
 // Maps DuckDB errors to the Snowflake error codes / SQL states a client sees (protocols.md §1.7).
+import { fromDuckName } from './names';
 
 export interface SnowflakeError {
   code: string;
@@ -37,7 +38,7 @@ function snowflakeNames(text: string): string {
 
 export function mapDuckDbError(err: unknown): SnowflakeError {
   if (err instanceof SandboxSqlError) return err.detail;
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = fromDuckName(err instanceof Error ? err.message : String(err));
   // Keep the first line only: DuckDB appends a caret diagram of the (translated) statement.
   const first = snowflakeNames(raw.split('\n')[0]);
   const raised = /SF\|(\d{6})\|(\w{5})\|(.*)$/s.exec(raw.split('\n')[0]);
@@ -52,9 +53,12 @@ export function mapDuckDbError(err: unknown): SnowflakeError {
   if (first.startsWith('Parser Error')) {
     return { code: '001003', sqlState: '42000', type: 'COMPILATION', message: `SQL compilation error:\n${first.replace(/^Parser Error: /, '')}` };
   }
-  const column = /Referenced column "?([^"\s]+)"? not found/.exec(first);
+  const column = /Referenced column "?([^"\s]+)"? not found|does not have a column with name "?([^"\s]+?)"?$/.exec(first);
   if (column) {
-    return { code: '000904', sqlState: '42000', type: 'COMPILATION', message: `SQL compilation error: error line 0 at position 0\ninvalid identifier '${column[1]}'` };
+    // A name that is not upper-case letters, digits and _ was quoted, and Snowflake shows it quoted: '"id"'.
+    const written = column[1] ?? column[2];
+    const name = /^[A-Z_][A-Z0-9_$]*$/.test(written) ? written : `"${written}"`;
+    return { code: '000904', sqlState: '42000', type: 'COMPILATION', message: `SQL compilation error: error line 0 at position 0\ninvalid identifier '${name}'` };
   }
   const unknownFunction = /(?:Scalar|Aggregate|Table) Function with name (\w+) does not exist/.exec(first);
   if (unknownFunction) {

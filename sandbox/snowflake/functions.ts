@@ -495,8 +495,9 @@ export const FUNCTIONS: Record<string, Translation> = {
   CURRENT_ROLE: (c) => { arity(c, 0); return c.session.role ? quote(c.session.role) : 'NULL'; },
   CURRENT_WAREHOUSE: (c) => { arity(c, 0); return c.session.warehouse ? quote(c.session.warehouse) : 'NULL'; },
   // A session without a database is on DuckDB's own "memory" database: Snowflake answers NULL there.
-  CURRENT_DATABASE: (c) => { arity(c, 0); return `nullif(current_database(), 'memory')`; },
-  CURRENT_SCHEMA: (c) => { arity(c, 0); return `CASE WHEN current_database() = 'memory' THEN NULL ELSE current_schema() END`; },
+  // Names as Snowflake shows them, without the marker DuckDB keeps lower-case letters behind (names.ts).
+  CURRENT_DATABASE: (c) => { arity(c, 0); return `replace(nullif(current_database(), 'memory'), chr(57344), '')`; },
+  CURRENT_SCHEMA: (c) => { arity(c, 0); return `CASE WHEN current_database() = 'memory' THEN NULL ELSE replace(current_schema(), chr(57344), '') END`; },
   CURRENT_ACCOUNT: (c) => { arity(c, 0); return `'SANDBOX'`; },
   CURRENT_REGION: (c) => { arity(c, 0); return `'SANDBOX'`; },
 };

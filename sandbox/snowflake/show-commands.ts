@@ -11,8 +11,13 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { EngineSession, StatementResult } from './engine';
 import { normaliseName } from './engine';
+import { fromDuckName, toDuckName } from './names';
+
 import { sqlError, unsupported } from './errors';
 import { significant, Token, tokenize } from './tokens';
+
+/** A catalog column holding names, as Snowflake shows them (names.ts). */
+const plain = (column: string): string => `replace(${column}, chr(57344), '')`;
 
 export interface ShowContext {
   engine: EngineSession;
@@ -111,7 +116,7 @@ export async function runShowCommand(context: ShowContext, sqlText: string): Pro
   if (parsed.startsWith !== undefined) filters.push(`starts_with("name", ${param(parsed.startsWith)})`);
 
   const databases = (await engine.catalog(`SELECT database_name FROM duckdb_databases() WHERE NOT internal AND database_name <> 'memory'`))
-    .map((row) => String(row[0]));
+    .map((row) => fromDuckName(String(row[0])));
   const requireDatabase = (name: string) => {
     if (!databases.includes(name)) throw sqlError('002003', '02000', `SQL compilation error:\nDatabase '${name}' does not exist or not authorized.`);
   };
@@ -151,8 +156,8 @@ export async function runShowCommand(context: ShowContext, sqlText: string): Pro
       break;
     }
     case 'DATABASES':
-      sql = `SELECT ${created} AS "created_on", d.database_name AS "name", 'N' AS "is_default",
-        ${yesNo(`d.database_name = ${param(engine.database)}`)} AS "is_current", '' AS "origin", 'SYSADMIN' AS "owner",
+      sql = `SELECT ${created} AS "created_on", ${plain('d.database_name')} AS "name", 'N' AS "is_default",
+        ${yesNo(`${plain('d.database_name')} = ${param(engine.database)}`)} AS "is_current", '' AS "origin", 'SYSADMIN' AS "owner",
         '' AS "comment", '' AS "options", '1' AS "retention_time", 'STANDARD' AS "kind", NULL::VARCHAR AS "budget",
         'ROLE' AS "owner_role_type"
         FROM duckdb_databases() AS d WHERE NOT d.internal AND d.database_name <> 'memory'`;
@@ -165,8 +170,9 @@ export async function runShowCommand(context: ShowContext, sqlText: string): Pro
         s.database_name AS "database_name", CASE WHEN s.schema_name = 'INFORMATION_SCHEMA' THEN '' ELSE 'SYSADMIN' END AS "owner",
         CASE WHEN s.schema_name = 'INFORMATION_SCHEMA' THEN 'Views describing the contents of schemas in this database' ELSE '' END AS "comment",
         '' AS "options", '1' AS "retention_time", 'ROLE' AS "owner_role_type", NULL::VARCHAR AS "budget"
-        FROM (SELECT database_name, schema_name FROM duckdb_schemas() WHERE NOT internal AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog')
-              UNION ALL SELECT database_name, 'INFORMATION_SCHEMA' FROM duckdb_databases() WHERE NOT internal) AS s
+        FROM (SELECT ${plain('database_name')} AS database_name, ${plain('schema_name')} AS schema_name FROM duckdb_schemas()
+                WHERE NOT internal AND schema_name NOT IN ('main', 'information_schema', 'pg_catalog')
+              UNION ALL SELECT ${plain('database_name')}, 'INFORMATION_SCHEMA' FROM duckdb_databases() WHERE NOT internal) AS s
         WHERE s.database_name IN (${inList(dbs)})`;
       order = '"database_name", "name"';
       break;
@@ -174,17 +180,17 @@ export async function runShowCommand(context: ShowContext, sqlText: string): Pro
     default: {
       const { databases: dbs, schema } = scope();
       if (schema) {
-        const found = await engine.catalog(`SELECT 1 FROM duckdb_schemas() WHERE database_name = $1 AND schema_name = $2`, [dbs[0], schema]);
+        const found = await engine.catalog(`SELECT 1 FROM duckdb_schemas() WHERE database_name = $1 AND schema_name = $2`, [toDuckName(dbs[0]), toDuckName(schema)]);
         if (!found.length) throw sqlError('002003', '02000', `SQL compilation error:\nSchema '${dbs[0]}.${schema}' does not exist or not authorized.`);
       }
-      sql = `SELECT ${created} AS "created_on", t.table_name AS "name", t.database_name AS "database_name", t.schema_name AS "schema_name",
+      sql = `SELECT ${created} AS "created_on", ${plain('t.table_name')} AS "name", ${plain('t.database_name')} AS "database_name", ${plain('t.schema_name')} AS "schema_name",
         'TABLE' AS "kind", coalesce(t.comment, '') AS "comment", '' AS "cluster_by", t.estimated_size::BIGINT AS "rows", 0::BIGINT AS "bytes",
         'SYSADMIN' AS "owner", '1' AS "retention_time", 'OFF' AS "automatic_clustering", 'OFF' AS "change_tracking",
         'OFF' AS "search_optimization", NULL::VARCHAR AS "search_optimization_progress", NULL::BIGINT AS "search_optimization_bytes",
         'N' AS "is_external", 'N' AS "enable_schema_evolution", 'ROLE' AS "owner_role_type", 'N' AS "is_event",
         NULL::VARCHAR AS "budget", 'N' AS "is_hybrid", 'N' AS "is_iceberg", 'N' AS "is_dynamic", 'N' AS "is_immutable"
-        FROM duckdb_tables() AS t WHERE NOT t.temporary AND t.database_name IN (${inList(dbs)})
-        ${schema ? `AND t.schema_name = ${param(schema)}` : "AND t.schema_name <> 'main'"}`;
+        FROM duckdb_tables() AS t WHERE NOT t.temporary AND ${plain('t.database_name')} IN (${inList(dbs)})
+        ${schema ? `AND ${plain('t.schema_name')} = ${param(schema)}` : "AND t.schema_name <> 'main'"}`;
       order = '"database_name", "schema_name", "name"';
     }
   }

@@ -14,6 +14,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { EngineSession, StatementResult } from './engine';
 import { normaliseName, splitName } from './engine';
+import { fromDuckName, quoteDuckName, toDuckName } from './names';
 import { mapDuckDbError, sqlError, unsupported } from './errors';
 import { RowType } from './encode';
 import { STATEMENT_TYPE } from './statements';
@@ -97,10 +98,12 @@ async function findTable(engine: EngineSession, table: string[]): Promise<{ colu
     'SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_catalog = ? AND table_schema = ? AND table_name = ? ORDER BY ordinal_position',
     at,
   );
-  for (const at of [table, ['temp', 'main', table[2]]]) {
+  // Names as Snowflake resolves them in, as DuckDB keeps them (names.ts) to the catalog, as Snowflake's back.
+  for (const at of [table.map(toDuckName), ['temp', 'main', toDuckName(table[2])]]) {
     const rows = await columnsAt(at);
     if (rows.length) {
-      return { columns: rows.map((r) => String(r[0])), types: new Map(rows.map((r) => [String(r[0]), { type: String(r[1]), nullable: r[2] !== 'NO' }])), at };
+      const columns = rows.map((r) => fromDuckName(String(r[0])));
+      return { columns, types: new Map(rows.map((r, c) => [columns[c], { type: String(r[1]), nullable: r[2] !== 'NO' }])), at };
     }
   }
   return undefined;
@@ -392,8 +395,12 @@ async function copyInto(store: StageStore, engine: EngineSession, sql: string, w
   const pending = files.map((f) => ({ f, sum: md5(path.join(ref.dir, f)) })).filter(({ f, sum }) => force || history.get(fileKey(f)) !== sum);
   if (!pending.length) return result([['status', 'text']], [['Copy executed with 0 files processed.']], where);
 
-  const target = `${found.at.map((p) => `"${p.replace(/"/g, '""')}"`).join('.')} (${columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')})`;
-  const insertSql = `INSERT INTO ${target} VALUES (${columns.map(() => '?').join(', ')})`;
+  // `target` is DuckDB SQL (names as DuckDB keeps them); statements through the engine name the table as Snowflake
+  // does (a temporary table by its name alone: it comes first).
+  const target = `${found.at.map((p) => `"${p.replace(/"/g, '""')}"`).join('.')} (${columns.map(quoteDuckName).join(', ')})`;
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const snowflakeTarget = `${(found.at[0] === 'temp' ? [table[2]] : table).map(quote).join('.')} (${columns.map(quote).join(', ')})`;
+  const insertSql = `INSERT INTO ${snowflakeTarget} VALUES (${columns.map(() => '?').join(', ')})`;
   const insert = (rows: (string | null)[][]) => engine.execute(insertSql, Object.fromEntries(columns.map((_, c) => [String(c + 1), { type: 'TEXT', value: rows.map((r) => r[c]) }])) as never, { user: where.user, role: 'SYSADMIN', warehouse: '' });
   // Many rows go in through DuckDB's CSV reader over a file the sandbox writes from the rows it parsed (every value
   // enclosed, NULL an empty unenclosed field), so a warehouse-sized COPY is not slowed down by bind lists; the
@@ -423,7 +430,7 @@ async function copyInto(store: StageStore, engine: EngineSession, sql: string, w
         if (Number(bad) === 0) {
           await engine.catalog(`INSERT INTO ${target} SELECT ${casts.join(', ')} FROM temp.main."__FG_COPY_ROWS"`);
         } else {
-          await engine.execute(`INSERT INTO ${target} SELECT ${names.join(', ')} FROM __FG_COPY_ROWS`, undefined, { user: where.user, role: 'SYSADMIN', warehouse: '' });
+          await engine.execute(`INSERT INTO ${snowflakeTarget} SELECT ${names.join(', ')} FROM __FG_COPY_ROWS`, undefined, { user: where.user, role: 'SYSADMIN', warehouse: '' });
         }
       } finally {
         await engine.catalog('DROP TABLE IF EXISTS temp.main."__FG_COPY_ROWS"');

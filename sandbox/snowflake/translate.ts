@@ -5,6 +5,7 @@
 import { Token, tokenize, significant, leadingWords } from './tokens';
 import { Arg, Call, CAST_FUNCTIONS, COMPAT_MACROS, FUNCTIONS, OVER_INSIDE, PASSTHROUGH, SnowflakeType, castTo, duckType, isSnowflakeType, isVarcharType } from './functions';
 import { raiseSql, sqlError, unsupported } from './errors';
+import { quoteDuckName } from './names';
 
 export { tokenize, significant, leadingWords, COMPAT_MACROS };
 export type { Token };
@@ -113,6 +114,9 @@ export function translate(sql: string, names: SessionNames, placeholder: (positi
   const ctx: Context = { names, placeholder, ddl: words[0] === 'CREATE' || words[0] === 'ALTER' };
   const tree = buildTree(tokens);
   refuseUnsupportedStatements(words);
+  // $1, $2: columns by position (of a staged file or a VALUES list); DuckDB would read them as bind parameters.
+  const dollar = tokens.findIndex((t, i) => t.text === '$' && tokens[i + 1]?.kind === 'number');
+  if (dollar >= 0) throw unsupported(`A positional column reference ($${tokens[dollar + 1].text})`);
   nameSelectItems(tree);
 
   if (words[0] === 'ALTER' && words[1] === 'TABLE' && isConstraintChange(tree)) return { sql: '', placeholders, noop: true };
@@ -295,9 +299,11 @@ function toPieces(nodes: Node[], ctx: Context): Piece[] {
       case 'number':
         push({ kind: 'term', text: token.text });
         continue;
-      case 'quoted':
-        push({ kind: 'term', text: token.text, name: true, raw: token.text.slice(1, -1).replace(/""/g, '"') });
+      case 'quoted': {
+        const raw = token.text.slice(1, -1).replace(/""/g, '"');
+        push({ kind: 'term', text: quoteDuckName(raw), name: true, raw });
         continue;
+      }
       case 'punct':
         if (token.text === ',') push({ kind: 'comma', text: ',' });
         else push({ kind: 'op', text: token.text });
@@ -779,7 +785,7 @@ function renderColumns(items: Node[], ctx: Context): string {
 }
 
 function columnName(node: Node | undefined): string {
-  if (node?.kind === 'token' && node.token.kind === 'quoted') return node.token.text;
+  if (node?.kind === 'token' && node.token.kind === 'quoted') return quoteDuckName(node.token.text.slice(1, -1).replace(/""/g, '"'));
   return nameSql(wordOf(node) ?? '');
 }
 

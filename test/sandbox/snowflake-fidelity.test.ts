@@ -543,9 +543,66 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
       await refused(db, "put file:///tmp/x.csv @missing_stage", '002003', '02000', /does not exist or not authorized/);
     });
 
+    it('fails positional column references ($1) with 001003 rather than reading them as binds', async () => {
+      await refused(db, "select $1, $2 from values (1, 'a')", '001003', '42000', /positional column reference \(\$1\) is not supported by the Snowflake sandbox/);
+    });
+
     it('fails FLATTEN(RECURSIVE => TRUE) and IDENTITY columns with 001003', async () => {
       await refused(db, "select * from table(flatten(input => parse_json('[[1]]'), recursive => true))", '001003', '42000', /RECURSIVE/);
       await refused(db, 'create table x_identity (id int identity, v string)', '001003', '42000', /IDENTITY/);
+    });
+  });
+
+  // https://docs.snowflake.com/en/sql-reference/identifiers-syntax: unquoted names are stored and resolved upper-case;
+  // quoted names are case-sensitive, so "id" and ID (or id) are two different names.
+  describe('identifier case', () => {
+    before(async () => {
+      await run(db, 'create or replace table "MixedCase" (id int, "lower" int, "Both" int, both int)');
+      await run(db, 'insert into "MixedCase" values (1, 2, 3, 4)');
+    });
+
+    it('finds a quoted mixed-case table only by its exact quoted name: "MixedCase", not MixedCase (002003)', async () => {
+      assert.equal((await one(db, 'select count(*) as n from "MixedCase"')).N, 1);
+      await refused(db, 'select * from MixedCase', '002003', '42S02', /'MIXEDCASE' does not exist or not authorized/);
+      await refused(db, 'select * from "MIXEDCASE"', '002003');
+    });
+
+    it('keeps "lower" and LOWER, "Both" and BOTH apart; an unquoted name does not find a quoted lower-case column (000904)', async () => {
+      const { rows, statement } = await run(db, 'select "lower", "Both", both, id, "ID" from "MixedCase"');
+      assert.deepEqual(statement.getColumns()!.map((c) => c.getName()), ['lower', 'Both', 'BOTH', 'ID', 'ID']);
+      assert.deepEqual(rows[0], { lower: 2, Both: 3, BOTH: 4, ID: 1 });
+      await refused(db, 'select lower from "MixedCase"', '000904', '42000', /invalid identifier 'LOWER'/);
+      await refused(db, 'select "id" from "MixedCase"', '000904', '42000', /invalid identifier '"id"'/);
+    });
+
+    it('resolves aliases by the same rule: abc is ABC, "abc" is not', async () => {
+      assert.deepEqual(await one(db, 'select "ABC", abc from (select 1 as abc)'), { ABC: 1 });
+      await refused(db, 'select "abc" from (select 1 as abc)', '000904');
+      await refused(db, 'select abc from (select 1 as "abc")', '000904');
+    });
+
+    it('writes a table of quoted lower-case columns only through the quoted names', async () => {
+      await run(db, 'create or replace table t_quoted ("id" int, "name" string)');
+      await run(db, 'insert into t_quoted ("id", "name") values (1, \'a\')');
+      await refused(db, 'insert into t_quoted (id, name) values (2, \'b\')', '000904');
+      await run(db, `merge into t_quoted t using (select 1 as "id", 'z' as "name") s on t."id" = s."id"
+        when matched then update set t."name" = s."name"`);
+      assert.deepEqual((await run(db, 'select * from t_quoted')).rows, [{ id: 1, name: 'z' }]);
+      // SHOW … LIKE matches case-insensitively (https://docs.snowflake.com/en/sql-reference/sql/show-tables).
+      assert.deepEqual((await run(db, "show tables like 't_quoted'")).rows.map((t) => t.name), ['T_QUOTED']);
+      assert.deepEqual((await run(db, "show tables like 'mixedcase'")).rows.map((t) => t.name), ['MixedCase']);
+      await run(db, 'create or replace temporary table "tmpQuoted" like t_quoted');
+      await refused(db, 'insert into "tmpQuoted" (id) values (3)', '000904');
+    });
+
+    // Last in the suite: it adds a schema to TEST_DB, which SHOW SCHEMAS above would list.
+    it('keeps a quoted lower-case schema apart from the upper-case one', async () => {
+      await run(db, 'use schema "sub"');
+      assert.equal((await one(db, 'select current_schema() as s')).S, 'sub');
+      await run(db, 'create or replace table t_in_sub (a int)');
+      await run(db, 'use schema public');
+      assert.deepEqual((await run(db, 'select * from "sub".t_in_sub')).rows, []);
+      await refused(db, 'select * from sub.t_in_sub', '002003');
     });
   });
 });

@@ -2,12 +2,15 @@
 import assert from 'node:assert/strict';
 import { leadingWords, translate } from '../../sandbox/snowflake/translate';
 import { classify, countStatements } from '../../sandbox/snowflake/engine';
+import { fromDuckName, quoteDuckName } from '../../sandbox/snowflake/names';
 
 const names = { user: 'U', role: 'R', warehouse: 'WH' };
 
 describe('Snowflake sandbox SQL translation', () => {
-  it('upper-cases unquoted identifiers and leaves literals and quoted names alone', () => {
-    assert.equal(translate(`select id, "MixedCase", 'Lit ''x''' from t`, names).sql, `SELECT ID, "MixedCase", 'Lit ''x''' AS "'LIT ''X'''" FROM T`);
+  it('upper-cases unquoted identifiers, leaves literals alone and keeps quoted names apart from upper-case ones', () => {
+    assert.equal(translate(`select id, "MixedCase", 'Lit ''x''' from t`, names).sql, `SELECT ID, ${quoteDuckName('MixedCase')}, 'Lit ''x''' AS "'LIT ''X'''" FROM T`);
+    assert.notEqual(quoteDuckName('MixedCase').toUpperCase(), '"MIXEDCASE"');
+    assert.equal(fromDuckName(quoteDuckName('MixedCase')), '"MixedCase"');
   });
 
   it('maps Snowflake column types in DDL and casts, but not column names', () => {
@@ -27,7 +30,7 @@ describe('Snowflake sandbox SQL translation', () => {
 
   it('translates session functions, niladic calls, LIKE tables and the row generator', () => {
     assert.equal(translate('select current_warehouse(), current_timestamp(), current_role()', names).sql, `SELECT 'WH' AS "CURRENT_WAREHOUSE()", CURRENT_TIMESTAMP AS "CURRENT_TIMESTAMP()", 'R' AS "CURRENT_ROLE()"`);
-    assert.deepEqual(translate('create temporary table s like db.public."t x"', names).like, { create: 'CREATE TEMPORARY TABLE S', source: 'DB.PUBLIC."t x"' });
+    assert.deepEqual(translate('create temporary table s like db.public."t x"', names).like, { create: 'CREATE TEMPORARY TABLE S', source: `DB.PUBLIC.${quoteDuckName('t x')}` });
     assert.equal(translate('select seq4() from table(generator(rowcount => 10))', names).sql, 'SELECT (ROW_NUMBER() OVER () - 1) AS "SEQ4()" FROM range(10)');
   });
 

@@ -56,6 +56,14 @@ describe('Salesforce Pub/Sub example flows', function () {
     const events = await ctl('GET', `/pubsub/events?topic=${encodeURIComponent('/event/Order_Paid__e')}`);
     assert.deepEqual(events.map((e: any) => [e.payload.Order_Id__c, e.payload.Payment_Intent__c, e.payload.Amount__c, e.payload.Currency__c, e.payload.Idempotency_Key__c]),
       [['order-77', 'pi_example_1', 42, 'EUR', 'evt_example_1']], 'published once');
+
+    // Stripe counts in the currency's smallest unit: 5000 JPY is 5000 yen (a zero-decimal currency), not 50.
+    const yen = { ...event, id: 'evt_example_2', data: { object: { ...event.data.object, id: 'pi_example_2', amount_received: 5000, currency: 'jpy' } } };
+    const second = receive('sf-ex3-published');
+    getNode('sf-ex3-gate').receive({ payload: yen, idempotencyKey: yen.id, topic: yen.type });
+    await second;
+    const all = await ctl('GET', `/pubsub/events?topic=${encodeURIComponent('/event/Order_Paid__e')}`);
+    assert.deepEqual([all[1].payload.Amount__c, all[1].payload.Currency__c], [5000, 'JPY']);
   });
 
   it('"Account changes over Pub-Sub to Stripe" updates the linked customer when Name or Phone changed, and skips other changes', async () => {

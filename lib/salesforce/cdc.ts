@@ -30,7 +30,17 @@ export interface CdcOptions {
   onEventFailed: (err: Error) => void;
   /** The session could not authenticate the subscription (expired token): resubscribe with a new session. */
   onAuthFailure: () => void;
+  /**
+   * The connection to the streaming API failed after the subscription was made: events of a long-poll answer that
+   * never arrived are not sent again on the same CometD client, so the subscription is closed and, once the events it
+   * did receive are handled, this asks for a new one from the stored replay id. Not called while the subscription has
+   * no position to resume from (started with -1 and no event handled yet): then the same client carries on.
+   */
+  onConnectionLost: (err: Error) => void;
 }
+
+/** The streaming connection went down while subscribing: retry later, do not treat it as a refused replay id. */
+class ConnectionLost extends Error {}
 
 /** Standard objects: AccountChangeEvent; custom ones: Invoice__c → Invoice__ChangeEvent. */
 export function cdcChannel(object: string): string {
@@ -190,6 +200,8 @@ export async function subscribeCdc(conn: any, opts: CdcOptions): Promise<{ close
   const stored = await opts.replay.load();
   let chain: Promise<void> = Promise.resolve();
   let failed = false;
+  // Where a new subscription would resume without losing an event: the last replay id saved.
+  let position: number | undefined = stored ?? (opts.startFrom === -2 ? -2 : undefined);
   const handle = (data: any): void => {
     chain = chain.then(async () => {
       // After a failed event nothing more is handled: the subscriber resubscribes from the stored replay id,
@@ -198,33 +210,52 @@ export async function subscribeCdc(conn: any, opts: CdcOptions): Promise<{ close
       const event = toCdcEvent(data);
       if (!(opts.skipUserId && event.commitUser === opts.skipUserId)) await opts.onEvent(event);
       await opts.replay.save(event.replayId as number);
+      position = event.replayId as number;
     }).catch((err) => {
       failed = true;
       opts.onEventFailed(err);
     });
   };
-  // Wrapped in an object: a faye Client is a thenable, so returning it from an async function would unwrap it.
-  const connect = async (from: number): Promise<{ client: any }> => {
+  // The faye Client stays inside: it is a thenable, so returning it from an async function would unwrap it.
+  const connect = async (from: number): Promise<{ close(): void }> => {
     const client = conn.streaming.createClient([
       new StreamingExtension.Replay(channel, from),
       new StreamingExtension.AuthFailure(() => opts.onAuthFailure()),
     ]);
+    // faye reports a failed request (refused, reset, an answer that timed out) as transport:down, then retries with
+    // the same client: the server has already handed over the events of a lost answer, so this client is given up.
+    let subscribed = false;
+    let closed = false;
+    let lost: (err: Error) => void = () => undefined;
+    const down = new Promise<never>((_, reject) => { lost = reject; });
+    down.catch(() => undefined);
+    client.on('transport:down', () => {
+      const err = new ConnectionLost(`connection to the streaming API lost (${channel})`);
+      if (closed) return;
+      if (!subscribed) return lost(err);
+      if (position === undefined) return;
+      closed = true;
+      client.disconnect();
+      void chain.then(() => opts.onConnectionLost(err));
+    });
     try {
-      await client.subscribe(channel, handle);
+      await Promise.race([client.subscribe(channel, handle), down]);
     } catch (err) {
+      closed = true;
       client.disconnect();
       throw err;
     }
-    return { client };
+    subscribed = true;
+    return { close: () => { closed = true; client.disconnect(); } };
   };
-  let sub: { client: any };
+  let sub: { close(): void };
   try {
     sub = await connect(stored ?? opts.startFrom);
   } catch (err) {
-    if (stored === undefined) throw err;
+    if (stored === undefined || err instanceof ConnectionLost) throw err;
     // The stored replay id is no longer retained (72 h in Salesforce): replay everything still retained.
     opts.onError(new Error(`replay id ${stored} rejected (${(err as Error).message}); replaying all retained events`));
     sub = await connect(-2);
   }
-  return { close: () => sub.client.disconnect() };
+  return { close: () => sub.close() };
 }

@@ -87,6 +87,13 @@ export function startCdc(node: RuntimeNode, def: { object: string; startFrom?: s
         fail(err);
         stop();
       },
+      onConnectionLost: (err) => {
+        // Resubscribed now from the stored replay id: the events of an answer lost on the way come again.
+        log.warn(`${err.message}; resubscribing from the stored replay id`, { code: 'CDC_RECONNECT' });
+        status.busy(node, 'reconnecting');
+        stop();
+        poller.trigger();
+      },
       onAuthFailure: () => {
         // The streaming session was refused: log in again and resubscribe from the stored replay id.
         log.warn('streaming session refused; logging in again', { code: 'INVALID_SESSION_ID' });

@@ -162,7 +162,10 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
       const token = /^(?:Bearer|OAuth)\s+(.+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
       let messages: any[] = [];
       try { messages = [JSON.parse(raw || '[]')].flat(); } catch { /* empty batch */ }
-      return send(res, { status: 200, body: await cometd.handle(messages, state.auth.userFor(token)) });
+      const replies = await cometd.handle(messages, state.auth.userFor(token));
+      // The events of a lost answer count as delivered, as on a real server: the client has to replay them.
+      if (fault?.kind === 'lost-reply') { req.socket.destroy(); return; }
+      return send(res, { status: 200, body: replies });
     }
     if (url.pathname.replace(/\/$/, '') === '/services/data') return send(res, { status: 200, body: versionList() });
     const data = /^\/services\/data\/v(\d+\.\d+)(\/.*)?$/.exec(url.pathname);

@@ -95,12 +95,40 @@ describe('fg-salesforce-events node', function () {
     assert.equal(updated.salesforce.replayId, created.salesforce.replayId + 1);
   });
 
+  it('in CDC mode resubscribes from the stored replay id when a long-poll answer is lost on the way: no event lost', async () => {
+    for (const f of ['fg.sqlite', 'fg.sqlite-wal', 'fg.sqlite-shm']) rmSync(join(dir, f), { force: true });
+    await ctl('POST', '/reset');
+    // Long polls held until there is something to deliver, so the next answer is the one that carries the next event.
+    await ctl('POST', '/config', { cometdTimeoutMs: 30000 });
+    await load(SETS, flow({ mode: 'cdc', startFrom: 'now' }), { c1: CREDS });
+    await eventually(() => getNode('e1').status.getCalls().some((c: any) => c.args[0].text === 'subscribed'), 'subscribed');
+    await new Promise((r) => setTimeout(r, 300)); // the client's long poll is held by the sandbox
+    const seen: string[] = [];
+    getNode('out').on('input', (m: any) => seen.push(m.payload.Name));
+    // The next streaming request is answered by the sandbox, then its connection dropped (a proxy cutting it, say).
+    await ctl('POST', '/faults', { match: 'POST /cometd/', kind: 'lost-reply', times: 1 });
+    const first = receive('out', 1);
+    await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: [{ Name: 'before the cut' }] } });
+    assert.equal((await first)[0].payload.Name, 'before the cut');
+    // This event goes out in the answer that is lost.
+    const next = receive('out', 1, 20000);
+    await ctl('POST', '/seed', { asUser: 'alice@flowguard.test', records: { Account: [{ Name: 'in the lost answer' }] } });
+    const [again] = await next;
+    assert.deepEqual([again.topic, again.payload.Name], ['Account/created', 'in the lost answer']);
+    assert.deepEqual(await ctl('GET', '/faults'), [], 'the lost answer happened');
+    const e1 = getNode('e1');
+    assert.ok(e1.warn.getCalls().some((c: any) => /connection to the streaming API lost .*resubscribing from the stored replay id/.test(String(c.args[0]))));
+    // Not twice either: the first event's replay id was stored before the cut, so only the lost one comes again.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(seen, ['before the cut', 'in the lost answer']);
+  });
+
   describe('CDC events naming several records, gap and overflow events', () => {
     // A fresh store per test: an earlier test's watermark (a frozen clock in 2030) would hide every change.
     beforeEach(() => { for (const f of ['fg.sqlite', 'fg.sqlite-wal', 'fg.sqlite-shm']) rmSync(join(dir, f), { force: true }); });
     const cdc = async (over: Record<string, unknown> = {}): Promise<void> => {
       await ctl('POST', '/reset');
-      await ctl('POST', '/config', { cometdTimeoutMs: 200 });
+      await ctl('POST', '/config', { cometdTimeoutMs: 5000 });
       await load(SETS, flow({ mode: 'cdc', startFrom: 'now', fields: 'Name, Industry', ...over }), { c1: CREDS });
       await eventually(() => getNode('e1').status.getCalls().some((c: any) => c.args[0].text === 'subscribed'), 'subscribed');
     };

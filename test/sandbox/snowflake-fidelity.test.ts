@@ -543,6 +543,13 @@ describe('Snowflake sandbox fidelity (docs.snowflake.com)', function () {
       await refused(db, "put file:///tmp/x.csv @missing_stage", '002003', '02000', /does not exist or not authorized/);
     });
 
+    it('fails text as an operand of arithmetic without a cast with 001003, naming the gap (Snowflake casts it)', async () => {
+      await refused(db, "select '1' + 1", '001003', '42000', /Text as an operand of arithmetic without a cast/);
+      await run(db, "create or replace table u_text (s string)");
+      await refused(db, 'select s * 2 from u_text', '001003', '42000', /not supported by the Snowflake sandbox/);
+      assert.deepEqual(await one(db, "select '1'::number + 1 as n"), { N: 2 });
+    });
+
     it('fails positional column references ($1) with 001003 rather than reading them as binds', async () => {
       await refused(db, "select $1, $2 from values (1, 'a')", '001003', '42000', /positional column reference \(\$1\) is not supported by the Snowflake sandbox/);
     });

@@ -106,7 +106,8 @@
   function section(key, title, opts) {
     const o = opts || {};
     const stored = (() => { try { return JSON.parse(window.localStorage.getItem('fg-ops-sections') || '{}'); } catch (e) { return {}; } })();
-    let open = key in stored ? stored[key] : o.open !== false;
+    let chosen = key in stored; // the user opened or closed it themselves: only they change it
+    let open = chosen ? stored[key] : o.open !== false;
     const chevron = h('i', { class: 'fa fa-angle-down' });
     const titleEl = h('span', { class: 'fg-section-title', text: title });
     const badges = h('span', { class: 'fg-section-badges' });
@@ -121,6 +122,7 @@
     };
     const toggle = () => {
       open = !open;
+      chosen = true;
       try {
         const all = JSON.parse(window.localStorage.getItem('fg-ops-sections') || '{}');
         all[key] = open;
@@ -138,6 +140,8 @@
       force(value) { body.hidden = value === undefined ? !open : !value; chevron.classList.toggle('expanded', !body.hidden); },
       isOpen: () => !body.hidden,
       toggle,
+      /** opens it (e.g. it got errors) unless the user chose open or closed themselves */
+      suggestOpen() { if (!chosen && !open) { open = true; apply(); } },
     };
   }
 

@@ -208,6 +208,7 @@
           h('span', { class: 'fg-badge', text: filterText ? `${nodes.length} of ${all.length}` : `${all.length} node${all.length === 1 ? '' : 's'}` }),
           errors ? h('span', { class: 'fg-badge fg-badge-error', text: `${errors} error${errors === 1 ? '' : 's'}` }) : null,
         ].filter(Boolean));
+        if (errors) sec.suggestOpen(); // errors that came after it was first drawn open it too
         sec.body.textContent = '';
         for (const n of nodes) sec.body.append(nodeRow(n));
         sec.element.hidden = nodes.length === 0;

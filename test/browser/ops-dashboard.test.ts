@@ -51,6 +51,10 @@ function flow(sandbox: StripeSandbox, customerId: string): object[] {
     inject('order', 'orders', 'order', { order: 42 }, 60, 'gate'),
     { id: 'gate', type: 'fg-idempotency-gate', z: 'orders', name: '', store: 'store', namespace: '', keyType: 'msg', key: 'payload.order', fingerprintProps: 'payload', leaseSeconds: 60, resultTtlHours: 24, x: 330, y: 60, wires: [['complete'], []] },
     { id: 'complete', type: 'fg-idempotency-complete', z: 'orders', name: '', gate: 'gate', action: 'complete', resultProperty: 'payload', x: 560, y: 60, wires: [[]] },
+    // Batch: more nodes than a section shows open at first; its lookup fails only when the inject is clicked.
+    { id: 'batch', type: 'tab', label: 'Batch', disabled: false, info: '' },
+    inject('batch-in', 'batch', 'missing batch customer', { customer: 'cus_batch_missing' }, 60, 'batch-get'),
+    ...Array.from({ length: 9 }, (_, i) => stripeGet(i ? `batch-${i}` : 'batch-get', 'batch', `batch lookup ${i}`, 'output', 360, 60 + 50 * i, [[], []])),
   ];
 }
 
@@ -180,6 +184,7 @@ describe('ops dashboard in the browser', function () {
       el.getAttribute('data-flow-id'), [...el.querySelectorAll('.fg-node-row[data-node-id]')].map((r) => r.getAttribute('data-node-id')).sort(),
     ]));
     assert.deepStrictEqual(sections, [
+      ['batch', ['batch-1', 'batch-2', 'batch-3', 'batch-4', 'batch-5', 'batch-6', 'batch-7', 'batch-8', 'batch-get']],
       ['orders', ['complete', 'gate']],
       ['payments', ['dlq', 'get', 'retry']],
       ['refunds', ['lookup', 'refunds-dlq']],
@@ -215,12 +220,26 @@ describe('ops dashboard in the browser', function () {
     const visible = await sidebar().locator('.fg-section:not([hidden]) .fg-node-row[data-node-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id')));
     assert.deepStrictEqual(visible, ['retry']);
     await filter.fill('');
-    await page.waitForFunction(() => [...document.querySelectorAll('.fg-ops-sidebar .fg-section[data-flow-id]')].filter((s) => !(s as HTMLElement).hidden).length === 3);
+    await page.waitForFunction(() => [...document.querySelectorAll('.fg-ops-sidebar .fg-section[data-flow-id]')].filter((s) => !(s as HTMLElement).hidden).length === 4);
     const orders = sidebar().locator('.fg-section[data-flow-id="orders"]');
     await orders.locator('.fg-section-header').click();
     assert.strictEqual(await orders.locator('.fg-section-body').isHidden(), true, 'collapsed');
     await orders.locator('.fg-section-header').click();
     assert.strictEqual(await orders.locator('.fg-section-body').isVisible(), true, 'expanded again');
+  });
+
+  it('opens a collapsed flow when it gets errors, unless the user closed it', async () => {
+    const batch = sidebar().locator('.fg-section[data-flow-id="batch"]');
+    assert.strictEqual(await batch.locator('.fg-section-body').isHidden(), true, 'nine nodes without errors start collapsed');
+    await clickInject('batch-in');
+    await batch.locator('.fg-badge-error', { hasText: '1 error' }).waitFor();
+    await shotSidebar('02-sidebar-flow-opened-by-errors');
+    assert.strictEqual(await batch.locator('.fg-section-body').isVisible(), true, 'open once it has errors');
+    await batch.locator('.fg-section-header').click();
+    await clickInject('batch-in');
+    await batch.locator('.fg-badge-error', { hasText: '2 errors' }).waitFor();
+    assert.strictEqual(await batch.locator('.fg-section-body').isHidden(), true, 'closed by the user: stays closed');
+    await batch.locator('.fg-section-header').click();
   });
 
   it('reveals a node in the workspace when its row is clicked', async () => {

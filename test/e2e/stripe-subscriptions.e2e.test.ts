@@ -36,10 +36,13 @@ describe('e2e: Stripe subscriptions to Salesforce example (thin events, test clo
     const s = sandboxes.info.stripe;
     stripe = new Stripe(s.testKey, { host: s.host, port: s.port, protocol: 'http', maxNetworkRetries: 0 });
     await control(s.url, 'POST', '/_sandbox/webhooks', { duplicate: true });
+    // The tests poll Stripe while the flow fetches each thin event's object: above test mode's 25 requests a second.
+    await control(s.url, 'POST', '/_sandbox/rate-limit', { perSecond: 200 });
     red = await startNodeRed();
     let flow = await fetchExample(red, 'Stripe/Subscriptions to Salesforce');
     flow = collector.tap(flow, 'st-ex4-upsert', 0, 'synced');
     flow = collector.tap(flow, 'st-ex4-alert', 0, 'alert');
+    flow = collector.tap(flow, 'st-ex4-alert', 1, 'failure note');
     await red.deploy(pointAtSandboxes(flow, sandboxes.info, red));
     await eventually('the event destination registered', async () => (await stripe.v2.core.eventDestinations.list()).data.length === 1 || undefined)
       .catch((err) => { throw new Error(`${err.message}\n${red.output().slice(-3000)}`); });
@@ -111,5 +114,37 @@ describe('e2e: Stripe subscriptions to Salesforce example (thin events, test clo
     assert.equal(alerts[0].payload.eventId, failed[0].id);
     assert.equal(alerts[0].payload.subscription, subscription.id);
     assert.equal(alerts[0].payload.attempt, 1);
+  });
+
+  it('a JPY subscription\'s MRR is in yen (a zero-decimal currency: Stripe\'s amount is already whole yen)', async () => {
+    const customer = await stripe.customers.create({ email: 'yen@example.com', invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const product = await stripe.products.create({ name: 'Tokyo plan' });
+    const price = await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 5000, recurring: { interval: 'month' } });
+    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const record = await eventually('the JPY subscription in Salesforce', async () => recordOf(subscription.id));
+    assert.equal(record.MRR__c, 5000);
+  });
+
+  it('a failed payment notes the record without renaming it', async () => {
+    const start = Date.UTC(2027, 5, 10, 8) / 1000;
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start, name: 'e2e rename' });
+    const customer = await stripe.customers.create({ email: 'named@example.com', test_clock: clock.id, invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const product = await stripe.products.create({ name: 'Named plan' });
+    const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 900, recurring: { interval: 'month' } });
+    const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], description: 'Named plan for Lyon' });
+    await eventually('the active subscription in Salesforce', async () => (await recordOf(subscription.id))?.Status__c === 'active' || undefined);
+
+    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: 'pm_card_chargeDeclined' } });
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: subscription.items.data[0].current_period_end + 2 * 3600 });
+    await ready(clock.id);
+    // The failure note and the past_due update may land in either order: the note itself must not carry a Name.
+    const note = await eventually('the failure note upserted', async () => collector.all('failure note').find((m) => m.payload.Stripe_Subscription_Id__c === subscription.id));
+    assert.ok(!('Name' in note.payload), `the note sets Name: ${JSON.stringify(note.payload)}`);
+    await eventually('the note synced', async () => collector.all('synced').some((m) => m.stripe.eventId === note.stripe.eventId) || undefined);
+    await eventually('the failure noted in Salesforce', async () => {
+      const record = await recordOf(subscription.id);
+      return record?.Status__c === 'past_due' && record.Last_Payment_Failure__c ? record : undefined;
+    });
+    assert.equal((await recordOf(subscription.id)).Name, 'Named plan for Lyon');
   });
 });

@@ -125,12 +125,12 @@ describe('e2e: Stripe subscriptions to Salesforce example (thin events, test clo
     assert.equal(record.MRR__c, 5000);
   });
 
-  it('a failed payment notes the record without renaming it', async () => {
+  it('a failed payment notes the record without renaming it, the amount in the currency\'s unit (JPY)', async () => {
     const start = Date.UTC(2027, 5, 10, 8) / 1000;
     const clock = await stripe.testHelpers.testClocks.create({ frozen_time: start, name: 'e2e rename' });
     const customer = await stripe.customers.create({ email: 'named@example.com', test_clock: clock.id, invoice_settings: { default_payment_method: 'pm_card_visa' } });
     const product = await stripe.products.create({ name: 'Named plan' });
-    const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 900, recurring: { interval: 'month' } });
+    const price = await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 900, recurring: { interval: 'month' } });
     const subscription = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], description: 'Named plan for Lyon' });
     await eventually('the active subscription in Salesforce', async () => (await recordOf(subscription.id))?.Status__c === 'active' || undefined);
 
@@ -140,6 +140,7 @@ describe('e2e: Stripe subscriptions to Salesforce example (thin events, test clo
     // The failure note and the past_due update may land in either order: the note itself must not carry a Name.
     const note = await eventually('the failure note upserted', async () => collector.all('failure note').find((m) => m.payload.Stripe_Subscription_Id__c === subscription.id));
     assert.ok(!('Name' in note.payload), `the note sets Name: ${JSON.stringify(note.payload)}`);
+    assert.match(note.payload.Last_Payment_Failure__c, /\(900 JPY\), attempt 1;/);
     await eventually('the note synced', async () => collector.all('synced').some((m) => m.stripe.eventId === note.stripe.eventId) || undefined);
     await eventually('the failure noted in Salesforce', async () => {
       const record = await recordOf(subscription.id);

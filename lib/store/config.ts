@@ -32,6 +32,8 @@ export interface StoreNodeSettings {
 export interface StoreNodeCredentials {
   username?: string;
   password?: string;
+  /** Redis Sentinel: the sentinels' own password (`requirepass` in sentinel.conf), when they have one */
+  sentinelPassword?: string;
   /** PEM text, or the path of a PEM file (relative to the user dir) */
   tlsCa?: string;
   tlsCert?: string;
@@ -64,13 +66,16 @@ export function buildStoreConfig(def: StoreNodeSettings, creds: StoreNodeCredent
       }
       const tls = readTls('redis', creds, base);
       const waitReplicas = wholeNumber('redis', 'replicas to wait for', def.redisWaitReplicas, 0);
+      const url = def.redisUrl || 'redis://127.0.0.1:6379';
+      refusePasswordInUrl('redis', url, mode === 'sentinel' ? 'Sentinel password' : 'Password');
       return {
         backend: 'redis',
-        url: def.redisUrl || 'redis://127.0.0.1:6379',
+        url,
         ...(mode ? { mode: mode as RedisMode } : {}),
         ...(def.redisSentinelName ? { sentinelName: def.redisSentinelName.trim() } : {}),
         username: creds.username || undefined,
         password: creds.password || undefined,
+        ...(mode === 'sentinel' && creds.sentinelPassword ? { sentinelPassword: creds.sentinelPassword } : {}),
         tls: tls ?? !!def.redisTls,
         prefix: def.redisPrefix || 'fg:',
         ...(waitReplicas > 0 ? { waitReplicas, waitTimeoutMs: wholeNumber('redis', 'replica wait timeout', def.redisWaitTimeout, 1000) || 1000 } : {}),
@@ -78,9 +83,11 @@ export function buildStoreConfig(def: StoreNodeSettings, creds: StoreNodeCredent
     }
     case 'postgres': {
       const tls = readTls('postgres', creds, base);
+      const url = def.postgresUrl || 'postgres://127.0.0.1:5432/postgres';
+      refusePasswordInUrl('postgres', url, 'Password');
       return {
         backend: 'postgres',
-        url: def.postgresUrl || 'postgres://127.0.0.1:5432/postgres',
+        url,
         username: creds.username || undefined,
         password: creds.password || undefined,
         schema: def.postgresSchema || 'flowguard',
@@ -106,7 +113,25 @@ export function describeStoreConfig(c: StoreConfig): string {
 
 /** The secrets among the credentials, to register for redaction. */
 export function secretsOf(creds: StoreNodeCredentials): string[] {
-  return [creds.password, creds.tlsKey].filter((s): s is string => !!s);
+  return [creds.password, creds.sentinelPassword, creds.tlsKey].filter((s): s is string => !!s);
+}
+
+/**
+ * A password inside a URL setting would be saved in flows.json and exported with the flow: refused, so it goes into the
+ * credentials. Checks each comma-separated entry, `user:password@` and a `password=` query parameter (pg reads it).
+ */
+function refusePasswordInUrl(backend: BackendName, list: string, field: string): void {
+  for (const entry of list.split(',').map((e) => e.trim()).filter(Boolean)) {
+    let u: URL;
+    try {
+      u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ? entry : `redis://${entry}`);
+    } catch {
+      continue; // not a URL: the backend refuses it with its own message
+    }
+    if (u.password || u.searchParams.has('password')) {
+      throw new StoreError(backend, 'BAD_CONFIG', `a password is written in the URL, where it would be saved in the flow file and exported with the flow; remove it from the URL and enter it in the ${field} field (kept in Node-RED's credentials)`);
+    }
+  }
 }
 
 /** CA / client certificate / key from the credentials: PEM text as given, or read from a file path. */

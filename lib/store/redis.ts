@@ -25,6 +25,8 @@ export interface RedisStoreOptions {
   /** ACL user (Redis 6+), or empty for the default user */
   username?: string;
   password?: string;
+  /** Sentinel: the sentinels' own password (`requirepass` in sentinel.conf); without it, a password in their URLs */
+  sentinelPassword?: string;
   /** true or PEM material: TLS to every node (also implied by `rediss://`) */
   tls?: boolean | RedisTlsOptions;
   /** prepended to every key, so several deployments (or test runs) can share one Redis */
@@ -215,8 +217,8 @@ export class RedisStore implements Store {
         name: options.sentinelName!,
         sentinelRootNodes: sentinels.map((u) => ({ host: u.hostname, port: Number(u.port || 26379) })),
         nodeClientOptions: { ...common, socket } as any,
-        // The sentinels' own password, if any, is in their URLs; TLS follows the first URL's scheme.
-        sentinelClientOptions: { username: decodeURIComponent(sentinels[0].username) || undefined, password: decodeURIComponent(sentinels[0].password) || undefined, socket } as any,
+        // TLS follows the first URL's scheme.
+        sentinelClientOptions: { ...sentinelAuth(sentinels[0], options.sentinelPassword), socket } as any,
         commandOptions,
         // Rediscovery rounds (a second apart) before a call or the first connect gives up: the default 16 kept a
         // store whose sentinels are all unreachable "connecting" for half a minute; a fail-over takes a few rounds.
@@ -566,6 +568,17 @@ export function splitUrls(list: string): string[] {
 function tlsSocket(tls: RedisStoreOptions['tls']): Record<string, unknown> {
   const pem = typeof tls === 'object' ? tls : {};
   return { tls: true, ...(pem.ca ? { ca: pem.ca } : {}), ...(pem.cert ? { cert: pem.cert } : {}), ...(pem.key ? { key: pem.key } : {}) };
+}
+
+/**
+ * The sentinels' AUTH: the given sentinel password, else a password in their (first) URL; a user name only from the URL.
+ * The sentinels' password is their own (`requirepass` in sentinel.conf), not the Redis servers'.
+ */
+export function sentinelAuth(firstSentinel: URL, sentinelPassword?: string): { username?: string; password?: string } {
+  return {
+    username: decodeURIComponent(firstSentinel.username) || undefined,
+    password: sentinelPassword || decodeURIComponent(firstSentinel.password) || undefined,
+  };
 }
 
 /** redis://user:secret@host:6379/2 → redis://host:6379/2, so a password in the URL never reaches a message. */

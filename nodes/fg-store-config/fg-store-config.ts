@@ -25,6 +25,7 @@ export = defineNode('fg-store-config', {
   credentials: {
     username: { type: 'text' },
     password: { type: 'password' },
+    sentinelPassword: { type: 'password' },
     // PEM text or a file path; password-typed so the editor never sends them back and exports leave them out
     tlsCa: { type: 'password' },
     tlsCert: { type: 'password' },

@@ -196,19 +196,23 @@ export async function startCluster(masters = 3): Promise<RedisCluster> {
 }
 
 export interface SentinelSet {
-  /** the sentinels' URLs, comma-separated */
+  /** the sentinels' URLs, comma-separated (without a password) */
   url: string;
   name: string;
+  /** the sentinels' own password (requirepass in sentinel.conf): a client must send it to ask them anything */
+  sentinelPassword: string;
   primaryPort(): Promise<number>;
   /** asks the sentinels for a fail-over (the replica becomes primary); resolves once they report the new primary */
   failover(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** One primary, one replica, three sentinels (quorum 2) watching a primary named `fgprimary`. */
+/** One primary, one replica, three sentinels (quorum 2, each with a password) watching a primary named `fgprimary`. */
 export async function startSentinelSet(): Promise<SentinelSet> {
   const topo = new Topology();
   const name = 'fgprimary';
+  const sentinelPassword = 'fg-sentinel-secret';
+  const auth = ['-a', sentinelPassword, '--no-auth-warning'];
   try {
     const [primary, replica] = [await freePort(), await freePort()];
     for (const [port, extra] of [[primary, []], [replica, ['--replicaof', '127.0.0.1', String(primary)]]] as [number, string[]][]) {
@@ -228,23 +232,27 @@ export async function startSentinelSet(): Promise<SentinelSet> {
         `sentinel down-after-milliseconds ${name} 1000`,
         `sentinel failover-timeout ${name} 5000`,
         `sentinel parallel-syncs ${name} 1`,
+        // The sentinels' own password, which they also use with each other.
+        `requirepass ${sentinelPassword}`,
+        `sentinel sentinel-pass ${sentinelPassword}`,
       ].join('\n') + '\n');
       topo.spawnServer([conf, '--sentinel'], `sentinel-${port}`);
     }
-    await Promise.all(sentinels.map((p) => topo.ping(p, `sentinel-${p}`)));
-    const primaryPort = async () => Number((await redisCli(['-p', String(sentinels[0]), 'sentinel', 'get-master-addr-by-name', name])).trim().split('\n')[1]);
+    await Promise.all(sentinels.map((p) => topo.ping(p, `sentinel-${p}`, auth)));
+    const primaryPort = async () => Number((await redisCli(['-p', String(sentinels[0]), ...auth, 'sentinel', 'get-master-addr-by-name', name])).trim().split('\n')[1]);
     // Every sentinel knows the replica and the other sentinels before a fail-over is asked for.
     await until('sentinels discovering each other and the replica', async () => {
-      const infos = await Promise.all(sentinels.map((p) => redisCli(['-p', String(p), 'info', 'sentinel'])));
+      const infos = await Promise.all(sentinels.map((p) => redisCli(['-p', String(p), ...auth, 'info', 'sentinel'])));
       return infos.every((i) => /slaves=1,sentinels=3/.test(i));
     });
     return {
       url: sentinels.map((p) => `redis://127.0.0.1:${p}`).join(','),
       name,
+      sentinelPassword,
       primaryPort,
       async failover() {
         const before = await primaryPort();
-        await until('a fail-over accepted', async () => (await redisCli(['-p', String(sentinels[0]), 'sentinel', 'failover', name])).includes('OK'));
+        await until('a fail-over accepted', async () => (await redisCli(['-p', String(sentinels[0]), ...auth, 'sentinel', 'failover', name])).includes('OK'));
         let after = before;
         await until('the sentinels naming the new primary', async () => (after = await primaryPort()) !== before);
         // The old primary is turned into the new one's replica by the sentinels a little later; WAIT needs it online.

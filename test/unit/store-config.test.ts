@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { buildStoreConfig, describeStoreConfig } from '../../lib/store/config';
-import { splitUrls } from '../../lib/store/redis';
+import { sentinelAuth, splitUrls } from '../../lib/store/redis';
 import { StoreError } from '../../lib/store/types';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
@@ -47,6 +47,32 @@ describe('store config from the fg-store-config settings', () => {
       assert.strictEqual(err.message, 'redis store: "http://b:2" is not a Redis URL; use redis://host:6379 or rediss://host:6380 (TLS)');
       return true;
     });
+  });
+
+  it('Sentinel password: from the credentials to the sentinel client\'s AUTH, kept apart from the servers\' password', () => {
+    const c = buildStoreConfig({ backend: 'redis', redisUrl: 'redis://s1:26379,s2:26379', redisMode: 'sentinel', redisSentinelName: 'm' }, { password: 'server-pw', sentinelPassword: 'sentinel-pw' });
+    assert.ok(c.backend === 'redis');
+    assert.strictEqual(c.password, 'server-pw');
+    assert.strictEqual(c.sentinelPassword, 'sentinel-pw');
+    assert.deepStrictEqual(sentinelAuth(new URL('redis://s1:26379'), c.sentinelPassword), { username: undefined, password: 'sentinel-pw' });
+    // Only a sentinel store uses it.
+    assert.ok(!('sentinelPassword' in buildStoreConfig({ backend: 'redis', redisUrl: 'redis://h:6379' }, { sentinelPassword: 'x' })));
+  });
+
+  it('a password written in a URL is refused (it would be saved in flows.json), naming the field to move it to', () => {
+    const refused = (def: Parameters<typeof buildStoreConfig>[0], field: string) => assert.throws(() => buildStoreConfig(def, {}), (err: StoreError) => {
+      assert.strictEqual(err.code, 'BAD_CONFIG');
+      assert.match(err.message, new RegExp(`password is written in the URL.*enter it in the ${field} field`));
+      assert.doesNotMatch(err.message, /secret/);
+      return true;
+    });
+    refused({ backend: 'redis', redisUrl: 'redis://:secret@h:6379' }, 'Password');
+    refused({ backend: 'redis', redisUrl: 'redis://a:1,b:2,redis://u:secret@c:3' }, 'Password');
+    refused({ backend: 'redis', redisUrl: 'redis://s1:26379,:secret@s2:26379', redisMode: 'sentinel', redisSentinelName: 'm' }, 'Sentinel password');
+    refused({ backend: 'postgres', postgresUrl: 'postgres://app:secret@db:5432/shop' }, 'Password');
+    refused({ backend: 'postgres', postgresUrl: 'postgres://db:5432/shop?sslmode=require&password=secret' }, 'Password');
+    // A user name alone is no secret.
+    assert.strictEqual(buildStoreConfig({ backend: 'postgres', postgresUrl: 'postgres://app@db:5432/shop' }, {}).backend, 'postgres');
   });
 
   it('describes where the store lives without any password', () => {

@@ -82,8 +82,8 @@ const backends: Backend[] = [
       sentinels = await startSentinelSet();
     },
     // Every claim write waits for the replica: a claim that succeeded is on both before the fail-over below.
-    open: () => RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, prefix: 'fg:', waitReplicas: 1, waitTimeoutMs: 2000 }),
-    openSecond: () => RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, prefix: 'fg:', waitReplicas: 1, waitTimeoutMs: 2000 }),
+    open: () => RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, sentinelPassword: sentinels!.sentinelPassword, prefix: 'fg:', waitReplicas: 1, waitTimeoutMs: 2000 }),
+    openSecond: () => RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, sentinelPassword: sentinels!.sentinelPassword, prefix: 'fg:', waitReplicas: 1, waitTimeoutMs: 2000 }),
     after: async () => sentinels?.stop(),
     midRun: sentinelTests,
   },
@@ -224,8 +224,16 @@ function sentinelTests(store: () => Store, ns: () => string): void {
       assert.strictEqual((await store().claim(space, 'k0', 'again', 60_000)).claimed, false);
     });
 
+    it('sentinels with a password of their own: the store connects with the sentinel password, and without it is refused', async () => {
+      // The servers have no password here, so a refusal can only come from the sentinels.
+      await assert.rejects(RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, connectTimeoutMs: 2000 }), (err: StoreError) => {
+        assert.match(err.message, /^redis store: cannot connect to sentinel redis:\/\/127\.0\.0\.1:\d+.*(NOAUTH|Authentication|None of the sentinels)/);
+        return true;
+      });
+    });
+
     it('fails a claim its replicas did not acknowledge (WAIT), naming how many did', async () => {
-      const strict = await RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, prefix: 'fg:', waitReplicas: 2, waitTimeoutMs: 200 });
+      const strict = await RedisStore.connect({ url: sentinels!.url, mode: 'sentinel', sentinelName: sentinels!.name, sentinelPassword: sentinels!.sentinelPassword, prefix: 'fg:', waitReplicas: 2, waitTimeoutMs: 200 });
       try {
         await assert.rejects(strict.claim(ns(), 'k', 1, 60_000), (err: StoreError) => {
           assert.strictEqual(err.code, 'NOT_REPLICATED');

@@ -67,7 +67,6 @@ export function buildStoreConfig(def: StoreNodeSettings, creds: StoreNodeCredent
       const tls = readTls('redis', creds, base);
       const waitReplicas = wholeNumber('redis', 'replicas to wait for', def.redisWaitReplicas, 0);
       const url = def.redisUrl || 'redis://127.0.0.1:6379';
-      refusePasswordInUrl('redis', url, mode === 'sentinel' ? 'Sentinel password' : 'Password');
       return {
         backend: 'redis',
         url,
@@ -84,7 +83,6 @@ export function buildStoreConfig(def: StoreNodeSettings, creds: StoreNodeCredent
     case 'postgres': {
       const tls = readTls('postgres', creds, base);
       const url = def.postgresUrl || 'postgres://127.0.0.1:5432/postgres';
-      refusePasswordInUrl('postgres', url, 'Password');
       return {
         backend: 'postgres',
         url,
@@ -117,11 +115,15 @@ export function secretsOf(creds: StoreNodeCredentials): string[] {
 }
 
 /**
- * A password inside a URL setting would be saved in flows.json and exported with the flow: refused, so it goes into the
- * credentials. Checks each comma-separated entry, `user:password@` and a `password=` query parameter (pg reads it).
+ * A password written inside a URL setting is saved in flows.json and exported with the flow, unless the setting is an
+ * environment variable (`${REDIS_URL}`), which Node-RED has already replaced here: so it is not refused (a deployed
+ * flow keeps working) but named, with the credential field to move it into. Checks each comma-separated entry,
+ * `user:password@` and a `password=` query parameter (pg reads it).
  */
-function refusePasswordInUrl(backend: BackendName, list: string, field: string): void {
-  for (const entry of list.split(',').map((e) => e.trim()).filter(Boolean)) {
+export function passwordInUrlWarning(def: StoreNodeSettings): string | undefined {
+  const list = def.backend === 'redis' ? def.redisUrl : def.backend === 'postgres' ? def.postgresUrl : undefined;
+  const field = def.backend === 'redis' && def.redisMode === 'sentinel' ? 'Sentinel password' : 'Password';
+  for (const entry of (list ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
     let u: URL;
     try {
       u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) ? entry : `redis://${entry}`);
@@ -129,9 +131,10 @@ function refusePasswordInUrl(backend: BackendName, list: string, field: string):
       continue; // not a URL: the backend refuses it with its own message
     }
     if (u.password || u.searchParams.has('password')) {
-      throw new StoreError(backend, 'BAD_CONFIG', `a password is written in the URL, where it would be saved in the flow file and exported with the flow; remove it from the URL and enter it in the ${field} field (kept in Node-RED's credentials)`);
+      return `a password is written in the store URL: unless the URL comes from an environment variable it is saved in the flow file and exported with the flow; enter it in the ${field} field instead (kept in Node-RED's credentials)`;
     }
   }
+  return undefined;
 }
 
 /** CA / client certificate / key from the credentials: PEM text as given, or read from a file path. */

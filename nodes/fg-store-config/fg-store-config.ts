@@ -1,5 +1,5 @@
 import { openStore, Store, StoreError } from '../../lib/store';
-import { buildStoreConfig, describeStoreConfig, secretsOf } from '../../lib/store/config';
+import { buildStoreConfig, describeStoreConfig, passwordInUrlWarning, secretsOf } from '../../lib/store/config';
 import { registerSecret } from '../../lib/ops/redact';
 import { boolean, oneOf, text, wholeNumber } from '../../lib/settings';
 import { defineNode } from '../shared/kit';
@@ -68,6 +68,8 @@ export = defineNode('fg-store-config', {
     try {
       const storeConfig = buildStoreConfig(settings, credentials, { userDir: RED.settings.userDir, sqliteDriver: RED.settings.flowguard?.sqliteDriver });
       where = describeStoreConfig(storeConfig);
+      const exposed = passwordInUrlWarning(settings);
+      if (exposed) log.warn(exposed, { code: 'PASSWORD_IN_URL' });
       opening = openStore(storeConfig);
     } catch (err) {
       node.problem = (err as Error).message;

@@ -57,6 +57,24 @@ describe('fg-store-config', () => {
     }
   });
 
+  it('a password written in the Postgres URL: the store opens (it may come from an environment variable), a warning names the Password field, the password is not logged', async function () {
+    await requirePostgres(this);
+    const schema = runSchema('node_url_pw');
+    // The local server trusts 127.0.0.1, so any password is accepted: the point is where it was written.
+    const url = PG_URL.replace('postgres://postgres@', 'postgres://postgres:url-secret-9@');
+    try {
+      await load(['fg-store-config'], [{ id: 's1', type: 'fg-store-config', backend: 'postgres', postgresUrl: url, postgresSchema: schema }], {});
+      const store = await getNode('s1').getStore();
+      assert.ok((await store.claim('ns', 'k', 1, 60_000)).claimed);
+      const warnings = getNode('s1').warn.getCalls().map((c: any) => String(c.args[0]));
+      assert.ok(warnings.some((w: string) => /password is written in the store URL.*enter it in the Password field.*PASSWORD_IN_URL/.test(w)), warnings.join('\n'));
+      assert.ok(!warnings.some((w: string) => w.includes('url-secret-9')));
+    } finally {
+      await unload();
+      await dropSchemas(schema);
+    }
+  });
+
   describe('on a TLS-only Redis that requires client certificates and has the default user off', () => {
     let tls: TlsRedis;
     before(async function () {

@@ -4,6 +4,7 @@ import { flowError, FlowGuardError, toFlowError } from '../../lib/reliability/er
 import { checkKey, DEFAULT_GATE, IdempotencyGate } from '../../lib/reliability/idempotency';
 import { duration, list, oneOf, text } from '../../lib/settings';
 import { defineNode, Msg } from '../shared/kit';
+import { errorSource } from '../shared/node-io';
 import { onStore, STORE } from '../shared/store-node';
 import { GateNode } from './gate-node';
 
@@ -75,7 +76,8 @@ export = defineNode('fg-idempotency-gate', {
       }
       const message = `idempotency key "${key}" was already used with different content: fingerprint ${outcome.storedFingerprint} stored, ${fp} received`;
       msg.idempotency = { key, namespace, fingerprint: fp, storedFingerprint: outcome.storedFingerprint, conflict: true };
-      msg.error = flowError({ message, code: 'IDEMPOTENCY_CONFLICT', status: 422 });
+      // Named as a Catch node names it: a conflict parked in a dead-letter queue shows where it came from.
+      msg.error = { ...flowError({ message, code: 'IDEMPOTENCY_CONFLICT', status: 422 }), source: errorSource(node) };
       log.error(message, { msg, code: 'IDEMPOTENCY_CONFLICT' });
       metrics.count(node, 'conflicts');
       send(output(CONFLICT, msg));

@@ -7,6 +7,7 @@ import { FlowGuardError } from '../../lib/reliability/errors';
 import { boolean, list, nonNegativeNumber, oneOf, positiveInt, positiveNumber, text } from '../../lib/settings';
 import { createThinEventVerifier, registerEventDestination, removeEventDestinations, THIN_FETCHES } from '../../lib/stripe/thin-events';
 import { defineNode } from '../shared/kit';
+import { errorSource } from '../shared/node-io';
 import { STRIPE } from '../fg-stripe-config/config-node';
 import { RawBodyCapture } from './raw-capture';
 
@@ -132,7 +133,7 @@ export = defineNode('fg-stripe-webhook', {
         if (def.thinFetch === 'snapshot') msg.topic = payload.type;
         node.send(msg);
       }).catch((err) => {
-        const error = toStripeFlowError(err);
+        const error = { ...toStripeFlowError(err), source: errorSource(node) };
         msg.error = error;
         status.warn(`fetch failed: ${error.code}`);
         report(msg, new FlowGuardError(error));

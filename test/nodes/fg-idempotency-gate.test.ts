@@ -71,6 +71,7 @@ for (const backend of ['memory', 'sqlite', 'redis']) {
       assert.strictEqual(c.error.code, 'IDEMPOTENCY_CONFLICT');
       assert.match(c.error.message, /fingerprint [0-9a-f]{64} stored, [0-9a-f]{64} received/);
       assert.ok(!c.error.message.includes('999'), 'the payload is not in the error');
+      assert.deepStrictEqual(c.error.source, { id: 'g1', type: 'fg-idempotency-gate' }, 'named like a Catch node names the failing node');
     });
 
     it('release lets a retry claim the key again', async () => {

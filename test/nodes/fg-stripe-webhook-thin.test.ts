@@ -156,6 +156,7 @@ describe('fg-stripe-webhook: thin events from event destinations', function () {
     const [, msg] = hook.error.firstCall.args;
     assert.strictEqual(msg.payload.type, 'v1.customer.deleted');
     assert.strictEqual(msg.stripe.relatedObject.id, customer.id);
+    assert.deepStrictEqual(msg.error.source, { id: 'hook', type: 'fg-stripe-webhook' }, 'the failing node named, as routed errors are');
     assert.strictEqual(got.length, 0);
   });
 
